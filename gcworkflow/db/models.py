@@ -1,0 +1,272 @@
+"""The tables. The schema is created only by Alembic (migrations/); these are its typed mirror.
+
+Append-only tables (audit events, facts, plan versions, checkpoints, refusals, registered numbers) are
+protected by triggers in the migration, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from gcworkflow.db.types import UTCDateTime
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RoleGrant(Base):
+    __tablename__ = "role_grants"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Cluster(Base):
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(20))  # planned | designated | released
+    basis: Mapped[str | None] = mapped_column(String(200))  # e.g. 법 부칙 제2조제1항 for a deemed cluster
+    designated_on: Mapped[date | None] = mapped_column(Date)
+    profile: Mapped[str] = mapped_column(Text)  # canonical JSON: location, area, budget as registered
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Procedure(Base):
+    __tablename__ = "procedures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    definition_version: Mapped[int] = mapped_column(Integer)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    clerk_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_action_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it as a class attribute)
+
+    __table_args__ = (Index("ix_procedures_cluster_open", "cluster_id", "closed_at"),)
+
+
+class PlanVersion(Base):
+    __tablename__ = "plan_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON
+    sha256: Mapped[str] = mapped_column(String(64))
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("procedure_id", "number"),)
+
+
+class Fact(Base):
+    """A recorded fact: an opinion, a reply, a meeting, a decision… Latest per (kind, subject) is current."""
+
+    __tablename__ = "facts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(120), default="")
+    data: Mapped[str] = mapped_column(Text)  # canonical JSON
+    corrects_fact_id: Mapped[int | None] = mapped_column(ForeignKey("facts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_facts_procedure_kind", "procedure_id", "kind", "subject"),)
+
+
+class Proposal(Base):
+    """A clerk's proposal of an approver's transition (결재 상신), bound to a version and a content hash."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
+    trigger: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[str] = mapped_column(Text)
+    procedure_version: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))  # pending | approved | rejected
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_comment: Mapped[str | None] = mapped_column(Text)
+    acting: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_proposals_status", "status", "procedure_id"),)
+
+
+class AuditChain(Base):
+    __tablename__ = "audit_chains"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chain: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
+    procedure_version: Mapped[int | None] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    interface: Mapped[str] = mapped_column(String(16))
+    os_user: Mapped[str | None] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    comment: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON of the payload alone
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    canonical: Mapped[str] = mapped_column(Text)  # the exact hashed text (DESIGN.md §2)
+
+    __table_args__ = (
+        UniqueConstraint("chain", "seq"),
+        Index("ix_audit_events_procedure", "procedure_id", "id"),
+        Index("ix_audit_events_actor", "actor", "occurred_at"),
+    )
+
+
+class AuditCheckpoint(Base):
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    heads: Mapped[str] = mapped_column(Text)  # canonical JSON {chain: [seq, hash]}
+    digest: Mapped[str] = mapped_column(String(64))
+
+
+class RefusedAttempt(Base):
+    """A refused action, kept outside the chains: the transaction that tried it was rolled back."""
+
+    __tablename__ = "refused_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    procedure_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+    interface: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[str] = mapped_column(String(60))
+    code: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    unmet: Mapped[str] = mapped_column(Text)  # canonical JSON list
+
+    __table_args__ = (Index("ix_refused_attempts_procedure", "procedure_id", "occurred_at"),)
+
+
+class Document(Base):
+    """A document linked to a procedure; its bytes live in the content-addressed store under its SHA-256."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(10))  # received | issued
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str | None] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
+    plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_documents_procedure", "procedure_id"), Index("ix_documents_sha256", "sha256"))
+
+
+class NumberSeries(Base):
+    """The local gap-free series per (series, year), for stand-alone installations (procedure.md §7)."""
+
+    __tablename__ = "number_series"
+
+    series: Mapped[str] = mapped_column(String(60), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer)
+
+
+class RegisteredNumber(Base):
+    __tablename__ = "registered_numbers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series: Mapped[str] = mapped_column(String(60))
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    formatted: Mapped[str] = mapped_column(String(100), unique=True)
+    source: Mapped[str] = mapped_column(String(10))  # manual | local
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"))
+
+    __table_args__ = (UniqueConstraint("series", "year", "serial"),)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
+    kind: Mapped[str] = mapped_column(String(40))  # letter | reminder | …
+    recipient: Mapped[str] = mapped_column(String(200))  # a party key (governor:47) or an address
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))  # pending | sending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outbox_status", "status", "next_attempt_at"),)

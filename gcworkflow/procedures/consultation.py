@@ -1,0 +1,538 @@
+"""Hearing the governors (의견수렴) and consulting the ministries (관계부처 협의) — 법 제9조①, 제6조②.
+
+A consultation runs in rounds: each request transition opens a round with one request per party and a
+reply-by date set in the letter; replies and "no reply" records belong to the round they answer. After a
+return for revision the clerk may carry an earlier round over instead of repeating it, with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from gcworkflow.calendar import PeriodRule, compute_period, format_date_ko
+from gcworkflow.errors import Unmet
+from gcworkflow.procedures.common import (
+    LAW,
+    Payload,
+    Sha256,
+    Text,
+    governor_party,
+    ministry_party,
+    not_after_today,
+    party_name,
+)
+from gcworkflow.procedures.plan_content import competent_sido_codes
+from gcworkflow.procedures.spec import (
+    Action,
+    FactRecord,
+    LinkDocument,
+    ProcedureView,
+    QueueMessage,
+    RecordFact,
+    Role,
+    Write,
+)
+from gcworkflow.reference import SIDOS, resolve_sido
+from gcworkflow.settings import policy_basis
+
+GOVERNORS = "governor"
+MINISTRIES = "ministry"
+
+MinistryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+
+
+# --- rounds -------------------------------------------------------------------------------------------
+
+
+def current_round(view: ProcedureView, group: str) -> FactRecord | None:
+    return view.fact("consultation_round", group)
+
+
+def _reply(view: ProcedureView, party: str, round_no: int) -> FactRecord | None:
+    reply = view.fact("consultation_reply", party)
+    return reply if reply is not None and reply.data["round"] == round_no else None
+
+
+def outstanding(view: ProcedureView, group: str, basis: str, ident: str) -> list[Unmet]:
+    """Every party of the current round replied, or lapsed with a recorded reason."""
+    consultation = current_round(view, group)
+    if consultation is None:
+        return [Unmet(f"{group}_consultation_missing", basis, "의견 요청(협의 요청)이 기록되지 않았습니다")]
+    unmet = []
+    for party in consultation.data["parties"]:
+        if _reply(view, party, consultation.data["round"]) is None:
+            name = party_name(party, view.today)
+            reply_by = date.fromisoformat(view.fact("consultation_request", party).data["reply_by"])
+            hint = (
+                f"회신 기한({format_date_ko(reply_by)})이 지났으므로 '회신 없음'을 사유와 함께 기록할 수 있습니다"
+                if view.today > reply_by
+                else f"회신 기한은 {format_date_ko(reply_by)}입니다"
+            )
+            unmet.append(Unmet(ident, basis, f"{name}의 의견이 기록되지 않았습니다 — {hint}"))
+    return unmet
+
+
+class RequestPayload(Payload):
+    reply_by: date | None = Field(default=None, description="회신 기한 (비우면 설정의 기본 일수로 계산)")
+    reuse_previous_round_reason: str | None = Field(
+        default=None, description="재협의하지 않고 이전 차수의 회신을 유지하는 사유 (보완 후 재상정 시)"
+    )
+
+
+class MinistryRequestPayload(RequestPayload):
+    ministries: list[MinistryName] = Field(default_factory=list, description="협의할 관계 중앙행정기관")
+
+
+def _reuse_guard(group: str, basis: str) -> Callable[[ProcedureView, RequestPayload], list[Unmet]]:
+    def guard(view: ProcedureView, payload: RequestPayload) -> list[Unmet]:
+        if payload.reuse_previous_round_reason is None:
+            if payload.reply_by is not None and payload.reply_by <= view.today:
+                return [Unmet("reply_by_not_future", basis, "회신 기한은 오늘 이후여야 합니다")]
+            return []
+        previous = current_round(view, group)
+        if previous is None:
+            return [Unmet(f"{group}_no_previous_round", basis, "유지할 이전 차수의 의견 요청이 없습니다")]
+        return outstanding(view, group, basis, f"{group}_previous_round_incomplete")
+
+    return guard
+
+
+def _open_round(
+    view: ProcedureView,
+    payload: RequestPayload,
+    group: str,
+    parties: list[str],
+    reply_days: int,
+    document: str,
+    letter_title: str,
+) -> list[Write]:
+    previous = current_round(view, group)
+    if payload.reuse_previous_round_reason is not None and previous is not None:
+        carried = dict(previous.data)
+        carried.update(
+            carried_over_to_plan_version=view.plan_version_no,
+            carried_over_on=view.today.isoformat(),
+            carried_over_reason=payload.reuse_previous_round_reason,
+        )
+        return [RecordFact("consultation_round", carried, subject=group)]
+    round_no = previous.data["round"] + 1 if previous is not None else 1
+    if payload.reply_by is not None:
+        reply_by, rule = payload.reply_by, "서한에 적은 날짜"
+    else:
+        period = compute_period(
+            view.today, reply_days, rule=PeriodRule.CIVIL, calendar=view.calendar, label="요청일"
+        )
+        reply_by, rule = period.end, period.explanation
+    writes: list[Write] = [
+        RecordFact(
+            "consultation_round",
+            {
+                "round": round_no,
+                "parties": parties,
+                "requested_on": view.today.isoformat(),
+                "reply_by": reply_by.isoformat(),
+                "plan_version": view.plan_version_no,
+            },
+            subject=group,
+        )
+    ]
+    for party in parties:
+        name = party_name(party, view.today)
+        writes.append(
+            RecordFact(
+                "consultation_request",
+                {
+                    "round": round_no,
+                    "party": name,
+                    "requested_on": view.today.isoformat(),
+                    "reply_by": reply_by.isoformat(),
+                    "reply_by_rule": rule,
+                    "plan_version": view.plan_version_no,
+                },
+                subject=party,
+            )
+        )
+        writes.append(
+            QueueMessage(
+                key=f"procedure:{view.id}:{group}:round:{round_no}:{party}",
+                kind="letter",
+                recipient=party,
+                subject=f"[{letter_title}] {view.title}",
+                body=(
+                    f"{name} 귀하\n\n{view.title}에 관하여 {letter_title}을(를) 보내 드립니다. "
+                    f"{format_date_ko(reply_by)}까지 회신하여 주시기 바랍니다."
+                ),
+                payload={"document": document, "round": round_no, "reply_by": reply_by.isoformat()},
+            )
+        )
+    return writes
+
+
+# --- governors (관할 시·도지사 의견수렴) --------------------------------------------------------------
+
+
+def request_governor_opinions(
+    sources: tuple[str, ...], dest: str, basis: str, *, all_governors: bool = False
+) -> Action:
+    """One opinion request per competent governor (or per 시·도지사 for the basic plan, 법 제6조②)."""
+
+    def parties(view: ProcedureView) -> list[str]:
+        if all_governors:
+            return [governor_party(s.on(view.today).code) for s in SIDOS]
+        return [governor_party(code) for code in competent_sido_codes(view.plan, view.today)]
+
+    def effects(view: ProcedureView, payload: RequestPayload) -> list[Write]:
+        return _open_round(
+            view,
+            payload,
+            GOVERNORS,
+            parties(view),
+            view.policy.governor_reply_days,
+            "opinion_request",
+            "의견조회",
+        )
+
+    return Action(
+        trigger="request_governor_opinions",
+        label="시·도지사 의견조회 요청",
+        sources=sources,
+        dest=dest,
+        roles=frozenset({Role.APPROVER}),
+        basis=basis,
+        payload=RequestPayload,
+        guards=(_reuse_guard(GOVERNORS, basis),),
+        effects=effects,
+        signoff=True,
+        signed_content=lambda view, payload: {"plan_sha256": view.plan_sha256, "payload": payload},
+    )
+
+
+def _governor_consulted(view: ProcedureView, code: str, basis: str) -> tuple[str, list[Unmet]]:
+    try:
+        party = governor_party(resolve_sido(code).on(view.today).code)
+    except ValueError as exc:
+        return "", [Unmet("unknown_sido", basis, str(exc))]
+    consultation = current_round(view, GOVERNORS)
+    if consultation is None or party not in consultation.data["parties"]:
+        return party, [
+            Unmet(
+                "governor_not_consulted",
+                basis,
+                f"{party_name(party, view.today)}에게 의견을 요청하지 않았습니다",
+            )
+        ]
+    return party, []
+
+
+class GovernorOpinionPayload(Payload):
+    sido_code: str = Field(description="시·도 코드 (예: 47)")
+    received_on: date = Field(description="회신 접수일")
+    summary: Text = Field(description="의견 요지")
+    document_sha256: Sha256 | None = Field(default=None, description="회신 문서 (문서 저장소 SHA-256)")
+
+
+def _governor_opinion_guard(view: ProcedureView, payload: GovernorOpinionPayload) -> list[Unmet]:
+    basis = f"{LAW} 제9조제1항"
+    _, unmet = _governor_consulted(view, payload.sido_code, basis)
+    return unmet + not_after_today(view, payload.received_on, "접수일", basis, "received_in_future")
+
+
+def _reply_effects(
+    view: ProcedureView, party: str, data: dict, document_sha256: str | None, title: str
+) -> list[Write]:
+    group = party.partition(":")[0]
+    round_no = current_round(view, group).data["round"]
+    writes: list[Write] = [RecordFact("consultation_reply", {"round": round_no, **data}, subject=party)]
+    if document_sha256:
+        writes.append(
+            LinkDocument(
+                sha256=document_sha256,
+                direction="received",
+                kind=f"{group}_reply",
+                title=title,
+                media_type="application/pdf",
+            )
+        )
+    return writes
+
+
+def _governor_opinion(view: ProcedureView, payload: GovernorOpinionPayload) -> list[Write]:
+    party, _ = _governor_consulted(view, payload.sido_code, "")
+    data = {
+        "received_on": payload.received_on.isoformat(),
+        "summary": payload.summary,
+        "document_sha256": payload.document_sha256,
+    }
+    return _reply_effects(
+        view, party, data, payload.document_sha256, f"{party_name(party, view.today)} 의견 회신"
+    )
+
+
+def record_governor_opinion(sources: tuple[str, ...], basis: str) -> Action:
+    return Action(
+        trigger="record_governor_opinion",
+        label="시·도지사 의견 기록",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK}),
+        basis=basis,
+        payload=GovernorOpinionPayload,
+        guards=(_governor_opinion_guard,),
+        effects=_governor_opinion,
+        correctable=True,
+    )
+
+
+class NoReplyPayload(Payload):
+    party: str = Field(description="시·도 코드 (예: 47) 또는 부처 이름")
+    reason: Text = Field(description="회신 없이 진행하는 사유")
+
+
+def _party_of(view: ProcedureView, group: str, text: str) -> str:
+    if group == GOVERNORS:
+        try:
+            return governor_party(resolve_sido(text).on(view.today).code)
+        except ValueError:
+            return governor_party(text)
+    return ministry_party(text)
+
+
+def record_no_reply(group: str, sources: tuple[str, ...], basis: str) -> Action:
+    """'회신 없음': allowed only once the reply-by date printed in the letter has passed."""
+
+    def guard(view: ProcedureView, payload: NoReplyPayload) -> list[Unmet]:
+        party = _party_of(view, group, payload.party)
+        consultation = current_round(view, group)
+        if consultation is None or party not in consultation.data["parties"]:
+            return [
+                Unmet(
+                    "party_not_consulted", basis, f"{party_name(party, view.today)}에 요청한 기록이 없습니다"
+                )
+            ]
+        reply_by = date.fromisoformat(view.fact("consultation_request", party).data["reply_by"])
+        if view.today <= reply_by:
+            return [
+                Unmet(
+                    "reply_by_not_passed",
+                    basis,
+                    f"회신 기한({format_date_ko(reply_by)})이 지나지 않아 '회신 없음'으로 기록할 수 없습니다",
+                )
+            ]
+        return []
+
+    def effects(view: ProcedureView, payload: NoReplyPayload) -> list[Write]:
+        party = _party_of(view, group, payload.party)
+        return _reply_effects(view, party, {"no_reply": True, "reason": payload.reason}, None, "")
+
+    return Action(
+        trigger=f"record_{group}_no_reply",
+        label="회신 없음 기록 (기한 경과)",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK}),
+        basis=basis,
+        payload=NoReplyPayload,
+        guards=(guard,),
+        effects=effects,
+        correctable=True,
+    )
+
+
+# --- ministries (관계부처 협의) ------------------------------------------------------------------------
+
+MINISTRY_POSITIONS = ("동의", "조건부 동의", "이견", "의견 없음")
+
+
+def governors_heard(basis: str) -> Callable[[ProcedureView, object], list[Unmet]]:
+    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
+        return outstanding(view, GOVERNORS, basis, "governor_opinion_missing")
+
+    return guard
+
+
+def _ministry_request_guard(view: ProcedureView, payload: MinistryRequestPayload) -> list[Unmet]:
+    if payload.reuse_previous_round_reason is None and not payload.ministries:
+        return [
+            Unmet(
+                "ministry_missing", f"{LAW} 제9조제1항", "협의할 관계 중앙행정기관을 한 곳 이상 지정하십시오"
+            )
+        ]
+    if len(set(payload.ministries)) != len(payload.ministries):
+        return [Unmet("ministry_duplicate", f"{LAW} 제9조제1항", "같은 기관이 두 번 지정되었습니다")]
+    return []
+
+
+def request_ministry_consultation(
+    sources: tuple[str, ...], dest: str, basis: str, heard_basis: str
+) -> Action:
+    def effects(view: ProcedureView, payload: MinistryRequestPayload) -> list[Write]:
+        parties = [ministry_party(name) for name in payload.ministries]
+        return _open_round(
+            view,
+            payload,
+            MINISTRIES,
+            parties,
+            view.policy.ministry_reply_days,
+            "consultation_request",
+            "협의 요청",
+        )
+
+    return Action(
+        trigger="request_ministry_consultation",
+        label="관계부처 협의 요청",
+        sources=sources,
+        dest=dest,
+        roles=frozenset({Role.APPROVER}),
+        basis=basis,
+        payload=MinistryRequestPayload,
+        guards=(governors_heard(heard_basis), _ministry_request_guard, _reuse_guard(MINISTRIES, basis)),
+        effects=effects,
+        signoff=True,
+        signed_content=lambda view, payload: {"plan_sha256": view.plan_sha256, "payload": payload},
+    )
+
+
+class MinistryReplyPayload(Payload):
+    ministry: MinistryName
+    position: Literal["동의", "조건부 동의", "이견", "의견 없음"] = Field(description="회신 요지")
+    received_on: date
+    summary: Text
+    document_sha256: Sha256 | None = None
+
+
+def _ministry_reply_guard(view: ProcedureView, payload: MinistryReplyPayload) -> list[Unmet]:
+    basis = f"{LAW} 제9조제1항"
+    consultation = current_round(view, MINISTRIES)
+    party = ministry_party(payload.ministry)
+    if consultation is None or party not in consultation.data["parties"]:
+        return [Unmet("ministry_not_consulted", basis, f"{payload.ministry}에 협의를 요청한 기록이 없습니다")]
+    return not_after_today(view, payload.received_on, "접수일", basis, "received_in_future")
+
+
+def _ministry_reply(view: ProcedureView, payload: MinistryReplyPayload) -> list[Write]:
+    data = {
+        "position": payload.position,
+        "received_on": payload.received_on.isoformat(),
+        "summary": payload.summary,
+        "document_sha256": payload.document_sha256,
+    }
+    return _reply_effects(
+        view, ministry_party(payload.ministry), data, payload.document_sha256, f"{payload.ministry} 협의 회신"
+    )
+
+
+def record_ministry_reply(sources: tuple[str, ...], basis: str) -> Action:
+    return Action(
+        trigger="record_ministry_reply",
+        label="관계부처 회신 기록",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK}),
+        basis=basis,
+        payload=MinistryReplyPayload,
+        guards=(_ministry_reply_guard,),
+        effects=_ministry_reply,
+        correctable=True,
+    )
+
+
+class ObjectionResolutionPayload(Payload):
+    ministry: MinistryName
+    resolution: Text = Field(description="이견에 대한 조치 결과 (협의 결과, 계획 반영 내용 등)")
+
+
+def _objection_guard(view: ProcedureView, payload: ObjectionResolutionPayload) -> list[Unmet]:
+    consultation = current_round(view, MINISTRIES)
+    reply = (
+        _reply(view, ministry_party(payload.ministry), consultation.data["round"]) if consultation else None
+    )
+    if reply is None or reply.data.get("position") != "이견":
+        return [
+            Unmet(
+                "no_objection_to_resolve",
+                policy_basis("require_objection_resolution"),
+                f"{payload.ministry}의 이견 회신이 기록되어 있지 않습니다",
+            )
+        ]
+    return []
+
+
+def resolve_objection(sources: tuple[str, ...]) -> Action:
+    return Action(
+        trigger="resolve_objection",
+        label="이견 조치 결과 기록",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK}),
+        basis=policy_basis("require_objection_resolution"),
+        payload=ObjectionResolutionPayload,
+        guards=(_objection_guard,),
+        effects=lambda view, p: [
+            RecordFact(
+                "objection_resolution",
+                {"round": current_round(view, MINISTRIES).data["round"], "resolution": p.resolution},
+                subject=ministry_party(p.ministry),
+            )
+        ],
+        correctable=True,
+    )
+
+
+def ministries_consulted(basis: str) -> Callable[[ProcedureView, object], list[Unmet]]:
+    """At least one ministry consulted; each replied or lapsed; every 이견 resolved (policy, on by default)."""
+
+    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
+        unmet = outstanding(view, MINISTRIES, basis, "ministry_reply_missing")
+        consultation = current_round(view, MINISTRIES)
+        if consultation is None or not view.policy.require_objection_resolution:
+            return unmet
+        for party in consultation.data["parties"]:
+            reply = _reply(view, party, consultation.data["round"])
+            resolution = view.fact("objection_resolution", party)
+            if (
+                reply is not None
+                and reply.data.get("position") == "이견"
+                and (resolution is None or resolution.data["round"] != consultation.data["round"])
+            ):
+                unmet.append(
+                    Unmet(
+                        "objection_unresolved",
+                        policy_basis("require_objection_resolution"),
+                        f"{party_name(party, view.today)}의 이견에 대한 조치 결과가 기록되지 않았습니다",
+                    )
+                )
+        return unmet
+
+    return guard
+
+
+# --- hearings of residents, experts, institutions (영 제5조, optional) ---------------------------------
+
+
+class HearingPayload(Payload):
+    audience: Literal["주민", "관계 전문가", "기관·단체"]
+    held_on: date
+    summary: Text
+    document_sha256: Sha256 | None = None
+
+
+def record_hearing(sources: tuple[str, ...]) -> Action:
+    basis = "녹색융합클러스터법 시행령 제5조"
+    return Action(
+        trigger="record_hearing",
+        label="주민·전문가·기관 의견 청취 기록",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK}),
+        basis=basis,
+        payload=HearingPayload,
+        guards=(lambda view, p: not_after_today(view, p.held_on, "청취일", basis, "hearing_in_future"),),
+        effects=lambda view, p: [
+            RecordFact("hearing", p.model_dump(mode="json"), subject=f"{p.audience}:{p.held_on}")
+        ],
+        correctable=True,
+    )

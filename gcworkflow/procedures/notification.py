@@ -1,0 +1,242 @@
+"""Notifying the governors (관할 시·도지사 통보) and the residents' inspection — 법 제9조③④.
+
+"지체 없이" is not a fixed period but a promptness duty (law.md §3.5): it is kept as an SLA — by default the
+next working day after the gazette publication — and a notification sent later needs a recorded
+justification. It never blocks anything else. The 14-day inspection is the governor's duty after designation,
+recorded per governor and counted under the 민법 rules.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from gcworkflow.calendar import PeriodRule, compute_period, format_date_ko
+from gcworkflow.clock import to_kst
+from gcworkflow.errors import Unmet
+from gcworkflow.procedures.common import LAW, Payload, Text, governor_party, party_name
+from gcworkflow.procedures.notice import NOTICE
+from gcworkflow.procedures.plan_content import competent_sido_codes
+from gcworkflow.procedures.spec import Action, ProcedureView, RecordFact, Role, SetClusterStatus, Write
+from gcworkflow.reference import resolve_sido
+
+NOTIFY = f"{LAW} 제9조제3항"
+INSPECT = f"{LAW} 제9조제4항"
+
+
+def notification_due(view: ProcedureView) -> date | None:
+    """The SLA date for "지체 없이": N working days after the gazette publication (운영방침)."""
+    gazette = view.fact("gazette_publication", NOTICE)
+    if gazette is None:
+        return None
+    published = date.fromisoformat(gazette.data["published_on"])
+    return view.calendar.add_working_days(published, max(view.policy.notification_sla_working_days, 0))
+
+
+def governors_to_notify(view: ProcedureView) -> list[str]:
+    gazette = view.fact("gazette_publication", NOTICE)
+    day = date.fromisoformat(gazette.data["published_on"]) if gazette else view.today
+    return [governor_party(code) for code in competent_sido_codes(view.plan, day)] if view.plan else []
+
+
+def _party(view: ProcedureView, code: str) -> tuple[str, list[Unmet]]:
+    try:
+        party = governor_party(resolve_sido(code).on(view.today).code)
+    except ValueError as exc:
+        return "", [Unmet("unknown_sido", NOTIFY, str(exc))]
+    if party not in governors_to_notify(view):
+        return party, [
+            Unmet(
+                "governor_not_competent",
+                NOTIFY,
+                f"{party_name(party, view.today)}는 관할 시·도지사가 아닙니다",
+            )
+        ]
+    return party, []
+
+
+class NotificationPayload(Payload):
+    sido_code: str
+    sent_at: datetime = Field(description="발송 시각 (시간대 포함)")
+    channel: Text = Field(description="발송 경로 (예: 문서유통, 전자우편)")
+    message_id: Text = Field(description="문서유통 번호 또는 Message-ID")
+
+
+def _notification_guard(view: ProcedureView, payload: NotificationPayload) -> list[Unmet]:
+    _, unmet = _party(view, payload.sido_code)
+    if payload.sent_at.tzinfo is None:
+        unmet.append(
+            Unmet(
+                "sent_at_without_zone", NOTIFY, "발송 시각에 시간대를 적으십시오 (예: 2026-10-13T10:00+09:00)"
+            )
+        )
+    elif payload.sent_at > view.now:
+        unmet.append(Unmet("sent_in_future", NOTIFY, "발송 시각이 현재보다 뒤입니다"))
+    return unmet
+
+
+def _notification(view: ProcedureView, payload: NotificationPayload) -> list[Write]:
+    party, _ = _party(view, payload.sido_code)
+    due = notification_due(view)
+    sent_day = to_kst(payload.sent_at).date()
+    return [
+        RecordFact(
+            "governor_notification",
+            {
+                "sent_at": payload.sent_at,
+                "channel": payload.channel,
+                "message_id": payload.message_id,
+                "due": due.isoformat() if due else None,
+                "late": bool(due and sent_day > due),
+            },
+            subject=party,
+        )
+    ]
+
+
+def record_governor_notification(sources: tuple[str, ...]) -> Action:
+    return Action(
+        trigger="record_governor_notification",
+        label="시·도지사 통보 기록",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK, Role.SYSTEM}),
+        basis=NOTIFY,
+        payload=NotificationPayload,
+        guards=(_notification_guard,),
+        effects=_notification,
+        correctable=True,
+        unassigned_roles=frozenset({Role.SYSTEM}),
+    )
+
+
+class LateJustificationPayload(Payload):
+    sido_code: str
+    justification: Text = Field(description="'지체 없이' 기한을 넘긴 정당한 사유")
+
+
+def justify_late_notification(sources: tuple[str, ...]) -> Action:
+    def guard(view: ProcedureView, payload: LateJustificationPayload) -> list[Unmet]:
+        party, unmet = _party(view, payload.sido_code)
+        notification = view.fact("governor_notification", party) if party else None
+        if not unmet and (notification is None or not notification.data["late"]):
+            unmet.append(
+                Unmet(
+                    "notification_not_late",
+                    NOTIFY,
+                    f"{party_name(party, view.today)}에 대한 통보는 늦지 않았습니다",
+                )
+            )
+        return unmet
+
+    return Action(
+        trigger="justify_late_notification",
+        label="통보 지연 사유 기록",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK}),
+        basis=NOTIFY,
+        payload=LateJustificationPayload,
+        guards=(guard,),
+        effects=lambda view, p: [
+            RecordFact(
+                "late_justification", {"justification": p.justification}, subject=_party(view, p.sido_code)[0]
+            )
+        ],
+        correctable=True,
+    )
+
+
+def governors_notified(view: ProcedureView, _payload: object) -> list[Unmet]:
+    unmet = []
+    due = notification_due(view)
+    for party in governors_to_notify(view):
+        notification = view.fact("governor_notification", party)
+        name = party_name(party, view.today)
+        if notification is None:
+            unmet.append(
+                Unmet(
+                    "governor_not_notified", NOTIFY, f"{name}에게 통보한 기록(발송 시각·경로·번호)이 없습니다"
+                )
+            )
+        elif notification.data["late"] and view.fact("late_justification", party) is None:
+            unmet.append(
+                Unmet(
+                    "late_notification_unjustified",
+                    NOTIFY,
+                    f"{name} 통보가 '지체 없이' 기한({format_date_ko(due) if due else '-'})보다 늦었으므로 사유를 기록해야 합니다",
+                )
+            )
+    return unmet
+
+
+def confirm_notification(sources: tuple[str, ...], dest: str, cluster_status: str) -> Action:
+    def effects(view: ProcedureView, _payload: object) -> list[Write]:
+        notice = view.fact("notice_content", NOTICE)
+        effective = date.fromisoformat(notice.data["designation_date"]) if notice else view.today
+        return [SetClusterStatus(cluster_status, effective)]
+
+    return Action(
+        trigger="confirm_notification",
+        label="통보 완료 확인",
+        sources=sources,
+        dest=dest,
+        roles=frozenset({Role.CLERK, Role.SYSTEM}),
+        basis=NOTIFY,
+        guards=(governors_notified,),
+        effects=effects,
+        unassigned_roles=frozenset({Role.SYSTEM}),
+    )
+
+
+class InspectionPayload(Payload):
+    sido_code: str
+    starts_on: date = Field(description="열람 시작일 (그날 0시부터)")
+    ends_on: date = Field(description="열람 종료일")
+
+
+def _inspection(view: ProcedureView, payload: InspectionPayload) -> list[Write]:
+    party = governor_party(resolve_sido(payload.sido_code).on(view.today).code)
+    minimum = compute_period(
+        payload.starts_on,
+        14,
+        rule=PeriodRule.CIVIL,
+        from_midnight=True,
+        calendar=view.calendar,
+        label="열람 시작일",
+    )
+    return [
+        RecordFact(
+            "inspection",
+            {
+                "starts_on": payload.starts_on.isoformat(),
+                "ends_on": payload.ends_on.isoformat(),
+                "minimum_end": minimum.end.isoformat(),
+                "rule": minimum.explanation,
+                "compliant": payload.ends_on >= minimum.end,
+            },
+            subject=party,
+        )
+    ]
+
+
+def record_inspection(sources: tuple[str, ...]) -> Action:
+    def guard(view: ProcedureView, payload: InspectionPayload) -> list[Unmet]:
+        _, unmet = _party(view, payload.sido_code)
+        if payload.ends_on < payload.starts_on:
+            unmet.append(Unmet("inspection_ends_before_start", INSPECT, "열람 종료일이 시작일보다 앞섭니다"))
+        return unmet
+
+    return Action(
+        trigger="record_inspection",
+        label="주민 열람 기간 기록",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK}),
+        basis=INSPECT,
+        payload=InspectionPayload,
+        guards=(guard,),
+        effects=_inspection,
+        correctable=True,
+    )

@@ -1,0 +1,51 @@
+"""Settings: one pydantic-settings class, environment prefix ``GCW_`` (DESIGN.md §3).
+
+The defaults give a working local installation: an SQLite file and the document store under ``var/``.
+Policy settings (procedure.md: **policy**) are cited in refusals as ``운영방침: <setting>``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GCW_", extra="ignore")
+
+    var_dir: Path = Field(default=Path("var"), description="로컬 파일(SQLite, 문서 저장소, Maildir) 폴더")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; 없으면 var_dir/gcworkflow.sqlite3")
+
+    governor_reply_days: int = Field(default=30, ge=1, le=365, description="시·도지사 의견 회신 기한 기본값(일)")
+    ministry_reply_days: int = Field(default=20, ge=1, le=365, description="관계부처 협의 회신 기한 기본값(일)")
+    notification_sla_working_days: int = Field(default=1, ge=0, le=30, description="'지체 없이' 통보 목표(근무일)")
+    require_objection_resolution: bool = Field(
+        default=True, description="이견마다 조치 결과를 기록해야 위원회에 회부할 수 있음 (운영방침)"
+    )
+    notice_numbering: Literal["manual", "local"] = Field(
+        default="manual", description="고시 번호: manual = 부처 문서등록대장 번호 기록, local = 자체 일련번호"
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'gcworkflow.sqlite3').resolve()}"
+
+    @property
+    def document_dir(self) -> Path:
+        return self.var_dir / "documents"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def policy_basis(setting: str) -> str:
+    """Refusals grounded in ministry practice cite the setting, not an article (procedure.md, **policy**)."""
+    return f"운영방침: {setting}"

@@ -1,0 +1,24 @@
+"""Alembic environment: the URL comes from the caller or from the settings (GCW_DATABASE_URL, GCW_VAR_DIR)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from gcworkflow.db.models import Base
+from gcworkflow.db.session import make_engine, normalise_url
+from gcworkflow.settings import get_settings
+
+config = context.config
+url = config.attributes.get("database_url") or get_settings().resolved_database_url
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(normalise_url(url))
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()
