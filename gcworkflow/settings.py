@@ -18,11 +18,19 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GCW_", extra="ignore")
 
     var_dir: Path = Field(default=Path("var"), description="로컬 파일(SQLite, 문서 저장소, Maildir) 폴더")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; 없으면 var_dir/gcworkflow.sqlite3")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; 없으면 var_dir/gcworkflow.sqlite3"
+    )
 
-    governor_reply_days: int = Field(default=30, ge=1, le=365, description="시·도지사 의견 회신 기한 기본값(일)")
-    ministry_reply_days: int = Field(default=20, ge=1, le=365, description="관계부처 협의 회신 기한 기본값(일)")
-    notification_sla_working_days: int = Field(default=1, ge=0, le=30, description="'지체 없이' 통보 목표(근무일)")
+    governor_reply_days: int = Field(
+        default=30, ge=1, le=365, description="시·도지사 의견 회신 기한 기본값(일)"
+    )
+    ministry_reply_days: int = Field(
+        default=20, ge=1, le=365, description="관계부처 협의 회신 기한 기본값(일)"
+    )
+    notification_sla_working_days: int = Field(
+        default=1, ge=0, le=30, description="'지체 없이' 통보 목표(근무일)"
+    )
     require_objection_resolution: bool = Field(
         default=True, description="이견마다 조치 결과를 기록해야 위원회에 회부할 수 있음 (운영방침)"
     )

@@ -52,8 +52,7 @@ def require_date(value: object, what: str) -> None:
 def _computed_holidays(year: int) -> Mapping[date, str]:
     if not FIRST_SUPPORTED_YEAR <= year <= LAST_SUPPORTED_YEAR:
         raise ValueError(
-            f"{year}년의 공휴일 규칙이 없습니다 "
-            f"(지원 범위 {FIRST_SUPPORTED_YEAR}~{LAST_SUPPORTED_YEAR}년)"
+            f"{year}년의 공휴일 규칙이 없습니다 (지원 범위 {FIRST_SUPPORTED_YEAR}~{LAST_SUPPORTED_YEAR}년)"
         )
     computed = pyholidays.KR(years=year, language="ko")
     # Two holidays on one day (2025. 5. 5. 어린이날·부처님오신날) are joined the Korean way.
@@ -159,7 +158,9 @@ class HolidayCalendar:
         if end < start:
             return -self.working_days_between(end, start)
         return sum(
-            1 for offset in range(1, (end - start).days + 1) if self.is_working_day(start + timedelta(days=offset))
+            1
+            for offset in range(1, (end - start).days + 1)
+            if self.is_working_day(start + timedelta(days=offset))
         )
 
 

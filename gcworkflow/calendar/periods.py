@@ -61,7 +61,12 @@ class PeriodResult:
 
 _UNIT_KO = {PeriodUnit.DAYS: "일", PeriodUnit.WEEKS: "주", PeriodUnit.MONTHS: "개월", PeriodUnit.YEARS: "년"}
 # About 1000 years in each unit: anything longer is a typo, not a statutory period.
-_MAX_AMOUNT = {PeriodUnit.DAYS: 365_250, PeriodUnit.WEEKS: 52_178, PeriodUnit.MONTHS: 12_000, PeriodUnit.YEARS: 1_000}
+_MAX_AMOUNT = {
+    PeriodUnit.DAYS: 365_250,
+    PeriodUnit.WEEKS: 52_178,
+    PeriodUnit.MONTHS: 12_000,
+    PeriodUnit.YEARS: 1_000,
+}
 _CIVIL_BASIS = "민법 제157조·제159조·제160조·제161조"
 _BASIS = {
     PeriodRule.CIVIL: _CIVIL_BASIS,
@@ -168,21 +173,25 @@ def compute_period(
                 end += timedelta(days=1)
             head = f"{label} {format_date_ko(start)} {'오전 0시부터' if from_midnight else '다음 날부터'} {amount_ko}"
             if skipped:
-                reasons = ", ".join(f"{format_date_ko_weekday(d)}은 {_why_not_working(d, calendar)}" for d in skipped)
+                reasons = ", ".join(
+                    f"{format_date_ko_weekday(d)}은 {_why_not_working(d, calendar)}" for d in skipped
+                )
                 explanation = f"{head} → 말일 {reasons}이므로 → {format_date_ko_weekday(end)} (민법 제161조)"
             else:
                 explanation = f"{head} → {format_date_ko_weekday(end)}"
         elif rule is PeriodRule.RESTRICTIVE:
             end = unrolled = _last_day(start, amount, unit)
-            explanation = f"{label} {format_date_ko(start)}부터 첫날 산입 {amount_ko} → {format_date_ko_weekday(end)}"
+            explanation = (
+                f"{label} {format_date_ko(start)}부터 첫날 산입 {amount_ko} → {format_date_ko_weekday(end)}"
+            )
             if not calendar.is_working_day(end):
-                explanation += f" ({_why_not_working(end, calendar)}이어도 그 날 만료, 행정기본법 제6조제2항제2호)"
+                explanation += (
+                    f" ({_why_not_working(end, calendar)}이어도 그 날 만료, 행정기본법 제6조제2항제2호)"
+                )
         elif rule is PeriodRule.COMMENCEMENT:
             if amount == 0:
                 end = start
-                explanation = (
-                    f"{label} {format_date_ko(start)} 공포한 날부터 시행 → 시행일 {format_date_ko_weekday(end)}"
-                )
+                explanation = f"{label} {format_date_ko(start)} 공포한 날부터 시행 → 시행일 {format_date_ko_weekday(end)}"
             else:
                 last = _last_day(start + timedelta(days=1), amount, unit)
                 end = last + timedelta(days=1)
@@ -196,9 +205,13 @@ def compute_period(
             unrolled = end
         else:
             end = unrolled = _subtract(start, amount, unit)
-            explanation = f"{label} {format_date_ko(start)} {amount_ko} 전 → {format_date_ko_weekday(end)}까지"
+            explanation = (
+                f"{label} {format_date_ko(start)} {amount_ko} 전 → {format_date_ko_weekday(end)}까지"
+            )
     except OverflowError as error:
-        raise ValueError(f"{label} {format_date_ko(start)}부터 {amount_ko}: 날짜 범위를 벗어납니다") from error
+        raise ValueError(
+            f"{label} {format_date_ko(start)}부터 {amount_ko}: 날짜 범위를 벗어납니다"
+        ) from error
     return PeriodResult(
         start=start,
         end=end,

@@ -29,6 +29,7 @@ from gcworkflow.procedures.plan_content import competent_sido_codes
 from gcworkflow.procedures.spec import (
     Action,
     FactRecord,
+    Guard,
     LinkDocument,
     ProcedureView,
     QueueMessage,
@@ -176,7 +177,7 @@ def _open_round(
 
 
 def request_governor_opinions(
-    sources: tuple[str, ...], dest: str, basis: str, *, all_governors: bool = False
+    sources: tuple[str, ...], dest: str, basis: str, *, guards: tuple[Guard, ...] = (), all_governors: bool = False
 ) -> Action:
     """One opinion request per competent governor (or per 시·도지사 for the basic plan, 법 제6조②)."""
 
@@ -204,7 +205,7 @@ def request_governor_opinions(
         roles=frozenset({Role.APPROVER}),
         basis=basis,
         payload=RequestPayload,
-        guards=(_reuse_guard(GOVERNORS, basis),),
+        guards=(*guards, _reuse_guard(GOVERNORS, basis)),
         effects=effects,
         signoff=True,
         signed_content=lambda view, payload: {"plan_sha256": view.plan_sha256, "payload": payload},

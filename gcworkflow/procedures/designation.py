@@ -36,7 +36,9 @@ ACTIONS: tuple[Action, ...] = (
     # drafting
     drafting.record_plan(("drafting",)),
     drafting.record_site_selection(("drafting",)),
-    consultation.request_governor_opinions(("drafting",), "governor_consultation", HEAR),
+    consultation.request_governor_opinions(
+        ("drafting",), "governor_consultation", HEAR, guards=(drafting.plan_complete,)
+    ),
     # governor consultation
     consultation.record_governor_opinion(("governor_consultation",), HEAR),
     consultation.record_no_reply(consultation.GOVERNORS, ("governor_consultation",), HEAR),

@@ -46,7 +46,9 @@ def _guards_pass(action: Action, event: EventData) -> bool:
     return not unmet
 
 
-def build_machine(definition: ProcedureDefinition, machine_class: type[Machine] = Machine, **kwargs: Any) -> Machine:
+def build_machine(
+    definition: ProcedureDefinition, machine_class: type[Machine] = Machine, **kwargs: Any
+) -> Machine:
     machine = machine_class(
         model=None,
         states=[s.name for s in definition.states],

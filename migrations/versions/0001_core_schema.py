@@ -423,25 +423,10 @@ def _drop_append_only_guards() -> None:
 
 def _seed_system_user() -> None:
     """The automated flows act as `system` (procedure.md §6); it exists from the first migration."""
-    users = sa.table(
-        "users",
-        sa.column("id", sa.Integer),
-        sa.column("username", sa.String),
-        sa.column("display_name", sa.String),
-        sa.column("active", sa.Boolean),
-        sa.column("created_at", UTCDateTime()),
+    op.execute(
+        sa.text(
+            "INSERT INTO users (username, display_name, active, created_at) "
+            "VALUES ('system', '자동 처리(system)', :active, :created_at)"
+        ).bindparams(active=True, created_at=datetime(2021, 12, 16, tzinfo=UTC))
     )
-    grants = sa.table("role_grants", sa.column("user_id", sa.Integer), sa.column("role", sa.String))
-    op.bulk_insert(
-        users,
-        [
-            {
-                "id": 1,
-                "username": "system",
-                "display_name": "자동 처리(system)",
-                "active": True,
-                "created_at": datetime(2021, 12, 16, tzinfo=UTC),
-            }
-        ],
-    )
-    op.bulk_insert(grants, [{"user_id": 1, "role": "system"}])
+    op.execute("INSERT INTO role_grants (user_id, role) SELECT id, 'system' FROM users WHERE username = 'system'")

@@ -1,0 +1,127 @@
+"""Clusters: the subjects of designation procedures, including those deemed created or designated by
+법 부칙 제2조 (registered as such, with their basis and no procedure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gcworkflow.canonical import canonical_text, loads
+from gcworkflow.context import Context
+from gcworkflow.db.models import Cluster
+from gcworkflow.engine import Actor, Principal, act_on_system
+from gcworkflow.errors import Conflict, InvalidInput, NotFound
+from gcworkflow.procedures.spec import Role
+
+DEEMED_BASES = {
+    "부칙 제2조제1항": "녹색융합클러스터법 부칙 제2조제1항 (환경산업연구단지 → 조성된 녹색융합클러스터로 봄)",
+    "부칙 제2조제2항": "녹색융합클러스터법 부칙 제2조제2항 (조성 중인 환경산업진흥단지 → 지정된 것으로 봄)",
+}
+REGISTRARS = frozenset({Role.CLERK, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    id: int
+    name: str
+    status: str
+    basis: str | None
+    designated_on: date | None
+    profile: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "basis": self.basis,
+            "designated_on": self.designated_on.isoformat() if self.designated_on else None,
+            "profile": self.profile,
+        }
+
+
+def _insert(
+    session: Session,
+    ctx: Context,
+    name: str,
+    status: str,
+    basis: str | None,
+    designated_on: date | None,
+    profile: dict[str, Any],
+) -> Cluster:
+    if session.execute(select(Cluster.id).where(Cluster.name == name)).scalar_one_or_none() is not None:
+        raise Conflict(f"이미 등록된 클러스터입니다: {name}")
+    cluster = Cluster(
+        name=name,
+        status=status,
+        basis=basis,
+        designated_on=designated_on,
+        profile=canonical_text(profile),
+        created_at=ctx.clock.now(),
+    )
+    session.add(cluster)
+    session.flush()
+    return cluster
+
+
+def register_cluster(ctx: Context, actor: Actor, name: str, profile: dict[str, Any] | None = None) -> int:
+    """A planned cluster, the subject of a future designation procedure. Returns the cluster id."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("클러스터 이름을 적으십시오")
+    created: dict[str, int] = {}
+
+    def apply(session: Session, _principal: Principal) -> dict[str, Any]:
+        created["id"] = _insert(session, ctx, name, "planned", None, None, profile or {}).id
+        return {"cluster": created["id"], "status": "planned"}
+
+    act_on_system(ctx, actor, "register_cluster", {"name": name, "profile": profile or {}}, REGISTRARS, apply)
+    return created["id"]
+
+
+def register_deemed_cluster(
+    ctx: Context,
+    actor: Actor,
+    name: str,
+    basis: str,
+    profile: dict[str, Any] | None = None,
+    effective_on: date | None = None,
+) -> int:
+    """A cluster deemed created/designated by 법 부칙 제2조: designated, with that basis, without a procedure."""
+    if basis not in DEEMED_BASES:
+        raise InvalidInput(f"의제 근거는 다음 중 하나여야 합니다: {', '.join(DEEMED_BASES)}")
+    effective = effective_on or date(2021, 12, 16)  # the Act's commencement (부칙 제1조)
+    created: dict[str, int] = {}
+
+    def apply(session: Session, _principal: Principal) -> dict[str, Any]:
+        created["id"] = _insert(
+            session, ctx, name.strip(), "designated", DEEMED_BASES[basis], effective, profile or {}
+        ).id
+        return {"cluster": created["id"], "status": "designated", "basis": DEEMED_BASES[basis]}
+
+    act_on_system(
+        ctx,
+        actor,
+        "register_deemed_cluster",
+        {"name": name, "basis": basis, "effective_on": effective, "profile": profile or {}},
+        REGISTRARS,
+        apply,
+    )
+    return created["id"]
+
+
+def list_clusters(ctx: Context) -> list[ClusterInfo]:
+    with ctx.db.read() as session:
+        rows = session.execute(select(Cluster).order_by(Cluster.id)).scalars().all()
+        return [ClusterInfo(c.id, c.name, c.status, c.basis, c.designated_on, loads(c.profile)) for c in rows]
+
+
+def find_cluster(ctx: Context, name_or_id: str) -> ClusterInfo:
+    for cluster in list_clusters(ctx):
+        if str(cluster.id) == name_or_id or cluster.name == name_or_id:
+            return cluster
+    raise NotFound(f"클러스터가 없습니다: {name_or_id}")

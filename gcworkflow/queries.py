@@ -1,0 +1,308 @@
+"""Read-side answers for the interfaces: procedures, their status, history, proposals and the actions open
+to a user now. Nothing here writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gcworkflow.canonical import format_instant, loads
+from gcworkflow.clock import to_kst
+from gcworkflow.context import Context
+from gcworkflow.db.models import (
+    AuditEvent,
+    Cluster,
+    Document,
+    PlanVersion,
+    Procedure,
+    Proposal,
+    RefusedAttempt,
+    User,
+)
+from gcworkflow.engine import acting_approver, build_view, load_principal
+from gcworkflow.errors import Forbidden, GcwError, NotFound
+from gcworkflow.procedures.registry import definition as definition_of
+from gcworkflow.procedures.spec import ROLE_LABELS, Role
+
+
+def _usernames(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(User.id, User.username)).all())
+
+
+def list_procedures(ctx: Context, *, open_only: bool = False) -> list[dict[str, Any]]:
+    with ctx.db.read() as session:
+        names = _usernames(session)
+        clusters = dict(session.execute(select(Cluster.id, Cluster.name)).all())
+        query = select(Procedure).order_by(Procedure.id)
+        if open_only:
+            query = query.where(Procedure.closed_at.is_(None))
+        result = []
+        for p in session.execute(query).scalars():
+            definition = definition_of(p.kind, p.definition_version)
+            result.append(
+                {
+                    "id": p.id,
+                    "kind": p.kind,
+                    "definition_version": p.definition_version,
+                    "title": p.title,
+                    "cluster": clusters.get(p.cluster_id),
+                    "state": p.state,
+                    "state_label": definition.state(p.state).label,
+                    "version": p.version,
+                    "clerk": names.get(p.clerk_id),
+                    "approver": names.get(p.approver_id),
+                    "opened_at": format_instant(p.opened_at),
+                    "last_action_at": format_instant(p.last_action_at),
+                    "closed": p.closed_at is not None,
+                }
+            )
+        return result
+
+
+def _procedure(session: Session, procedure_id: int) -> Procedure:
+    procedure = session.get(Procedure, procedure_id)
+    if procedure is None:
+        raise NotFound(f"{procedure_id}번 절차가 없습니다")
+    return procedure
+
+
+def available_actions(
+    session: Session, ctx: Context, procedure: Procedure, username: str | None
+) -> list[dict[str, Any]]:
+    """The actions this user may take in the current state, with what would still block the payload-free ones."""
+    definition = definition_of(procedure.kind, procedure.definition_version)
+    principal = None
+    if username is not None:
+        try:
+            principal = load_principal(session, username)
+        except GcwError:
+            principal = None
+    view = build_view(ctx, session, procedure)
+    acting = acting_approver(session, procedure.id)
+    offered = []
+    for action in definition.actions_from(procedure.state):
+        if principal is not None:
+            roles = action.roles & principal.roles
+            if action.signoff:
+                roles = (
+                    frozenset({Role.CLERK}) & principal.roles
+                    if procedure.clerk_id == principal.user.id
+                    else frozenset()
+                )
+            elif not any(
+                r in action.unassigned_roles
+                or (r is Role.CLERK and procedure.clerk_id == principal.user.id)
+                or (r is Role.APPROVER and (procedure.approver_id == principal.user.id or acting == username))
+                for r in roles
+            ):
+                continue
+            if not roles:
+                continue
+        unmet = []
+        if action.payload is None:
+            for guard in action.guards:
+                unmet.extend(u.as_dict() for u in guard(view, None))
+        offered.append(
+            {
+                "trigger": action.trigger,
+                "label": action.label,
+                "basis": action.basis,
+                "transition_to": action.dest,
+                "needs_signoff": action.signoff,
+                "payload_fields": sorted(action.payload.model_fields) if action.payload else [],
+                "unmet_now": unmet,
+            }
+        )
+    return offered
+
+
+def procedure_status(ctx: Context, procedure_id: int, username: str | None = None) -> dict[str, Any]:
+    with ctx.db.read() as session:
+        procedure = _procedure(session, procedure_id)
+        definition = definition_of(procedure.kind, procedure.definition_version)
+        names = _usernames(session)
+        view = build_view(ctx, session, procedure)
+        cluster = session.get(Cluster, procedure.cluster_id) if procedure.cluster_id else None
+        proposals = (
+            session.execute(
+                select(Proposal).where(Proposal.procedure_id == procedure.id, Proposal.status == "pending")
+            )
+            .scalars()
+            .all()
+        )
+        documents = (
+            session.execute(select(Document).where(Document.procedure_id == procedure.id)).scalars().all()
+        )
+        return {
+            "id": procedure.id,
+            "kind": procedure.kind,
+            "kind_label": definition.label,
+            "definition_version": procedure.definition_version,
+            "title": procedure.title,
+            "cluster": cluster.name if cluster else None,
+            "state": procedure.state,
+            "state_label": definition.state(procedure.state).label,
+            "version": procedure.version,
+            "clerk": names.get(procedure.clerk_id),
+            "approver": names.get(procedure.approver_id),
+            "acting_approver": acting_approver(session, procedure.id),
+            "plan_version": view.plan_version_no,
+            "plan_sha256": view.plan_sha256,
+            "facts": [
+                {"kind": f.kind, "subject": f.subject, "data": dict(f.data), "event_id": f.event_id}
+                for f in sorted(view.facts.values(), key=lambda f: f.id)
+            ],
+            "pending_proposals": [
+                {
+                    "id": p.id,
+                    "trigger": p.trigger,
+                    "proposed_by": names.get(p.proposed_by_id),
+                    "procedure_version": p.procedure_version,
+                    "stale": p.procedure_version != procedure.version,
+                    "content_sha256": p.content_sha256,
+                }
+                for p in proposals
+            ],
+            "documents": [
+                {
+                    "id": d.id,
+                    "sha256": d.sha256,
+                    "direction": d.direction,
+                    "kind": d.kind,
+                    "title": d.title,
+                    "event_id": d.event_id,
+                }
+                for d in documents
+            ],
+            "actions": available_actions(session, ctx, procedure, username),
+            "closed": procedure.closed_at is not None,
+        }
+
+
+def history(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
+    with ctx.db.read() as session:
+        procedure = _procedure(session, procedure_id)
+        definition = definition_of(procedure.kind, procedure.definition_version)
+        events = (
+            session.execute(
+                select(AuditEvent).where(AuditEvent.procedure_id == procedure_id).order_by(AuditEvent.seq)
+            )
+            .scalars()
+            .all()
+        )
+        labels = {a.trigger: a.label for a in definition.actions}
+        labels.update(open="절차 개시", propose="결재 상신", reject_proposal="결재 반려")
+        return [
+            {
+                "seq": e.seq,
+                "event_id": e.id,
+                "occurred_at": format_instant(e.occurred_at),
+                "occurred_at_kst": to_kst(e.occurred_at).strftime("%Y-%m-%d %H:%M"),
+                "actor": e.actor,
+                "role": e.actor_role,
+                "role_label": ROLE_LABELS.get(Role(e.actor_role), e.actor_role),
+                "interface": e.interface,
+                "os_user": e.os_user,
+                "trigger": e.trigger,
+                "label": labels.get(e.trigger, e.trigger),
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "version": e.procedure_version,
+                "comment": e.comment,
+                "payload": loads(e.payload),
+                "hash": e.hash,
+            }
+            for e in events
+        ]
+
+
+def refusals(ctx: Context, procedure_id: int | None = None) -> list[dict[str, Any]]:
+    with ctx.db.read() as session:
+        query = select(RefusedAttempt).order_by(RefusedAttempt.id)
+        if procedure_id is not None:
+            query = query.where(RefusedAttempt.procedure_id == procedure_id)
+        return [
+            {
+                "id": r.id,
+                "occurred_at": format_instant(r.occurred_at),
+                "procedure_id": r.procedure_id,
+                "actor": r.actor,
+                "interface": r.interface,
+                "trigger": r.trigger,
+                "code": r.code,
+                "message": r.message,
+                "unmet": loads(r.unmet),
+            }
+            for r in session.execute(query).scalars()
+        ]
+
+
+def proposals(ctx: Context, *, approver: str | None = None, status: str = "pending") -> list[dict[str, Any]]:
+    """The approver's in-tray: pending proposals on procedures the user approves (or acts for)."""
+    with ctx.db.read() as session:
+        names = _usernames(session)
+        rows = session.execute(
+            select(Proposal, Procedure)
+            .join(Procedure, Procedure.id == Proposal.procedure_id)
+            .where(Proposal.status == status)
+            .order_by(Proposal.id)
+        ).all()
+        result = []
+        for proposal, procedure in rows:
+            if (
+                approver is not None
+                and names.get(procedure.approver_id) != approver
+                and (acting_approver(session, procedure.id) != approver)
+            ):
+                continue
+            definition = definition_of(procedure.kind, procedure.definition_version)
+            action = definition.action(proposal.trigger)
+            result.append(
+                {
+                    "id": proposal.id,
+                    "procedure_id": procedure.id,
+                    "procedure_title": procedure.title,
+                    "trigger": proposal.trigger,
+                    "label": action.label if action else proposal.trigger,
+                    "payload": loads(proposal.payload),
+                    "proposed_by": names.get(proposal.proposed_by_id),
+                    "proposed_at": format_instant(proposal.proposed_at),
+                    "procedure_version": proposal.procedure_version,
+                    "stale": proposal.procedure_version != procedure.version,
+                    "content_sha256": proposal.content_sha256,
+                    "status": proposal.status,
+                }
+            )
+        return result
+
+
+def plan_version(ctx: Context, procedure_id: int, number: int | None = None) -> dict[str, Any]:
+    with ctx.db.read() as session:
+        query = select(PlanVersion).where(PlanVersion.procedure_id == procedure_id)
+        query = (
+            query.where(PlanVersion.number == number) if number else query.order_by(PlanVersion.number.desc())
+        )
+        row = session.execute(query.limit(1)).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"{procedure_id}번 절차에 조성계획{f' 제{number}판' if number else ''}이 없습니다")
+        return {
+            "procedure_id": procedure_id,
+            "number": row.number,
+            "sha256": row.sha256,
+            "content": loads(row.content),
+            "created_at": format_instant(row.created_at),
+            "event_id": row.event_id,
+        }
+
+
+def require_reader(ctx: Context, username: str) -> None:
+    """Anyone registered (and the operator) may read in this issue; audit-wide access rules come with §6."""
+    if username == "operator":
+        return
+    with ctx.db.read() as session:
+        try:
+            load_principal(session, username)
+        except GcwError as exc:
+            raise Forbidden(str(exc)) from exc

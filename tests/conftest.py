@@ -1,0 +1,102 @@
+"""Fixtures: every database test runs on SQLite and, when GCW_TEST_DATABASE_URL is set, on PostgreSQL.
+
+The schema comes from the Alembic migrations, once per session into a template (an SQLite file, a PostgreSQL
+template database); each test gets a fresh copy of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from gcworkflow.clock import Clock
+from gcworkflow.context import Context
+from gcworkflow.db.migrate import upgrade
+from gcworkflow.db.session import Database, normalise_url
+from gcworkflow.documents.store import FileStore
+from gcworkflow.settings import Settings
+
+PG_URL = os.environ.get("GCW_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"]
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    return path
+
+
+def _admin_engine():  # noqa: ANN202
+    url = make_url(normalise_url(PG_URL or ""))
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("GCW_TEST_DATABASE_URL이 없어 PostgreSQL 시험을 건너뜁니다 (CI에서는 설정됨)")
+    base = make_url(normalise_url(PG_URL))
+    name = f"{base.database}_tpl_{os.getpid()}"
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    upgrade(base.set(database=name).render_as_string(hide_password=False))
+    yield name
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "gcw.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("pg_template")
+    base = make_url(normalise_url(PG_URL or ""))
+    name = f"{base.database}_t{os.getpid()}_{next(_counter)}"
+    engine = _admin_engine()
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(var_dir=tmp_path / "var", database_url=database_url)
+
+
+@pytest.fixture
+def ctx(settings: Settings) -> Iterator[Context]:
+    context = Context(
+        db=Database(settings.resolved_database_url),
+        settings=settings,
+        clock=Clock(datetime(2026, 3, 2, 10, 0, tzinfo=SEOUL)),
+        store=FileStore(settings.document_dir),
+    )
+    yield context
+    context.db.dispose()
