@@ -18,6 +18,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gcworkflow.canonical import canonical_text, digest, format_instant, loads, sha256_hex
+
+__all__ = [
+    "GENESIS",
+    "SYSTEM_CHAIN",
+    "EventInput",
+    "Problem",
+    "VerifyReport",
+    "append",
+    "checkpoint",
+    "checkpoint_line",
+    "procedure_chain",
+    "rebuild_canonical",
+    "sha256_hex",
+    "verify",
+]
 from gcworkflow.db.models import AuditChain, AuditCheckpoint, AuditEvent
 
 GENESIS = "0" * 64

@@ -15,7 +15,14 @@ from gcworkflow.engine import Actor, FireResult
 
 SEOUL = ZoneInfo("Asia/Seoul")
 ADMIN, CLERK, CLERK2, APPROVER, APPROVER2, SECRETARY, AUDITOR = (
-    "admin", "kim", "lee", "park", "jung", "choi", "han")
+    "admin",
+    "kim",
+    "lee",
+    "park",
+    "jung",
+    "choi",
+    "han",
+)
 GUMI_PLAN = Path(__file__).resolve().parents[1] / "gcworkflow" / "demo" / "gumi_plan.yaml"
 
 
@@ -40,16 +47,21 @@ def cast(ctx: Context) -> None:
 
 def open_gumi(ctx: Context) -> int:
     cast(ctx)
-    cluster_id = clusters.register_cluster(ctx, actor(CLERK), "첨단 전자산업 자원순환 녹색융합클러스터",
-                                           {"sido_code": "47", "sigungu": "구미시"})
-    return engine.open_procedure(ctx, actor(CLERK), "designation", cluster_id=cluster_id, approver=APPROVER).procedure_id
+    cluster_id = clusters.register_cluster(
+        ctx, actor(CLERK), "첨단 전자산업 자원순환 녹색융합클러스터", {"sido_code": "47", "sigungu": "구미시"}
+    )
+    return engine.open_procedure(
+        ctx, actor(CLERK), "designation", cluster_id=cluster_id, approver=APPROVER
+    ).procedure_id
 
 
 def fire(ctx: Context, pid: int, trigger: str, who: str = CLERK, /, **payload: Any) -> FireResult:
     return engine.fire(ctx, pid, trigger, actor(who), payload)
 
 
-def signed(ctx: Context, pid: int, trigger: str, who: str = CLERK, by: str = APPROVER, /, **payload: Any) -> FireResult:
+def signed(
+    ctx: Context, pid: int, trigger: str, who: str = CLERK, by: str = APPROVER, /, **payload: Any
+) -> FireResult:
     proposal = fire(ctx, pid, "propose", who, trigger=trigger, payload=payload)
     return fire(ctx, pid, "approve_proposal", by, proposal_id=proposal.proposal_id)
 
@@ -76,20 +88,49 @@ def to_committee(ctx: Context) -> int:
     fire(ctx, pid, "record_plan", content=gumi_plan())
     signed(ctx, pid, "request_governor_opinions")
     advance(ctx, 10)
-    fire(ctx, pid, "record_governor_opinion", sido_code="47", received_on=ctx.clock.today().isoformat(), summary="이견 없음")
+    fire(
+        ctx,
+        pid,
+        "record_governor_opinion",
+        sido_code="47",
+        received_on=ctx.clock.today().isoformat(),
+        summary="이견 없음",
+    )
     signed(ctx, pid, "request_ministry_consultation", ministries=["산업통상부", "국토교통부"])
     advance(ctx, 7)
-    fire(ctx, pid, "record_ministry_reply", ministry="산업통상부", position="동의",
-         received_on=ctx.clock.today().isoformat(), summary="동의")
-    fire(ctx, pid, "record_ministry_reply", ministry="국토교통부", position="조건부 동의",
-         received_on=ctx.clock.today().isoformat(), summary="기반시설 계획 보완 조건")
+    fire(
+        ctx,
+        pid,
+        "record_ministry_reply",
+        ministry="산업통상부",
+        position="동의",
+        received_on=ctx.clock.today().isoformat(),
+        summary="동의",
+    )
+    fire(
+        ctx,
+        pid,
+        "record_ministry_reply",
+        ministry="국토교통부",
+        position="조건부 동의",
+        received_on=ctx.clock.today().isoformat(),
+        summary="기반시설 계획 보완 조건",
+    )
     signed(ctx, pid, "refer_to_committee")
     return pid
 
 
 def committee_approves(ctx: Context, pid: int, meeting_no: int = 1) -> None:
-    fire(ctx, pid, "schedule_meeting", SECRETARY, meeting_name="중앙환경정책위원회 환경경제분과위원회",
-         meeting_no=meeting_no, held_on=ctx.clock.today().isoformat(), agenda_no="제1호")
+    fire(
+        ctx,
+        pid,
+        "schedule_meeting",
+        SECRETARY,
+        meeting_name="중앙환경정책위원회 환경경제분과위원회",
+        meeting_no=meeting_no,
+        held_on=ctx.clock.today().isoformat(),
+        agenda_no="제1호",
+    )
     fire(ctx, pid, "record_attendance", SECRETARY, **ATTENDANCE)
     fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=5)
     fire(ctx, pid, "approve")

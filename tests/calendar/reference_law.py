@@ -41,8 +41,20 @@ SUNDAY_ONLY_ITEMS = {SEOLLAL, CHUSEOK}  # 제3조①2
 # The package's names for holidays this module derives from the law by date; any other name it lists is a
 # fact taken as given (an election day, a 임시공휴일).
 FIXED_BY_LAW = {
-    "신정연휴", "삼일절", "노동절", "어린이날", "현충일", "제헌절", "광복절", "개천절", "한글날", "기독탄신일",
-    "설날 전날", "설날 다음날", "추석 전날", "추석 다음날",
+    "신정연휴",
+    "삼일절",
+    "노동절",
+    "어린이날",
+    "현충일",
+    "제헌절",
+    "광복절",
+    "개천절",
+    "한글날",
+    "기독탄신일",
+    "설날 전날",
+    "설날 다음날",
+    "추석 전날",
+    "추석 다음날",
 }
 
 
@@ -194,7 +206,7 @@ def commencement_day(promulgated: date, amount: int, unit: str) -> date:
 
 
 def backward_day(start: date, amount: int, unit: str) -> date:
-    """"N 전까지": count back on the calendar; a month without the day ends at its last day."""
+    """ "N 전까지": count back on the calendar; a month without the day ends at its last day."""
     if unit in ("days", "weeks"):
         day = start
         for _ in range(amount * (7 if unit == "weeks" else 1)):

@@ -160,7 +160,10 @@ def test_override_removes_and_renames_but_never_removes_a_sunday() -> None:
 def test_override_validation() -> None:
     with pytest.raises(ValueError, match="두 번"):
         HolidayCalendar(
-            (HolidayOverride(date(2026, 10, 2), "임시공휴일", True), HolidayOverride(date(2026, 10, 2), "x", False))
+            (
+                HolidayOverride(date(2026, 10, 2), "임시공휴일", True),
+                HolidayOverride(date(2026, 10, 2), "x", False),
+            )
         )
     with pytest.raises(ValueError, match="이름이 없습니다"):
         HolidayOverride(date(2026, 10, 2), " ", True)
@@ -223,7 +226,9 @@ def test_iter_holidays() -> None:
     assert [day for day, _ in across_years] == [date(2026, 12, 25), date(2027, 1, 1)]
     assert list(iter_holidays(date(2026, 10, 9), date(2026, 10, 1))) == []
     calendar = HolidayCalendar((HolidayOverride(date(2026, 10, 2), "임시공휴일", True),))
-    assert (date(2026, 10, 2), "임시공휴일") in iter_holidays(date(2026, 10, 1), date(2026, 10, 2), calendar=calendar)
+    assert (date(2026, 10, 2), "임시공휴일") in iter_holidays(
+        date(2026, 10, 1), date(2026, 10, 2), calendar=calendar
+    )
 
 
 def test_date_formats() -> None:

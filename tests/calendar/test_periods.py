@@ -59,13 +59,21 @@ def test_inspection_from_midnight_rolls_past_sunday() -> None:
     result = civil(date(2026, 4, 6), 14, from_midnight=True, label="열람 시작일")
     assert result.unrolled_end == date(2026, 4, 19)
     assert result.end == date(2026, 4, 20)
-    assert result.explanation.startswith("열람 시작일 2026. 4. 6. 오전 0시부터 14일 → 말일 2026. 4. 19. (일)은 일요일")
+    assert result.explanation.startswith(
+        "열람 시작일 2026. 4. 6. 오전 0시부터 14일 → 말일 2026. 4. 19. (일)은 일요일"
+    )
 
 
 def test_chuseok_2025_rolls_through_seven_days() -> None:
     result = civil(date(2025, 10, 2), 1)
     assert result.end == date(2025, 10, 10)
-    for reason in ("공휴일(개천절)", "토요일", "공휴일(추석 전날)", "공휴일(추석 대체 휴일)", "공휴일(한글날)"):
+    for reason in (
+        "공휴일(개천절)",
+        "토요일",
+        "공휴일(추석 전날)",
+        "공휴일(추석 대체 휴일)",
+        "공휴일(한글날)",
+    ):
         assert reason in result.explanation
 
 
@@ -213,7 +221,11 @@ def test_backward_is_not_moved_off_holidays_or_past_month_ends() -> None:
         (lambda: civil(date(2026, 1, 1), 400_000), ValueError, "너무 깁니다"),
         (lambda: civil(date(2026, 1, 1), 0), ValueError, "1 이상"),
         (lambda: compute_period(date(2026, 1, 1), 0, rule=RESTRICTIVE), ValueError, "1 이상"),
-        (lambda: compute_period(date(2026, 1, 1), 3, rule=RESTRICTIVE, from_midnight=True), ValueError, "0시"),
+        (
+            lambda: compute_period(date(2026, 1, 1), 3, rule=RESTRICTIVE, from_midnight=True),
+            ValueError,
+            "0시",
+        ),
         (lambda: compute_period(date(2026, 1, 1), 3, "fortnights"), ValueError, "알 수 없는"),
         (lambda: civil(datetime(2026, 1, 1, 9), 3), TypeError, "날짜"),
         (lambda: civil(date(2026, 1, 1), True), TypeError, "정수"),
@@ -223,7 +235,9 @@ def test_backward_is_not_moved_off_holidays_or_past_month_ends() -> None:
         (lambda: civil(date(2100, 12, 1), 3, MONTHS), ValueError, "공휴일 규칙이 없습니다"),
     ],
 )
-def test_bad_input_is_refused_in_korean(call: Callable[[], object], error: type[Exception], message: str) -> None:
+def test_bad_input_is_refused_in_korean(
+    call: Callable[[], object], error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         call()
 
@@ -247,7 +261,9 @@ def _one_line_mentioning(result: PeriodResult, *texts: str) -> None:
 
 @PROPERTY
 @given(STARTS, PERIODS, st.booleans())
-def test_civil_matches_the_reference(start: date, period: tuple[PeriodUnit, int], from_midnight: bool) -> None:
+def test_civil_matches_the_reference(
+    start: date, period: tuple[PeriodUnit, int], from_midnight: bool
+) -> None:
     unit, amount = period
     result = civil(start, amount, unit, from_midnight=from_midnight)
     assert result.unrolled_end == ref.civil_unrolled_end(start, amount, unit.value, from_midnight)
@@ -293,7 +309,9 @@ def test_backward_matches_the_reference(start: date, period: tuple[PeriodUnit, i
 
 @PROPERTY
 @given(STARTS, PERIODS, st.sampled_from(list(PeriodRule)))
-def test_results_are_monotone_in_the_amount(start: date, period: tuple[PeriodUnit, int], rule: PeriodRule) -> None:
+def test_results_are_monotone_in_the_amount(
+    start: date, period: tuple[PeriodUnit, int], rule: PeriodRule
+) -> None:
     unit, amount = period
     shorter = compute_period(start, amount, unit, rule)
     longer = compute_period(start, amount + 1, unit, rule)

@@ -1,0 +1,169 @@
+"""Helpers the benchmarks share: fresh migrated databases, a context, timing and number formatting.
+
+Benchmarks print figures, never assert on them (DESIGN.md §5: these machines are shared and noisy). Each one
+measures its baseline in the same run and prints a ratio against it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from gcworkflow.clock import Clock
+from gcworkflow.context import Context
+from gcworkflow.db.migrate import upgrade
+from gcworkflow.db.session import Database, normalise_url
+from gcworkflow.documents.store import FileStore
+from gcworkflow.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SEOUL = ZoneInfo("Asia/Seoul")
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/gcw_bench"
+
+
+def sig3(value: float) -> str:
+    """``value`` to three significant digits, never in exponent notation (1153.7 → 1150, 0.4567 → 0.457)."""
+    if value == 0 or not math.isfinite(value):
+        return str(value)
+    decimals = 2 - math.floor(math.log10(abs(value)))
+    rounded = round(value, decimals)
+    # Rounding can carry into a new digit (999.6 → 1000); recompute so that 3 digits stay 3 digits.
+    decimals = 2 - math.floor(math.log10(abs(rounded)))
+    return f"{round(value, decimals):.{max(decimals, 0)}f}"
+
+
+def ratio(numerator: float, denominator: float) -> str:
+    return sig3(numerator / denominator) if denominator else "n/a"
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+# --- databases ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """One database to measure: its backend name and a fresh, migrated URL."""
+
+    backend: str  # "sqlite" | "postgresql"
+    url: str
+
+
+class Unavailable(Exception):
+    """The database cannot be reached; the benchmark says so and skips it."""
+
+
+@contextmanager
+def fresh_sqlite(workdir: Path) -> Iterator[Target]:
+    """A new SQLite file under ``workdir``, migrated to head."""
+    path = workdir / "bench.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    yield Target("sqlite", url)
+
+
+def pg_url() -> str:
+    """The benchmark database: ``GCW_BENCH_PG_URL`` or ``gcw_bench`` on the local server.
+
+    A URL without a database name gets ``gcw_bench``. The database is dropped and recreated on every run, so
+    it must be dedicated to the benchmark.
+    """
+    url = make_url(normalise_url(os.environ.get("GCW_BENCH_PG_URL") or DEFAULT_PG_URL))
+    if not url.database:
+        url = url.set(database="gcw_bench")
+    return url.render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_postgresql() -> Iterator[Target]:
+    """Drop and recreate the dedicated benchmark database, migrate it to head; drop it again afterwards."""
+    url = make_url(pg_url())
+    name = url.database
+    admin = create_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        raise Unavailable(f"{url.render_as_string(hide_password=True)}: {str(exc).splitlines()[0]}") from exc
+    try:
+        rendered = url.render_as_string(hide_password=False)
+        upgrade(rendered)
+        yield Target("postgresql", rendered)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_context(url: str, var_dir: Path) -> Context:
+    """A context over ``url`` with the product's engine (gcworkflow.db.session.make_engine) and a fixed clock."""
+    settings = Settings(var_dir=var_dir, database_url=url)
+    return Context(
+        db=Database(settings.resolved_database_url),
+        settings=settings,
+        clock=Clock(datetime(2026, 3, 2, 10, 0, tzinfo=SEOUL)),
+        store=FileStore(settings.document_dir),
+    )
+
+
+@contextmanager
+def workdir(prefix: str = "gcw-bench-") -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        yield Path(name)
+
+
+# --- timing -------------------------------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class CommandTiming:
+    median_ms: float | None
+    note: str | None = None
+
+
+def command_wall_ms(argv: list[str], runs: int = 5, env: dict[str, str] | None = None) -> CommandTiming:
+    """Median wall time of ``runs`` runs of a command, or a note saying why it could not be measured."""
+    samples: list[float] = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(argv, capture_output=True, env=env, cwd=ROOT, timeout=120, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return CommandTiming(None, f"{argv[0]}: {exc}")
+        elapsed = (time.perf_counter() - start) * 1000
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+            return CommandTiming(None, f"exit code {done.returncode}: {tail[-1] if tail else 'no output'}")
+        samples.append(elapsed)
+    return CommandTiming(statistics.median(samples))
+
+
+def venv_bin(name: str) -> Path:
+    """A console script next to the running interpreter (``.venv/bin/gcw`` when run with ``.venv/bin/python``)."""
+    return Path(sys.executable).parent / name

@@ -1,0 +1,48 @@
+"""Two sessions fire the same transition at once: exactly one wins, the other gets `conflict`, and the chain
+still verifies (DESIGN.md §2: row lock + optimistic version)."""
+
+from __future__ import annotations
+
+import threading
+
+from gcworkflow import audit, engine, queries
+from gcworkflow.errors import Conflict, GcwError
+from tests.support import ATTENDANCE, CLERK, SECRETARY, actor, fire, to_committee
+
+
+def test_same_transition_twice_at_once(ctx):
+    pid = to_committee(ctx)
+    fire(ctx, pid, "schedule_meeting", SECRETARY, meeting_name="중앙환경정책위원회", meeting_no=1,
+         held_on=ctx.clock.today().isoformat(), agenda_no="제1호")
+    fire(ctx, pid, "record_attendance", SECRETARY, **ATTENDANCE)
+    fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=5)
+    seen = queries.procedure_status(ctx, pid)["version"]
+
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+    lock = threading.Lock()
+
+    def approve() -> None:
+        barrier.wait()
+        try:
+            result: object = engine.fire(ctx, pid, "approve", actor(CLERK), {}, expected_version=seen)
+        except GcwError as error:
+            result = error
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=approve) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    wins = [o for o in outcomes if isinstance(o, engine.FireResult)]
+    conflicts = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(wins) == 1 and len(conflicts) == 1, outcomes
+    assert "변경되었습니다" in conflicts[0].message
+    status = queries.procedure_status(ctx, pid)
+    assert status["state"] == "designation_notice"
+    assert status["version"] == seen + 1
+    with ctx.db.read() as session:
+        assert audit.verify(session).ok
