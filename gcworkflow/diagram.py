@@ -70,5 +70,8 @@ def write_all(docs: Path = DOCS) -> list[Path]:
 
 
 def stale(docs: Path = DOCS) -> list[Path]:
-    return [path_for(d, docs) for d in definitions()
-            if not path_for(d, docs).exists() or path_for(d, docs).read_text(encoding="utf-8") != document(d)]
+    return [
+        path_for(d, docs)
+        for d in definitions()
+        if not path_for(d, docs).exists() or path_for(d, docs).read_text(encoding="utf-8") != document(d)
+    ]

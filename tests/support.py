@@ -134,3 +134,53 @@ def committee_approves(ctx: Context, pid: int, meeting_no: int = 1) -> None:
     fire(ctx, pid, "record_attendance", SECRETARY, **ATTENDANCE)
     fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=5)
     fire(ctx, pid, "approve")
+
+
+NOTICE = {
+    "purpose": "첨단 전자산업 폐자원의 자원순환 분야 녹색산업등의 집적·융복합 촉진 및 연구개발·실증화 지원",
+    "inspection_places": [{"office": "기후에너지환경부 탈탄소녹색산업혁신과", "phone": "044-201-0000"}],
+}
+REQUIREMENTS = ("law10_1", "law10_2", "law10_3", "law10_4", "decree6_1", "decree6_2")
+
+
+def through_notice_signoff(ctx: Context, pid: int) -> None:
+    """designation_notice: decision, assessments, notice composed and signed (number left to the caller)."""
+    signed(ctx, pid, "decide_designation", reason="위원회 원안 의결 및 지정 요건 충족")
+    for requirement in REQUIREMENTS:
+        fire(ctx, pid, "assess_requirement", requirement=requirement, result="met", note="검토 결과 충족")
+    fire(
+        ctx,
+        pid,
+        "assess_requirement",
+        requirement="decree6_3",
+        result="not_applicable",
+        note="영 제6조제3호에 따른 고시 없음",
+    )
+    fire(ctx, pid, "compose_notice", designation_date=ctx.clock.today().isoformat(), **NOTICE)
+    signed(ctx, pid, "sign_notice_content")
+
+
+def issue_notice_pdf(
+    ctx: Context, pid: int, body: bytes = b"%PDF-1.7 stand-in for the rendered notice"
+) -> str:
+    """What the documents flow records after rendering: the PDF in the store and `document_issued`."""
+    from gcworkflow import queries
+    from gcworkflow.procedures.notice import notice_render_digest
+
+    status = queries.procedure_status(ctx, pid)
+    facts = {(f["kind"], f["subject"]): f["data"] for f in status["facts"]}
+    notice = facts[("notice_content", "designation_notice")]
+    number = facts[("notice_number", "designation_notice")]["number"]
+    sha = ctx.store.put(body)
+    fire(
+        ctx,
+        pid,
+        "document_issued",
+        "system",
+        document="designation_notice",
+        sha256=sha,
+        title=f"{number} 지정 고시",
+        size=len(body),
+        content_sha256=notice_render_digest(notice, number),
+    )
+    return sha

@@ -21,4 +21,6 @@ def test_upgrade_downgrade_upgrade(database_url):
     downgrade(database_url, "base")
     assert _tables(database_url) <= {"alembic_version"}
     upgrade(database_url, "head")
-    assert {"audit_events", "procedures", "facts", "outbox_messages", "registered_numbers"} <= _tables(database_url)
+    assert {"audit_events", "procedures", "facts", "outbox_messages", "registered_numbers"} <= _tables(
+        database_url
+    )

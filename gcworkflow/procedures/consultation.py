@@ -79,7 +79,7 @@ def outstanding(view: ProcedureView, group: str, basis: str, ident: str) -> list
 
 class RequestPayload(Payload):
     reply_by: date | None = Field(default=None, description="회신 기한 (비우면 설정의 기본 일수로 계산)")
-    reuse_previous_round_reason: str | None = Field(
+    reuse_previous_round_reason: Text | None = Field(
         default=None, description="재협의하지 않고 이전 차수의 회신을 유지하는 사유 (보완 후 재상정 시)"
     )
 
@@ -177,7 +177,12 @@ def _open_round(
 
 
 def request_governor_opinions(
-    sources: tuple[str, ...], dest: str, basis: str, *, guards: tuple[Guard, ...] = (), all_governors: bool = False
+    sources: tuple[str, ...],
+    dest: str,
+    basis: str,
+    *,
+    guards: tuple[Guard, ...] = (),
+    all_governors: bool = False,
 ) -> Action:
     """One opinion request per competent governor (or per 시·도지사 for the basic plan, 법 제6조②)."""
 

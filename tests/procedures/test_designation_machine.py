@@ -38,11 +38,20 @@ def _machine() -> tuple[Machine, object]:
         pass
 
     model = Model()
-    machine = Machine(model=model, states=[s.name for s in DEFINITION.states], initial=DEFINITION.initial,
-                      auto_transitions=False, send_event=True)
+    machine = Machine(
+        model=model,
+        states=[s.name for s in DEFINITION.states],
+        initial=DEFINITION.initial,
+        auto_transitions=False,
+        send_event=True,
+    )
     for action in DEFINITION.actions:
-        machine.add_transition(action.trigger, list(action.sources), action.dest,
-                               conditions=[lambda event: event.kwargs["guards_pass"]])
+        machine.add_transition(
+            action.trigger,
+            list(action.sources),
+            action.dest,
+            conditions=[lambda event: event.kwargs["guards_pass"]],
+        )
     return machine, model
 
 

@@ -1,0 +1,363 @@
+"""Actions per second through ``engine.fire`` against the same writes as bare SQLAlchemy Core (issue #2).
+
+For each database (SQLite file; PostgreSQL ``gcw_bench``, dropped and recreated each run) the benchmark opens
+a set of designation procedures, records a plan in each, then times, single-threaded and in alternating
+rounds so that drift on a shared machine hits both sides alike:
+
+* engine: ``record_site_selection`` through ``engine.fire`` (a record action in the drafting state: lock,
+  checks, view, guards, the version bump, one audit event, one fact), round-robin over the procedures;
+* bare: the same logical writes as SQLAlchemy Core in one write transaction per action: ``SELECT … FOR
+  UPDATE`` of the procedure row (``BEGIN IMMEDIATE`` on SQLite), ``UPDATE procedures SET version=version+1,
+  last_action_at=…``, ``INSERT`` one audit event (canonical JSON + SHA-256) and one fact, commit.
+
+Both sides use the engine from ``gcworkflow.db.session.make_engine``, so the durability is the product's
+(SQLite: WAL, synchronous=FULL). The last lines are one per database:
+
+    transitions sqlite engine=<x> act/s bare=<y> tx/s ratio=<x/y>
+
+Run: ``.venv/bin/python bench/transitions.py`` (``--help`` for the knobs, ``--profile N`` for where the
+engine's time goes). Nothing here asserts on a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import json
+import os
+import pstats
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Engine, bindparam, func, insert, select, update
+
+# Run as a script, this file's folder comes first on sys.path, where this very file would shadow the
+# `transitions` library the engine imports. Take the folder off and reach the helpers as `bench._common`.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+from bench._common import (  # noqa: E402
+    ROOT,
+    Target,
+    Unavailable,
+    command_wall_ms,
+    fresh_postgresql,
+    fresh_sqlite,
+    make_context,
+    ratio,
+    say,
+    sig3,
+    timed,
+    venv_bin,
+    workdir,
+)
+from gcworkflow import clusters, engine, people  # noqa: E402
+from gcworkflow.context import Context  # noqa: E402
+from gcworkflow.db.models import AuditEvent, Fact, Procedure  # noqa: E402
+from gcworkflow.engine import Actor  # noqa: E402
+
+ADMIN, CLERK, APPROVER = "admin", "kim", "park"
+TRIGGER = "record_site_selection"
+GUMI_PLAN = ROOT / "gcworkflow" / "demo" / "gumi_plan.yaml"
+GENESIS = "0" * 64
+
+
+def payload(i: int) -> dict[str, Any]:
+    return {
+        "announced_on": "2026-01-05",
+        "selected_on": "2026-02-20",
+        "summary": f"공모 결과 예정 지역 선정 ({i})",
+    }
+
+
+# --- set-up ---------------------------------------------------------------------------------------------------
+
+
+def populate(ctx: Context, procedures: int) -> list[int]:
+    """Users as the tests' cast, one cluster and one open designation procedure with a plan per procedure."""
+    people.init_admin(ctx, ADMIN, "관리자")
+    admin = Actor(ADMIN)
+    people.add_user(ctx, admin, CLERK, "김주무", ["clerk"])
+    people.add_user(ctx, admin, APPROVER, "박과장", ["approver"])
+    clerk = Actor(CLERK)
+    plan = yaml.safe_load(GUMI_PLAN.read_text(encoding="utf-8"))
+    pids: list[int] = []
+    for n in range(procedures):
+        cluster_id = clusters.register_cluster(
+            ctx, clerk, f"벤치마크 녹색융합클러스터 {n:04d}", {"sido_code": "47", "sigungu": "구미시"}
+        )
+        pid = engine.open_procedure(
+            ctx, clerk, "designation", cluster_id=cluster_id, approver=APPROVER
+        ).procedure_id
+        engine.fire(ctx, pid, "record_plan", clerk, {"content": plan})
+        pids.append(pid)
+    return pids
+
+
+# --- the two sides --------------------------------------------------------------------------------------------
+
+
+class EngineSide:
+    def __init__(self, ctx: Context, pids: list[int]) -> None:
+        self.ctx, self.pids, self.actor, self.done = ctx, pids, Actor(CLERK, interface="api"), 0
+
+    def run(self, count: int) -> None:
+        for _ in range(count):
+            i = self.done
+            engine.fire(self.ctx, self.pids[i % len(self.pids)], TRIGGER, self.actor, payload(i))
+            self.done += 1
+
+
+class BareSide:
+    """The same logical writes as Core statements, one write transaction (BEGIN IMMEDIATE on SQLite) each."""
+
+    def __init__(self, ctx: Context, sa_engine: Engine, pids: list[int]) -> None:
+        self.clock, self.pids, self.done = ctx.clock, pids, 0
+        self.engine = sa_engine.execution_options(gcw_write=True)
+        p, a, f = Procedure.__table__, AuditEvent.__table__, Fact.__table__
+        self.lock = select(p.c.version, p.c.state).where(p.c.id == bindparam("pid")).with_for_update()
+        self.bump = (
+            update(p)
+            .where(p.c.id == bindparam("pid"))
+            .values(version=p.c.version + 1, last_action_at=bindparam("now"))
+        )
+        self.event = insert(a)
+        self.fact = insert(f)
+        self.heads: dict[int, str] = {}
+
+    def run(self, count: int) -> None:
+        for _ in range(count):
+            i = self.done
+            self.action(self.pids[i % len(self.pids)], i)
+            self.done += 1
+
+    def action(self, pid: int, i: int) -> None:
+        now = self.clock.now()
+        data = payload(i)
+        data_text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        with self.engine.begin() as conn:
+            row = conn.execute(self.lock, {"pid": pid}).one()
+            conn.execute(self.bump, {"pid": pid, "now": now})
+            version = row.version + 1
+            chain, prev_hash = f"bare:{pid}", self.heads.get(pid, GENESIS)
+            event_payload = {
+                "input": data,
+                "effects": [{"fact": "site_selection", "subject": "", "data": data}],
+            }
+            document = {
+                "chain": chain,
+                "seq": version,
+                "prev_hash": prev_hash,
+                "procedure_id": pid,
+                "procedure_version": version,
+                "occurred_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "actor": CLERK,
+                "actor_role": "clerk",
+                "interface": "api",
+                "os_user": None,
+                "trigger": TRIGGER,
+                "from_state": row.state,
+                "to_state": row.state,
+                "comment": None,
+                "payload": event_payload,
+            }
+            canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            event_hash = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+            event_id = conn.execute(
+                self.event,
+                {
+                    "chain": chain,
+                    "seq": version,
+                    "procedure_id": pid,
+                    "procedure_version": version,
+                    "occurred_at": now,
+                    "actor": CLERK,
+                    "actor_role": "clerk",
+                    "interface": "api",
+                    "os_user": None,
+                    "trigger": TRIGGER,
+                    "from_state": row.state,
+                    "to_state": row.state,
+                    "comment": None,
+                    "payload": json.dumps(
+                        event_payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+                    ),
+                    "prev_hash": prev_hash,
+                    "hash": event_hash,
+                    "canonical": canonical,
+                },
+            ).inserted_primary_key[0]
+            conn.execute(
+                self.fact,
+                {
+                    "procedure_id": pid,
+                    "event_id": event_id,
+                    "kind": "site_selection",
+                    "subject": "",
+                    "data": data_text,
+                    "corrects_fact_id": None,
+                    "created_at": now,
+                },
+            )
+        self.heads[pid] = event_hash
+
+
+# --- one database -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    backend: str
+    engine_rate: float | None = None
+    bare_rate: float | None = None
+    skipped: str | None = None
+
+    def line(self) -> str:
+        if self.skipped:
+            return f"transitions {self.backend} skipped ({self.skipped})"
+        assert self.engine_rate is not None and self.bare_rate is not None
+        return (
+            f"transitions {self.backend} engine={sig3(self.engine_rate)} act/s "
+            f"bare={sig3(self.bare_rate)} tx/s ratio={ratio(self.engine_rate, self.bare_rate)}"
+        )
+
+
+def measure(target: Target, var_dir: Path, args: argparse.Namespace) -> Result:
+    count = args.sqlite_count if target.backend == "sqlite" else args.pg_count
+    ctx = make_context(target.url, var_dir)
+    pids: list[int] = []
+    try:
+        setup = timed(lambda: pids.extend(populate(ctx, args.procedures)))
+        say(f"{target.backend}: set-up {args.procedures} procedures (open + record_plan) in {setup:.1f} s")
+        eng, bare = EngineSide(ctx, pids), BareSide(ctx, ctx.db.engine, pids)
+        warm = min(len(pids), max(count // 10, 1))
+        bare.run(warm)
+        eng.run(warm)
+        rounds = max(args.rounds, 1)
+        chunks = [count // rounds + (1 if r < count % rounds else 0) for r in range(rounds)]
+        t_engine = t_bare = 0.0
+        for r, chunk in enumerate(chunks):
+            # Alternate which side goes first, so that a slow patch of the machine is shared out.
+            if r % 2 == 0:
+                t_bare += timed(lambda c=chunk: bare.run(c))
+                t_engine += timed(lambda c=chunk: eng.run(c))
+            else:
+                t_engine += timed(lambda c=chunk: eng.run(c))
+                t_bare += timed(lambda c=chunk: bare.run(c))
+        check_rows(ctx, eng.done, bare.done)
+        say(
+            f"{target.backend}: engine {count} actions in {t_engine:.2f} s, bare {count} tx in {t_bare:.2f} s "
+            f"({rounds} alternating rounds after {warm} warm-up each; {len(pids)} procedures round-robin)"
+        )
+        if args.profile:
+            profile(target.backend, eng, args.profile, args.profile_top)
+        return Result(target.backend, count / t_engine, count / t_bare)
+    finally:
+        ctx.db.dispose()
+
+
+def check_rows(ctx: Context, engine_done: int, bare_done: int) -> None:
+    """Both sides really wrote what they claim (a correctness check, not a timing one)."""
+    with ctx.db.read() as session:
+        engine_facts = session.execute(
+            select(func.count())
+            .select_from(Fact)
+            .where(
+                Fact.kind == "site_selection",
+                Fact.event_id.in_(select(AuditEvent.id).where(AuditEvent.chain.like("procedure:%"))),
+            )
+        ).scalar_one()
+        bare_events = session.execute(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.chain.like("bare:%"))
+        ).scalar_one()
+    if engine_facts != engine_done or bare_events != bare_done:
+        raise SystemExit(
+            f"row check failed: engine facts {engine_facts} (expected {engine_done}), "
+            f"bare events {bare_events} (expected {bare_done})"
+        )
+
+
+def profile(backend: str, eng: EngineSide, count: int, top: int) -> None:
+    """cProfile ``count`` more engine actions; print the top functions by cumulative time, in ms per action."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    eng.run(count)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    rows = []
+    for (filename, line, name), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        short = filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+        rows.append((cumtime, tottime, ncalls, f"{short}:{line}({name})"))
+    say(
+        f"{backend}: profile of {count} engine actions (cProfile; ms per action, cumulative / own, calls per action)"
+    )
+    for cumtime, tottime, ncalls, where in sorted(rows, reverse=True)[:top]:
+        say(f"  {cumtime * 1000 / count:8.3f} {tottime * 1000 / count:8.3f} {ncalls / count:8.1f}  {where}")
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> Result:
+    with workdir() as tmp:
+        try:
+            if backend == "sqlite":
+                with fresh_sqlite(tmp) as target:
+                    return measure(target, tmp / "var", args)
+            with fresh_postgresql() as target:
+                return measure(target, tmp / "var", args)
+        except Unavailable as exc:
+            say(f"{backend}: skipped, database unreachable: {exc}")
+            return Result(backend, skipped=f"unreachable: {exc}")
+
+
+# --- the CLI's start-up ------------------------------------------------------------------------------------------
+
+
+def cli_line(runs: int) -> str:
+    gcw = venv_bin("gcw")
+    with workdir("gcw-bench-cli-") as tmp:
+        env = {**os.environ, "GCW_VAR_DIR": str(tmp / "var"), "PREFECT_HOME": str(tmp / "prefect")}
+        if not gcw.exists():
+            return f"cli gcw --help skipped ({gcw} not found)"
+        baseline = command_wall_ms([sys.executable, "-c", "pass"], runs, env)
+        help_ = command_wall_ms([str(gcw), "--help"], runs, env)
+    if help_.median_ms is None:
+        return f"cli gcw --help skipped ({help_.note})"
+    if baseline.median_ms is None:
+        return f"cli gcw --help {sig3(help_.median_ms)} ms baseline skipped ({baseline.note})"
+    return (
+        f"cli gcw --help {sig3(help_.median_ms)} ms baseline python -c pass {sig3(baseline.median_ms)} ms "
+        f"ratio={ratio(help_.median_ms, baseline.median_ms)}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="measure one database only")
+    parser.add_argument("--procedures", type=int, default=200, help="procedures to spread the actions over")
+    parser.add_argument("--sqlite-count", type=int, default=2000, help="timed actions per side on SQLite")
+    parser.add_argument("--pg-count", type=int, default=1500, help="timed actions per side on PostgreSQL")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating engine/bare rounds")
+    parser.add_argument("--cli-runs", type=int, default=5, help="runs of `gcw --help` (0: skip)")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="after timing, cProfile N more engine actions"
+    )
+    parser.add_argument("--profile-top", type=int, default=30, help="functions listed by --profile")
+    args = parser.parse_args(argv)
+
+    cli = cli_line(args.cli_runs) if args.cli_runs > 0 else None
+    backends = [args.only] if args.only else ["sqlite", "postgresql"]
+    results = [run_backend(backend, args) for backend in backends]
+    if cli:
+        say(cli)
+    for result in results:
+        say(result.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
