@@ -363,9 +363,10 @@ def _apply(
     resolved = _resolve(ctx, session, procedure, writes)
     now = ctx.clock.now()
     procedure.last_action_at = now
+    procedure.version += 1
     if procedure.state in definition.final_states and procedure.closed_at is None:
         procedure.closed_at = now
-    session.flush()  # bumps the version (version_id_col) under the row lock
+    session.flush()
     summary = [r.summary for r in resolved]
     event = audit.append(
         session,
@@ -726,6 +727,7 @@ def _propose(
     from_state = procedure.state
     now = ctx.clock.now()
     procedure.last_action_at = now
+    procedure.version += 1
     session.flush()
     event = audit.append(
         session,
@@ -877,6 +879,7 @@ def _reject(
         raise InvalidInput("반려 사유(comment)를 적으십시오")
     now = ctx.clock.now()
     procedure.last_action_at = now
+    procedure.version += 1
     session.flush()
     event = audit.append(
         session,
@@ -1019,8 +1022,9 @@ def _open(
         kind=definition.kind,
         definition_version=definition.version,
         cluster_id=cluster_id,
-        title=title or (f"{cluster.name} {definition.label}" if cluster else definition.label),
+        title=title or (f"{cluster.name} {definition.title_suffix}" if cluster else definition.label),
         state=definition.initial,
+        version=1,
         clerk_id=clerk.user.id,
         approver_id=approving.user.id,
         imported=False,

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from gcworkflow import audit
+from gcworkflow import audit, queries
 from gcworkflow.db.models import AuditEvent
+from gcworkflow.errors import Forbidden
 from tests.support import fire, gumi_plan, open_gumi, signed
 
 
@@ -140,10 +141,8 @@ def test_deleting_newest_events_before_a_checkpoint_is_detected(ctx):
 def test_refusal_is_kept_outside_the_chain(ctx):
     pid = open_gumi(ctx)
     before = _verify(ctx).events
-    with pytest.raises(Exception):
+    with pytest.raises(Forbidden):
         fire(ctx, pid, "request_governor_opinions")
-    from gcworkflow import queries
-
     refused = queries.refusals(ctx, pid)
     assert refused[-1]["code"] == "forbidden"
     assert _verify(ctx).events == before

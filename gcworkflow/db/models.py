@@ -79,7 +79,9 @@ class Procedure(Base):
     last_action_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it as a class attribute)
+    # Every action bumps the version explicitly (engine), even one that changes no other column of this row;
+    # SQLAlchemy adds "WHERE version = <old>" to the UPDATE, so a lost race can never overwrite silently.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
     __table_args__ = (Index("ix_procedures_cluster_open", "cluster_id", "closed_at"),)
 

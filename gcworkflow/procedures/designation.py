@@ -126,6 +126,7 @@ DEFINITION = ProcedureDefinition(
     kind="designation",
     version=1,
     label="녹색융합클러스터 지정",
+    title_suffix="지정",
     basis=f"{LAW} 제9조",
     states=STATES,
     initial="drafting",

@@ -205,8 +205,7 @@ class ProcedureDefinition:
     states: tuple[State, ...]
     initial: str
     actions: tuple[Action, ...]
-    # What the subject becomes when the procedure reaches a final state (e.g. designated → "designated").
-    cluster_status_on: Mapping[str, str] = field(default_factory=dict)
+    title_suffix: str = ""  # a procedure's default title is "<cluster name> <suffix>", e.g. "… 지정"
 
     def state(self, name: str) -> State:
         for state in self.states:

@@ -7,6 +7,7 @@ compares the definition (run through the same `transitions` machine the engine u
 from __future__ import annotations
 
 from collections import deque
+from contextlib import suppress
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,7 +70,7 @@ def test_final_states_are_final_and_reachable():
             if source == state and dest not in reached:
                 reached.add(dest)
                 queue.append(dest)
-    assert FINAL <= reached
+    assert reached >= FINAL
     for action in DEFINITION.actions:
         if action.dest:
             assert not set(action.sources) & FINAL, action.trigger
@@ -100,10 +101,8 @@ def test_no_dead_ends(noise):
     """Whatever happened before, an open procedure can still be driven to an end."""
     machine, model = _machine()
     for trigger in noise:
-        try:
+        with suppress(MachineError):
             machine.events[trigger].trigger(model, guards_pass=True)
-        except MachineError:
-            pass
     if model.state in FINAL:
         return
     paths = {model.state: []}

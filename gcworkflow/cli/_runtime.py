@@ -1,0 +1,239 @@
+"""What every command shares: who acts, the context it acts in, and refusals turned into exit codes.
+
+Only the standard library, Typer and ``gcworkflow.errors`` (plain dataclasses) are imported at module level:
+`gcw --help` must not pay for SQLAlchemy, pydantic-settings or the engine, so those are imported inside the
+functions that use them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+from gcworkflow.cli._output import dumps
+from gcworkflow.errors import Forbidden, GcwError, InvalidInput
+
+if TYPE_CHECKING:
+    from gcworkflow.context import Context
+    from gcworkflow.engine import Actor
+    from gcworkflow.settings import Settings
+
+OPERATOR = "operator"
+
+# Stable exit statuses, documented in `gcw --help`; scripts branch on them.
+EXIT_CODES = {"invalid_input": 2, "guard_failed": 3, "conflict": 4, "forbidden": 5, "not_found": 6}
+EXIT_FAILED = 1  # the audit trail is broken, or a refusal of a code not listed above
+EXIT_NOT_READY = 7  # the database cannot be reached or its schema is missing or older than the code
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="결과를 JSON으로 표준 출력에 씁니다 (오류도 JSON으로).")
+]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the root command was given, shared with every subcommand through ``typer.Context.obj``."""
+
+    user: str | None
+
+
+def os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        # A container may run under a uid with no passwd entry; the audit row then simply has no OS user.
+        return None
+
+
+def parse_moment(text: str) -> datetime | date:
+    """``GCW_NOW``: an ISO-8601 instant with its offset, or a bare date (09:00 KST, see Clock.set)."""
+    example = "예: 2026-09-23T10:00:00+09:00 또는 2026-09-23"
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"GCW_NOW 형식이 올바르지 않습니다: {text!r} ({example})") from exc
+    if moment.tzinfo is None:
+        raise InvalidInput(f"GCW_NOW에는 시간대가 있어야 합니다: {text!r} ({example})")
+    return moment
+
+
+def schema_revisions(url: str) -> tuple[str | None, str | None]:
+    """The database's Alembic revision and the code's head revision."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from gcworkflow.db.migrate import alembic_config
+    from gcworkflow.db.session import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    return current, ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def describe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Runtime:
+    """One command's run: the acting user, the settings and context (built on first use), and output."""
+
+    def __init__(self, options: Options, json_output: bool) -> None:
+        self.options = options
+        self.json_output = json_output
+        self._clock_before: datetime | None = None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.options.user in (None, OPERATOR)
+
+    @property
+    def username(self) -> str:
+        return self.options.user or OPERATOR
+
+    @property
+    def reader(self) -> str | None:
+        """The user whose view a query takes (``None`` for the operator, who is no registered user)."""
+        return None if self.is_operator else self.username
+
+    def actor(self) -> Actor:
+        """The named user for an action; the operator may read, verify and export but not act (DESIGN.md §2)."""
+        if self.is_operator:
+            raise Forbidden(
+                "처리를 하려면 누가 하는지 밝혀야 합니다: `gcw --as 사용자이름 …` 또는 환경변수 GCW_USER를 "
+                "지정하십시오. --as 없이는 operator로서 조회·검증·체크포인트·내보내기만 할 수 있습니다."
+            )
+        from gcworkflow.engine import Actor
+
+        return Actor(self.username, interface="cli", os_user=os_user())
+
+    def require_reader(self) -> None:
+        """A named user must exist and be active even to read; the operator always may."""
+        from gcworkflow import queries
+
+        queries.require_reader(self.ctx, self.username)
+
+    @cached_property
+    def settings(self) -> Settings:
+        from pydantic import ValidationError
+
+        from gcworkflow.settings import Settings
+        from gcworkflow.validation import korean_errors
+
+        try:
+            # Fresh, not get_settings(): that one is cached for the process, and the environment is the input.
+            return Settings()
+        except ValidationError as exc:
+            raise InvalidInput(f"환경 설정(GCW_…) 값을 확인하십시오:\n{korean_errors(exc)}") from exc
+
+    @cached_property
+    def ctx(self) -> Context:
+        from sqlalchemy.exc import ArgumentError
+
+        from gcworkflow.clock import clock
+        from gcworkflow.context import Context
+
+        moment = parse_moment(os.environ["GCW_NOW"]) if os.environ.get("GCW_NOW") else None
+        try:
+            context = Context.from_settings(self.settings)
+        except ArgumentError as exc:
+            raise InvalidInput(f"GCW_DATABASE_URL 형식이 올바르지 않습니다: {exc}") from exc
+        self._clock_before = clock.now() if clock.is_fixed else None
+        if moment is not None:
+            clock.set(moment)
+        return context
+
+    def close(self) -> None:
+        if "ctx" not in self.__dict__:
+            return
+        from gcworkflow.clock import clock
+
+        self.ctx.db.dispose()
+        # Callers in the same process (tests, the demo's own steps) find the shared clock as they left it.
+        if self._clock_before is not None:
+            clock.set(self._clock_before)
+        else:
+            clock.release()
+
+    def emit(self, data: Any, render: Callable[[], None]) -> None:
+        """Print ``data`` as JSON with --json, else run ``render`` for the Korean, human form."""
+        if self.json_output:
+            typer.echo(dumps(data))
+        else:
+            render()
+
+    def refuse(self, error: GcwError) -> NoReturn:
+        if self.json_output:
+            typer.echo(dumps(error.as_dict()))
+        else:
+            typer.echo(error.message, err=True)
+            for unmet in error.unmet:
+                typer.echo(f"  - {unmet.message} ({unmet.basis}) [{unmet.id}]", err=True)
+        raise typer.Exit(EXIT_CODES.get(error.code, EXIT_FAILED))
+
+    def fail(self, code: str, message: str, exit_code: int) -> NoReturn:
+        if self.json_output:
+            typer.echo(dumps({"code": code, "message": message, "unmet": []}))
+        else:
+            typer.echo(message, err=True)
+        raise typer.Exit(exit_code)
+
+    def database_problem(self, exc: BaseException) -> str | None:
+        """Korean advice when a database error means "not set up" or "unreachable"; None for anything else."""
+        sa_exc = sys.modules.get("sqlalchemy.exc")
+        if sa_exc is None or not isinstance(exc, sa_exc.DBAPIError) or "settings" not in self.__dict__:
+            return None
+        url = self.settings.resolved_database_url
+        try:
+            current, head = schema_revisions(url)
+        except sa_exc.DBAPIError as unreachable:
+            return (
+                f"데이터베이스에 접속할 수 없습니다 ({describe_url(url)}): {unreachable.orig}\n"
+                "GCW_DATABASE_URL(또는 GCW_VAR_DIR)을 확인하십시오."
+            )
+        if current is None:
+            return (
+                f"데이터베이스가 아직 준비되지 않았습니다 ({describe_url(url)}). 처음 설치라면 "
+                "`gcw init --admin 사용자이름 --name 표시이름`을, 이미 쓰던 데이터베이스라면 "
+                "`gcw db upgrade`를 실행하십시오."
+            )
+        if current != head:
+            return (
+                f"데이터베이스 스키마가 프로그램보다 오래되었습니다 (데이터베이스 {current}, 프로그램 {head}). "
+                "`gcw db upgrade`를 실행하십시오."
+            )
+        return None
+
+
+@contextmanager
+def command(cli: typer.Context, json_output: bool) -> Iterator[Runtime]:
+    """Run one command body: refusals become their Korean message and exit status, never a traceback."""
+    options = cli.obj if isinstance(cli.obj, Options) else Options(None)
+    runtime = Runtime(options, json_output)
+    try:
+        yield runtime
+    except GcwError as error:
+        runtime.refuse(error)
+    except Exception as exc:
+        advice = runtime.database_problem(exc)
+        if advice is None:
+            raise
+        runtime.fail("database_not_ready", advice, EXIT_NOT_READY)
+    finally:
+        runtime.close()

@@ -1,0 +1,82 @@
+"""`gcw procedures …`: opening a procedure (the opening clerk is assigned) and listing them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gcworkflow.cli._output import echo_table, kst
+from gcworkflow.cli._runtime import JsonOption, command
+
+app = typer.Typer(help="절차 개시와 목록.", no_args_is_help=True)
+
+
+@app.command("open")
+def open_(
+    cli: typer.Context,
+    approver: Annotated[str, typer.Option("--approver", metavar="USER", help="결재권자 (사용자 이름)")],
+    kind: Annotated[str, typer.Option("--kind", help="절차 종류")] = "designation",
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", metavar="NAME_OR_ID", help="대상 클러스터 (명칭 또는 번호)")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="제목 (기본: '클러스터 명칭 + 절차 이름')")
+    ] = None,
+    comment: Annotated[str | None, typer.Option("--comment", help="설명")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """절차를 개시합니다. 개시한 담당 주무관이 담당자가 됩니다."""
+    with command(cli, json_output) as rt:
+        from gcworkflow import clusters, engine
+
+        actor = rt.actor()
+        cluster_id = clusters.find_cluster(rt.ctx, cluster).id if cluster else None
+        result = engine.open_procedure(
+            rt.ctx, actor, kind, cluster_id=cluster_id, approver=approver, title=title, comment=comment
+        )
+        rt.emit(
+            result.as_dict(),
+            lambda: typer.echo(
+                f"{result.procedure_id}번 절차를 개시했습니다 (담당 {actor.username}, 결재 {approver}).\n"
+                f"다음: gcw --as {actor.username} status {result.procedure_id}"
+            ),
+        )
+
+
+@app.command("list")
+def list_(
+    cli: typer.Context,
+    open_only: Annotated[bool, typer.Option("--open", help="진행 중인 절차만")] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """절차 목록."""
+    with command(cli, json_output) as rt:
+        from gcworkflow import queries
+
+        rt.require_reader()
+        rows = queries.list_procedures(rt.ctx, open_only=open_only)
+        rt.emit(
+            rows,
+            lambda: echo_table(
+                ["번호", "제목", "단계", "판", "담당", "결재", "최근 처리(KST)", "종료"],
+                [
+                    [
+                        p["id"],
+                        p["title"],
+                        p["state_label"],
+                        p["version"],
+                        p["clerk"],
+                        p["approver"],
+                        kst(p["last_action_at"]),
+                        p["closed"],
+                    ]
+                    for p in rows
+                ],
+                "진행 중인 절차가 없습니다." if open_only else "절차가 없습니다.",
+            ),
+        )
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="procedures")

@@ -1,0 +1,403 @@
+"""`gcw demo`: the 구미 첨단 전자산업 자원순환 cluster through the designation procedure, on the engine alone.
+
+The cast is two clerks, an approver and a committee secretary (plus the admin who sets them up). The story runs
+on a set clock from February to October 2026 and includes the refusals a clerk meets: an incomplete plan, a
+clerk firing an approver's transition, a stale approval, an unresolved objection and a meeting without a
+quorum. Notice numbers come from the local series and are illustrative: no real gazette notice exists.
+Running it again shows the existing record instead of duplicating it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from gcworkflow import audit, clusters, engine, people, queries
+from gcworkflow.calendar import format_date_ko_weekday
+from gcworkflow.clock import SEOUL, to_kst
+from gcworkflow.context import Context
+from gcworkflow.db.migrate import upgrade
+from gcworkflow.engine import Actor, FireResult
+from gcworkflow.errors import GcwError
+from gcworkflow.procedures.registry import definition
+
+Echo = Callable[[str], None]
+
+ADMIN, KIM, LEE, PARK, CHOI = "admin", "kim", "lee", "park", "choi"
+CAST = (
+    (KIM, "김하늘 주무관", ["clerk"]),
+    (LEE, "이도윤 주무관", ["clerk"]),
+    (PARK, "박서연 과장", ["approver"]),
+    (CHOI, "최민준 위원회 간사", ["committee_secretary"]),
+)
+GUMI = "첨단 전자산업 자원순환 녹색융합클러스터"
+MEETING = "중앙환경정책위원회 환경경제분과위원회"
+MEMBERS = ["강위원", "고위원", "남위원", "문위원", "서위원", "오위원", "윤위원"]
+
+
+def _data(name: str) -> Any:
+    return yaml.safe_load(resources.files("gcworkflow.demo").joinpath(name).read_text(encoding="utf-8"))
+
+
+class Demo:
+    def __init__(self, ctx: Context, echo: Echo) -> None:
+        self.ctx = ctx
+        self.echo = echo
+        self.pid = 0
+        self.labels = {a.trigger: a.label for a in definition("designation").actions}
+        self.labels.update(propose="결재 상신", approve_proposal="결재 승인", reject_proposal="결재 반려")
+
+    # --- narration ---------------------------------------------------------------------------------
+
+    def on(self, day: date, hour: int = 10) -> None:
+        self.ctx.clock.set(datetime(day.year, day.month, day.day, hour, 0, tzinfo=SEOUL))
+        self.echo(f"\n── {format_date_ko_weekday(day)}")
+
+    def act(
+        self, who: str, trigger: str, payload: Mapping[str, Any] | None = None, note: str = ""
+    ) -> FireResult:
+        result = engine.fire(
+            self.ctx, self.pid, trigger, Actor(who, "demo"), payload or {}, comment=note or None
+        )
+        label = self.labels.get(
+            payload.get("trigger") if trigger == "propose" and payload else trigger, trigger
+        )
+        label = f"{label} 결재 상신" if trigger == "propose" else label
+        moved = f" → {self._state(result.to_state)}" if result.to_state != result.from_state else ""
+        self.echo(f"  ✓ {who}: {label}{moved}  (판 {result.version})")
+        return result
+
+    def signed(
+        self, who: str, trigger: str, payload: Mapping[str, Any] | None = None, by: str = PARK
+    ) -> FireResult:
+        proposal = self.act(who, "propose", {"trigger": trigger, "payload": dict(payload or {})})
+        return self.act(by, "approve_proposal", {"proposal_id": proposal.proposal_id})
+
+    def refused(
+        self, who: str, trigger: str, payload: Mapping[str, Any] | None = None, why: str = ""
+    ) -> None:
+        try:
+            engine.fire(self.ctx, self.pid, trigger, Actor(who, "demo"), payload or {})
+        except GcwError as error:
+            self.echo(f"  ✗ {who}: {self.labels.get(trigger, trigger)} — 거부됨 [{error.code}] {why}")
+            self.echo(f"      {error.message.splitlines()[0]}")
+            for unmet in error.unmet[:4]:
+                self.echo(f"      - {unmet.message} ({unmet.basis})")
+            if len(error.unmet) > 4:
+                self.echo(f"      … 외 {len(error.unmet) - 4}건")
+            return
+        raise AssertionError(f"demo expected a refusal of {trigger}")
+
+    def _state(self, state: str) -> str:
+        return definition("designation").state(state).label
+
+    def store(self, text: str) -> str:
+        assert self.ctx.store is not None
+        return self.ctx.store.put(text.encode("utf-8"))
+
+    # --- the story ----------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        self.on(date(2026, 2, 2), 9)
+        people.init_admin(self.ctx, ADMIN, "시스템 관리자", os_user="demo")
+        for username, name, roles in CAST:
+            people.add_user(self.ctx, Actor(ADMIN, "demo"), username, name, roles)
+        self.echo(f"  ✓ 사용자: {', '.join(f'{n}({u})' for u, n, _ in CAST)}")
+        for item in _data("clusters.yaml")["clusters"]:
+            profile = {
+                k: item[k]
+                for k in (
+                    "sido_code",
+                    "sigungu_name",
+                    "sigungu_code",
+                    "location_detail",
+                    "area_m2",
+                    "budget_krw",
+                    "status_note",
+                    "operating_institution",
+                )
+            }
+            if item["deemed"]:
+                clusters.register_deemed_cluster(
+                    self.ctx, Actor(ADMIN, "demo"), item["name"], "부칙 제2조제1항", profile
+                )
+                self.echo(f"  ✓ {item['name']}: 법 부칙 제2조제1항에 따라 지정된 것으로 등록 (절차 없음)")
+            else:
+                clusters.register_cluster(self.ctx, Actor(KIM, "demo"), item["name"], profile)
+        self.echo("  ✓ 기본계획(2023~2027)의 클러스터 6곳을 조성 예정으로 등록")
+
+    def drafting(self) -> None:
+        gumi = clusters.find_cluster(self.ctx, GUMI)
+        self.pid = engine.open_procedure(
+            self.ctx, Actor(KIM, "demo"), "designation", cluster_id=gumi.id, approver=PARK
+        ).procedure_id
+        self.echo(f"  ✓ {KIM}: {GUMI} 지정 절차 개시 ({self.pid}번, 결재권자 {PARK})")
+        plan = _data("gumi_plan.yaml")
+        draft = {k: v for k, v in plan.items() if k not in ("financing", "tenant_attraction_plan")}
+        self.act(KIM, "record_plan", {"content": draft}, "조성계획 초안")
+        self.refused(
+            KIM,
+            "propose",
+            {"trigger": "request_governor_opinions", "payload": {}},
+            "초안에 재원조달계획·입주기업 유치계획이 없음",
+        )
+        self.on(date(2026, 2, 6))
+        self.act(KIM, "record_plan", {"content": plan}, "재원조달·입주기업 유치계획 보완")
+        self.refused(KIM, "request_governor_opinions", why="결재 사항을 주무관이 직접 실행")
+        proposal = self.act(KIM, "propose", {"trigger": "request_governor_opinions", "payload": {}})
+        self.act(
+            KIM,
+            "record_plan",
+            {"content": plan | {"location_detail": "구미 국가산업단지 제4단지 확장단지 일원"}},
+            "상신 직후 위치 표기 수정",
+        )
+        self.refused(
+            PARK, "approve_proposal", {"proposal_id": proposal.proposal_id}, "상신 뒤 계획이 바뀐 낡은 결재"
+        )
+        self.on(date(2026, 2, 9))
+        self.signed(KIM, "request_governor_opinions")
+        self.echo(
+            "      경상북도지사에게 의견조회 시행문 1건이 발송 대기열에 올랐습니다 (회신 기한: 30일, 민법 기간 계산)"
+        )
+
+    def consultations(self) -> None:
+        self.on(date(2026, 3, 5))
+        reply = self.store(
+            "경상북도 회신: 구미 국가4단지 폐반도체 자원순환 클러스터 조성에 동의하며 지방비 분담 확약"
+        )
+        self.act(
+            KIM,
+            "record_governor_opinion",
+            {
+                "sido_code": "47",
+                "received_on": "2026-03-05",
+                "summary": "동의, 지방비 147억원 분담 확약",
+                "document_sha256": reply,
+            },
+        )
+        self.on(date(2026, 3, 9))
+        self.signed(
+            KIM, "request_ministry_consultation", {"ministries": ["산업통상부", "국토교통부", "고용노동부"]}
+        )
+        self.on(date(2026, 3, 27))
+        self.act(
+            KIM,
+            "record_ministry_reply",
+            {
+                "ministry": "산업통상부",
+                "position": "동의",
+                "received_on": "2026-03-26",
+                "summary": "반도체 소재 자원순환 정책과 부합",
+            },
+        )
+        self.act(
+            KIM,
+            "record_ministry_reply",
+            {
+                "ministry": "국토교통부",
+                "position": "이견",
+                "received_on": "2026-03-27",
+                "summary": "산업단지 기반시설 계획과 중복 여부 재검토 필요",
+            },
+        )
+        self.act(
+            KIM,
+            "record_ministry_reply",
+            {
+                "ministry": "고용노동부",
+                "position": "의견 없음",
+                "received_on": "2026-03-27",
+                "summary": "의견 없음",
+            },
+        )
+        self.refused(
+            KIM, "propose", {"trigger": "refer_to_committee", "payload": {}}, "국토교통부 이견 미조치"
+        )
+        self.on(date(2026, 4, 6))
+        self.act(
+            KIM,
+            "resolve_objection",
+            {
+                "ministry": "국토교통부",
+                "resolution": "기반시설 확보계획에 산업단지 공동 기반시설 활용 방안을 반영하기로 협의 완료",
+            },
+        )
+        self.act(ADMIN, "reassign", {"clerk": LEE, "reason": "정기 인사로 담당 주무관 교체"})
+        self.signed(LEE, "refer_to_committee")
+
+    def committee(self) -> None:
+        self.on(date(2026, 5, 28), 14)
+        self.act(
+            CHOI,
+            "schedule_meeting",
+            {"meeting_name": MEETING, "meeting_no": 12, "held_on": "2026-05-28", "agenda_no": "제3호 안건"},
+        )
+        self.act(
+            CHOI,
+            "record_attendance",
+            {
+                "chair": "위원장",
+                "designated": MEMBERS,
+                "present": MEMBERS[:5],
+                "recusals": [{"member": "강위원", "kind": "회피", "reason": "구미전자정보기술원 자문 이력"}],
+            },
+        )
+        self.act(CHOI, "record_committee_decision", {"decision": "보완", "votes_for": 1, "votes_against": 3})
+        self.act(LEE, "return_for_revision")
+        self.on(date(2026, 6, 15))
+        plan = _data("gumi_plan.yaml")
+        plan["infrastructure_plan"] += " 산업단지 공동 폐수처리시설 연계 방안을 포함한다."
+        self.act(LEE, "record_plan", {"content": plan}, "위원회 보완 요구 반영")
+        self.signed(
+            LEE,
+            "request_governor_opinions",
+            {"reuse_previous_round_reason": "기반시설 계획만 보완되어 경상북도 의견에 영향 없음"},
+        )
+        self.signed(
+            LEE,
+            "request_ministry_consultation",
+            {"reuse_previous_round_reason": "국토교통부 이견 조치 내용을 반영한 보완으로 재협의 불요"},
+        )
+        self.signed(LEE, "refer_to_committee")
+        self.on(date(2026, 7, 23), 14)
+        self.act(
+            CHOI,
+            "schedule_meeting",
+            {"meeting_name": MEETING, "meeting_no": 14, "held_on": "2026-07-23", "agenda_no": "제1호 안건"},
+        )
+        self.act(
+            CHOI,
+            "record_attendance",
+            {"chair": "위원장", "designated": MEMBERS, "present": MEMBERS[:3], "recusals": []},
+        )
+        self.refused(
+            CHOI, "record_committee_decision", {"decision": "원안 의결", "votes_for": 3}, "출석 3명/지정 7명"
+        )
+        self.act(
+            CHOI,
+            "record_attendance",
+            {"chair": "위원장", "designated": MEMBERS, "present": MEMBERS[:6], "recusals": []},
+            "늦게 도착한 위원을 포함해 출석 정정 기록",
+        )
+        self.act(
+            CHOI, "record_committee_decision", {"decision": "원안 의결", "votes_for": 5, "votes_against": 1}
+        )
+        self.act(LEE, "approve")
+
+    def designation(self) -> None:
+        self.on(date(2026, 9, 14))
+        self.signed(LEE, "decide_designation", {"reason": "위원회 원안 의결, 지정 요건 검토 결과 충족"})
+        for requirement, note in (
+            ("law10_1", "제1차 기본계획의 전자산업 자원순환 분야와 부합"),
+            ("law10_2", "국가4단지 전자부품 기업 집적, 실증·사업화 연계"),
+            ("law10_3", "부지 확보 완료, 실증동·연구동 건립 계획"),
+            ("law10_4", "직접 고용 약 300명, 지역 협력사 연계"),
+            ("decree6_1", "금오공대 등 전문인력 양성 연계"),
+            ("decree6_2", "경상북도 산업발전계획과 연계"),
+        ):
+            self.act(LEE, "assess_requirement", {"requirement": requirement, "result": "met", "note": note})
+        self.act(
+            LEE,
+            "assess_requirement",
+            {
+                "requirement": "decree6_3",
+                "result": "not_applicable",
+                "note": "영 제6조제3호에 따른 장관 고시가 아직 없음",
+            },
+        )
+        self.on(date(2026, 10, 5))
+        self.act(
+            LEE,
+            "compose_notice",
+            {
+                "purpose": "첨단 전자산업 폐자원의 자원순환 분야 녹색산업등의 집적·융복합 촉진 및 연구개발·실증화 지원",
+                "designation_date": "2026-10-13",
+                "inspection_places": [
+                    {"office": "기후에너지환경부 탈탄소녹색산업혁신과", "phone": "044-201-0000 (예시)"},
+                    {"office": "경상북도 환경정책과", "phone": "054-880-0000 (예시)"},
+                ],
+            },
+        )
+        self.signed(LEE, "sign_notice_content")
+        status = queries.procedure_status(self.ctx, self.pid)
+        number = next(f["data"]["number"] for f in status["facts"] if f["kind"] == "notice_number")
+        self.echo(f"      고시 번호 {number} 를 자체 일련번호에서 부여했습니다 (데모용 예시 번호)")
+        self.refused(LEE, "publish_notice", why="고시문 PDF·관보 게재 기록 전")
+        self.echo(
+            "      다음 단계(고시문 PDF 생성·관보 게재·시·도지사 통보)는 문서·자동화 기능이 이어받습니다."
+        )
+
+    # --- reporting ------------------------------------------------------------------------------------
+
+    def report(self) -> None:
+        status = queries.procedure_status(self.ctx, self.pid)
+        self.echo(
+            f"\n■ {status['title']} ({status['id']}번) — 현재 단계: {status['state_label']}, 판 {status['version']}"
+        )
+        self.echo(
+            f"  담당 {status['clerk']}, 결재권자 {status['approver']}, 조성계획 제{status['plan_version']}판"
+        )
+        self.echo("\n■ 처리 이력 (감사 사건)")
+        for event in queries.history(self.ctx, self.pid):
+            moved = (
+                f" [{self._state(event['from_state'])} → {self._state(event['to_state'])}]"
+                if (event["from_state"] and event["from_state"] != event["to_state"])
+                else ""
+            )
+            label = event["label"]
+            if event["trigger"] == "propose":
+                label = (
+                    f"결재 상신: {self.labels.get(event['payload']['trigger'], event['payload']['trigger'])}"
+                )
+            self.echo(f"  {event['seq']:>3}. {event['occurred_at_kst']}  {event['actor']:<6} {label}{moved}")
+        refused = queries.refusals(self.ctx, self.pid)
+        self.echo(f"\n■ 거부된 시도 {len(refused)}건 (감사 체인 밖 별도 기록)")
+        for item in refused:
+            basis = f" ({item['unmet'][0]['basis']})" if item["unmet"] else ""
+            self.echo(
+                f"  - {item['occurred_at'][:10]} {item['actor']}: {item['trigger']} [{item['code']}]{basis}"
+            )
+        with self.ctx.db.write() as session:
+            report = audit.verify(session)
+            line = audit.checkpoint_line(audit.checkpoint(session, "demo", self.ctx.clock.now()))
+        self.echo(
+            f"\n■ 감사 체인 검증: {'이상 없음' if report.ok else '문제 발견'} "
+            f"(체인 {report.chains}개, 사건 {report.events}건)"
+        )
+        self.echo(f"  체크포인트: {line}")
+        self.echo(f"\n■ 데이터베이스: {self.ctx.db.describe()}")
+        self.echo(f"  문서 저장소: {self.ctx.settings.document_dir.resolve()}")
+
+
+def _existing(ctx: Context) -> int | None:
+    for item in queries.list_procedures(ctx):
+        if item["cluster"] == GUMI:
+            return int(item["id"])
+    return None
+
+
+def run_demo(ctx: Context, echo: Echo) -> None:
+    upgrade(ctx.db.url)
+    ctx.settings = ctx.settings.model_copy(update={"notice_numbering": "local"})
+    demo = Demo(ctx, echo)
+    existing = _existing(ctx)
+    if existing is not None:
+        demo.pid = existing
+        echo(f"데모 기록이 이미 있습니다 ({ctx.db.describe()}). 새로 만들지 않고 기존 기록을 보여 줍니다.")
+        echo("처음부터 다시 보려면 GCW_VAR_DIR 또는 GCW_DATABASE_URL을 새 위치로 지정하십시오.")
+        demo.report()
+        return
+    echo("녹색융합클러스터 지정 절차 데모 — 구미 첨단 전자산업 자원순환 클러스터 (법 제9조)")
+    echo("※ 날짜·번호·기관명 일부는 예시입니다. 실제 관보 지정 고시는 아직 없습니다.")
+    demo.setup()
+    demo.drafting()
+    demo.consultations()
+    demo.committee()
+    demo.designation()
+    demo.report()
+    when = to_kst(ctx.clock.now()).date()
+    echo(f"\n데모 시계: {format_date_ko_weekday(when)} 기준으로 멈춤.")
