@@ -29,12 +29,13 @@ import json
 import os
 import pstats
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Engine, bindparam, event, func, insert, select, update
 
 # Run as a script, this file's folder comes first on sys.path, where this very file would shadow the
 # `transitions` library the engine imports. Take the folder off and reach the helpers as `bench._common`.
@@ -256,7 +257,7 @@ def measure(target: Target, var_dir: Path, args: argparse.Namespace) -> Result:
             f"({rounds} alternating rounds after {warm} warm-up each; {len(pids)} procedures round-robin)"
         )
         if args.profile:
-            profile(target.backend, eng, args.profile, args.profile_top)
+            profile(target.backend, ctx, eng, args.profile, args.profile_top)
         return Result(target.backend, count / t_engine, count / t_bare)
     finally:
         ctx.db.dispose()
@@ -283,22 +284,55 @@ def check_rows(ctx: Context, engine_done: int, bare_done: int) -> None:
         )
 
 
-def profile(backend: str, eng: EngineSide, count: int, top: int) -> None:
-    """cProfile ``count`` more engine actions; print the top functions by cumulative time, in ms per action."""
+def _layer(filename: str, name: str) -> str:
+    """Which layer a profiled function belongs to: a gcworkflow module, a library, the DB driver, Python."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/")[-1].split("/")[0]
+    if filename.startswith(str(ROOT)):
+        return filename[len(str(ROOT)) + 1 :]
+    for driver in ("sqlite3", "psycopg"):
+        if driver in name:
+            return f"{driver} (C)"
+    return "python stdlib/builtins"
+
+
+def profile(backend: str, ctx: Context, eng: EngineSide, count: int, top: int) -> None:
+    """cProfile ``count`` more engine actions and print, in ms per action (cProfile inflates Python-heavy code,
+    so read the shares, not the absolute figures): the engine's own functions by cumulative time, own time by
+    layer, and the SQL statements issued."""
+    statements: Counter[str] = Counter()
+
+    def count_statement(*args: Any) -> None:
+        statements[" ".join(str(args[2]).split())[:60]] += 1
+
+    event.listen(ctx.db.engine, "before_cursor_execute", count_statement)
     profiler = cProfile.Profile()
     profiler.enable()
     eng.run(count)
     profiler.disable()
-    stats = pstats.Stats(profiler, stream=io.StringIO())
-    rows = []
-    for (filename, line, name), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        short = filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
-        rows.append((cumtime, tottime, ncalls, f"{short}:{line}({name})"))
+    event.remove(ctx.db.engine, "before_cursor_execute", count_statement)
+    stats = pstats.Stats(profiler, stream=io.StringIO()).stats  # type: ignore[attr-defined]
+    total = max(cum for (_f, _l, name), (*_, cum, _c) in stats.items() if name == "fire")
     say(
-        f"{backend}: profile of {count} engine actions (cProfile; ms per action, cumulative / own, calls per action)"
+        f"{backend}: profile of {count} engine actions: fire() {total * 1000 / count:.3f} ms/action under cProfile"
     )
-    for cumtime, tottime, ncalls, where in sorted(rows, reverse=True)[:top]:
-        say(f"  {cumtime * 1000 / count:8.3f} {tottime * 1000 / count:8.3f} {ncalls / count:8.1f}  {where}")
+    say("  engine functions, cumulative ms/action (calls/action):")
+    own = [
+        (cum, calls, f"{filename[len(str(ROOT)) + 1 :]}:{line}({name})")
+        for (filename, line, name), (_cc, calls, _tot, cum, _callers) in stats.items()
+        if filename.startswith(str(ROOT / "gcworkflow")) and cum >= total * 0.01
+    ]
+    for cum, calls, where in sorted(own, reverse=True)[:top]:
+        say(f"  {cum * 1000 / count:8.3f} ({calls / count:4.1f})  {where}")
+    layers: Counter[str] = Counter()
+    for (filename, _line, name), (_cc, _calls, tot, _cum, _callers) in stats.items():
+        layers[_layer(filename, name)] += tot
+    say("  own time by layer, ms/action:")
+    for layer, tot in layers.most_common(12):
+        say(f"  {tot * 1000 / count:8.3f}  {layer}")
+    say(f"  SQL statements per action: {sum(statements.values()) / count:.1f}")
+    for statement, n in statements.most_common():
+        say(f"  {n / count:8.1f}  {statement}")
 
 
 def run_backend(backend: str, args: argparse.Namespace) -> Result:

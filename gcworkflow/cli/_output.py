@@ -22,6 +22,11 @@ def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
+def compact(data: Any) -> str:
+    """One-line JSON, for a detail inside human output."""
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
 def width(text: str) -> int:
     return sum(
         0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text

@@ -1,0 +1,1 @@
+"""The engine's machinery; the public door is :mod:`gcworkflow.engine`."""

@@ -1,0 +1,199 @@
+"""Carrying one action out inside its transaction: payload, machine and guards, effects, version, event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from transitions import MachineError
+
+from gcworkflow import audit
+from gcworkflow._engine.access import Principal
+from gcworkflow._engine.results import Actor, FireResult
+from gcworkflow._engine.writes import resolve_writes
+from gcworkflow.canonical import loads
+from gcworkflow.context import Context
+from gcworkflow.db.models import (
+    AuditEvent,
+    Procedure,
+)
+from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
+from gcworkflow.procedures.plan_content import PlanValidationError
+from gcworkflow.procedures.registry import machine as machine_of
+from gcworkflow.procedures.spec import (
+    Action,
+    ProcedureDefinition,
+    ProcedureView,
+    RecordFact,
+    Role,
+    Write,
+)
+from gcworkflow.validation import korean_errors
+
+
+def action_of(definition: ProcedureDefinition, trigger: str) -> Action:
+    action = definition.action(trigger)
+    if action is None:
+        raise InvalidInput(f"'{definition.label}' 절차에 없는 처리입니다: {trigger}")
+    return action
+
+
+def validate_payload(action: Action, payload: Mapping[str, Any]) -> BaseModel | None:
+    if action.payload is None:
+        if payload:
+            raise InvalidInput(f"'{action.label}'에는 입력 항목이 없습니다: {', '.join(sorted(payload))}")
+        return None
+    try:
+        return action.payload.model_validate(dict(payload))
+    except ValidationError as exc:
+        raise InvalidInput(f"'{action.label}' 입력값을 확인하십시오:\n{korean_errors(exc)}") from exc
+
+
+# --- carrying an action out --------------------------------------------------------------------------
+
+
+def run_machine(
+    definition: ProcedureDefinition, procedure: Procedure, action: Action, view: ProcedureView, model: Any
+) -> None:
+    machine = machine_of(definition.kind, definition.version)
+    unmet: list[Unmet] = []
+    machine.add_model(procedure, initial=procedure.state)
+    try:
+        passed = machine.events[action.trigger].trigger(procedure, view=view, payload=model, unmet=unmet)
+    except MachineError as exc:
+        state = definition.state(procedure.state)
+        raise GuardFailed(
+            [
+                Unmet(
+                    "not_allowed_in_state",
+                    action.basis,
+                    f"현재 단계({state.label})에서는 '{action.label}'을(를) 할 수 없습니다",
+                )
+            ]
+        ) from exc
+    finally:
+        machine.remove_model(procedure)
+    if not passed:
+        raise GuardFailed(unmet)
+
+
+def apply_action(
+    ctx: Context,
+    session: Session,
+    procedure: Procedure,
+    definition: ProcedureDefinition,
+    action: Action,
+    view: ProcedureView,
+    model: Any,
+    principal: Principal,
+    role: Role,
+    actor: Actor,
+    comment: str | None,
+    extra: dict[str, Any],
+) -> FireResult:
+    from_state = procedure.state
+    run_machine(definition, procedure, action, view, model)
+    try:
+        if action.trigger == "correct":
+            writes = _correction(session, definition, view, model)
+        else:
+            writes = action.effects(view, model) if action.effects else []
+    except PlanValidationError as exc:
+        raise InvalidInput(str(exc)) from exc
+    resolved = resolve_writes(ctx, session, procedure, writes)
+    now = ctx.clock.now()
+    procedure.last_action_at = now
+    procedure.version += 1
+    if procedure.state in definition.final_states and procedure.closed_at is None:
+        procedure.closed_at = now
+    session.flush()
+    summary = [r.summary for r in resolved]
+    event = audit.append(
+        session,
+        audit.EventInput(
+            chain=audit.procedure_chain(procedure.id),
+            procedure_id=procedure.id,
+            procedure_version=procedure.version,
+            occurred_at=now,
+            actor=principal.user.username,
+            actor_role=role.value,
+            interface=actor.interface,
+            os_user=actor.os_user,
+            trigger=action.trigger,
+            from_state=from_state,
+            to_state=procedure.state,
+            comment=comment,
+            payload={"input": model, **extra, "effects": summary},
+        ),
+    )
+    for item in resolved:
+        item.persist(session, procedure, event.id, now)
+    return FireResult(
+        procedure.id,
+        action.trigger,
+        from_state,
+        procedure.state,
+        procedure.version,
+        event.id,
+        event.hash,
+        effects=summary,
+    )
+
+
+def _correction(
+    session: Session, definition: ProcedureDefinition, view: ProcedureView, model: Any
+) -> list[Write]:
+    """Re-validate corrected data with the original action's payload and record it over the earlier facts."""
+    originals = [f for f in view.history if f.event_id == model.event_id]
+    action = _recording_action(session, definition, view.id, model.event_id)
+    if not originals or action is None or not action.correctable or action.payload is None:
+        raise GuardFailed(
+            [
+                Unmet(
+                    "correction_not_allowed",
+                    "운영방침: 기록 정정",
+                    f"{model.event_id}번 사건은 이 절차에서 정정할 수 있는 기록이 아닙니다 "
+                    "(결재·단계 전환은 새 처리로 바로잡습니다)",
+                )
+            ]
+        )
+    corrected = validate_payload(action, model.data)
+    by_key = {(f.kind, f.subject): f for f in originals}
+    result: list[Write] = []
+    for write in action.effects(view, corrected) if action.effects else []:
+        if not isinstance(write, RecordFact):
+            continue
+        original = by_key.get((write.kind, write.subject))
+        if original is None:
+            raise GuardFailed(
+                [
+                    Unmet(
+                        "correction_changes_subject",
+                        "운영방침: 기록 정정",
+                        "정정은 같은 대상의 기록만 바로잡을 수 있습니다 (대상이 바뀌었습니다)",
+                    )
+                ]
+            )
+        data = {**write.data, "correction_reason": model.reason, "corrects_event_id": model.event_id}
+        result.append(RecordFact(write.kind, data, subject=write.subject, corrects_fact_id=original.id))
+    return result
+
+
+def _recording_action(
+    session: Session, definition: ProcedureDefinition, procedure_id: int, event_id: int
+) -> Action | None:
+    """The action whose event recorded the facts; a correction of a correction leads back to the original."""
+    while True:
+        row = session.execute(
+            select(AuditEvent.trigger, AuditEvent.payload).where(
+                AuditEvent.id == event_id, AuditEvent.procedure_id == procedure_id
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        if row.trigger != "correct":
+            return definition.action(row.trigger)
+        event_id = loads(row.payload)["input"]["event_id"]

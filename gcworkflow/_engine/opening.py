@@ -1,0 +1,147 @@
+"""Opening a procedure on a cluster (or on the basic plan), with its assigned clerk and approver."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gcworkflow import audit
+from gcworkflow._engine.access import load_principal
+from gcworkflow._engine.refusals import record_refusal
+from gcworkflow._engine.results import Actor, FireResult
+from gcworkflow.context import Context
+from gcworkflow.db.models import (
+    Cluster,
+    Procedure,
+)
+from gcworkflow.errors import Forbidden, GcwError, GuardFailed, InvalidInput, NotFound, Unmet
+from gcworkflow.procedures.registry import definition as definition_of
+from gcworkflow.procedures.spec import (
+    ProcedureDefinition,
+    Role,
+)
+
+
+def open_procedure(
+    ctx: Context,
+    actor: Actor,
+    kind: str,
+    *,
+    cluster_id: int | None,
+    approver: str,
+    title: str | None = None,
+    comment: str | None = None,
+) -> FireResult:
+    """Open a procedure: the opening clerk is assigned, with the named approver (procedure.md §6)."""
+    try:
+        with ctx.db.write() as session:
+            return _open(ctx, session, actor, kind, cluster_id, approver, title, comment)
+    except GcwError as error:
+        record_refusal(ctx, None, f"open:{kind}", actor, error)
+        raise
+
+
+def _open(
+    ctx: Context,
+    session: Session,
+    actor: Actor,
+    kind: str,
+    cluster_id: int | None,
+    approver: str,
+    title: str | None,
+    comment: str | None,
+) -> FireResult:
+    try:
+        definition = definition_of(kind)
+    except KeyError as exc:
+        raise InvalidInput(f"알 수 없는 절차 종류입니다: {kind}") from exc
+    clerk = load_principal(session, actor.username)
+    if Role.CLERK not in clerk.roles:
+        raise Forbidden("절차는 담당 주무관이 개시합니다")
+    approving = load_principal(session, approver)
+    if Role.APPROVER not in approving.roles:
+        raise InvalidInput(f"{approver}에게 결재권자 권한이 없습니다")
+    if approving.user.id == clerk.user.id:
+        raise InvalidInput("담당 주무관과 결재권자는 서로 다른 사람이어야 합니다 (procedure.md §6)")
+    cluster = None
+    if cluster_id is not None:
+        cluster = session.execute(
+            select(Cluster).where(Cluster.id == cluster_id).with_for_update()
+        ).scalar_one_or_none()
+        if cluster is None:
+            raise NotFound(f"{cluster_id}번 클러스터가 없습니다")
+        _check_cluster_free(session, definition, cluster)
+    now = ctx.clock.now()
+    procedure = Procedure(
+        kind=definition.kind,
+        definition_version=definition.version,
+        cluster_id=cluster_id,
+        title=title or (f"{cluster.name} {definition.title_suffix}" if cluster else definition.label),
+        state=definition.initial,
+        version=1,
+        clerk_id=clerk.user.id,
+        approver_id=approving.user.id,
+        imported=False,
+        opened_at=now,
+        last_action_at=now,
+    )
+    session.add(procedure)
+    session.flush()
+    event = audit.append(
+        session,
+        audit.EventInput(
+            chain=audit.procedure_chain(procedure.id),
+            procedure_id=procedure.id,
+            procedure_version=procedure.version,
+            occurred_at=now,
+            actor=clerk.user.username,
+            actor_role=Role.CLERK.value,
+            interface=actor.interface,
+            os_user=actor.os_user,
+            trigger="open",
+            from_state=None,
+            to_state=procedure.state,
+            comment=comment,
+            payload={
+                "input": {
+                    "kind": definition.kind,
+                    "definition_version": definition.version,
+                    "cluster_id": cluster_id,
+                    "approver": approver,
+                    "title": procedure.title,
+                },
+                "effects": [],
+            },
+        ),
+    )
+    return FireResult(procedure.id, "open", "", procedure.state, procedure.version, event.id, event.hash)
+
+
+def _check_cluster_free(session: Session, definition: ProcedureDefinition, cluster: Cluster) -> None:
+    policy = "운영방침: 클러스터당 진행 중인 절차는 하나"
+    busy = session.execute(
+        select(Procedure.id).where(Procedure.cluster_id == cluster.id, Procedure.closed_at.is_(None))
+    ).scalar_one_or_none()
+    if busy is not None:
+        raise GuardFailed(
+            [
+                Unmet(
+                    "cluster_has_open_procedure",
+                    policy,
+                    f"{cluster.name}에는 이미 진행 중인 {busy}번 절차가 있습니다. 그 절차가 끝난 뒤 개시하십시오",
+                )
+            ]
+        )
+    if definition.kind == "designation" and cluster.status == "designated":
+        raise GuardFailed(
+            [
+                Unmet(
+                    "cluster_already_designated",
+                    f"{LAW_NAME} 제9조제1항",
+                    f"{cluster.name}은(는) 이미 지정된 클러스터입니다",
+                )
+            ]
+        )
+
+
+LAW_NAME = "녹색융합클러스터법"

@@ -1,0 +1,254 @@
+"""Reading one procedure: `gcw status`, `gcw history`, `gcw actions`, and `gcw refusals`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gcworkflow.cli._output import echo_table, fields, kst, table
+from gcworkflow.cli._runtime import JsonOption, Runtime, command
+
+if TYPE_CHECKING:
+    from gcworkflow.procedures.spec import ProcedureDefinition
+
+ProcedureId = Annotated[int, typer.Argument(metavar="ID", help="절차 번호")]
+
+
+def _unmet_lines(unmet: list[dict[str, str]], indent: str = "    ") -> None:
+    for u in unmet:
+        typer.echo(f"{indent}- {u['message']} ({u['basis']}) [{u['id']}]")
+
+
+def _render_status(rt: Runtime, data: dict[str, Any], definition: ProcedureDefinition) -> None:
+    from gcworkflow.cli._lookup import state_label
+
+    typer.echo(f"{data['id']}번 절차  {data['title']}")
+    typer.echo(
+        fields(
+            [
+                ("종류", f"{data['kind_label']} ({data['kind']} v{data['definition_version']})"),
+                ("클러스터", data["cluster"]),
+                ("단계", state_label(definition, data["state"])),
+                ("판", data["version"]),
+                ("담당 주무관", data["clerk"]),
+                ("결재권자", data["approver"]),
+                ("대결자", data["acting_approver"]),
+                ("조성계획", f"제{data['plan_version']}판" if data["plan_version"] else "없음"),
+                ("기록", f"{len(data['facts'])}건"),
+                ("종료", data["closed"]),
+            ]
+        )
+    )
+    if data["pending_proposals"]:
+        typer.echo("\n결재 대기")
+        echo_table(
+            ["상신", "처리", "상신자", "상신 때 판", "비고"],
+            [
+                [
+                    p["id"],
+                    p["trigger"],
+                    p["proposed_by"],
+                    p["procedure_version"],
+                    "그 뒤 변경됨: 다시 상신 필요" if p["stale"] else "",
+                ]
+                for p in data["pending_proposals"]
+            ],
+            "",
+        )
+    if data["documents"]:
+        typer.echo("\n문서")
+        echo_table(
+            ["번호", "구분", "종류", "제목", "SHA-256"],
+            [
+                [
+                    d["id"],
+                    "접수" if d["direction"] == "received" else "발행",
+                    d["kind"],
+                    d["title"],
+                    d["sha256"][:12],
+                ]
+                for d in data["documents"]
+            ],
+            "",
+        )
+    who = rt.username if not rt.is_operator else "operator: 조회 전용, 처리에는 --as 필요"
+    typer.echo(f"\n지금 할 수 있는 처리 ({who})")
+    if not data["actions"]:
+        typer.echo("  없음")
+    for action in data["actions"]:
+        how = f"결재: gcw propose {data['id']} {action['trigger']}" if action["needs_signoff"] else ""
+        dest = f" → {state_label(definition, action['transition_to'])}" if action["transition_to"] else ""
+        inputs = f" 입력: {', '.join(action['payload_fields'])}" if action["payload_fields"] else ""
+        typer.echo(f"  {action['trigger']}  {action['label']}{dest}{inputs}  {how}".rstrip())
+        _unmet_lines(action["unmet_now"])
+
+
+def status(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOption = False) -> None:
+    """절차의 단계·판·담당자·결재 대기와, 지금 할 수 있는 처리 및 아직 막는 요건."""
+    with command(cli, json_output) as rt:
+        from gcworkflow import queries
+        from gcworkflow.cli._lookup import procedure_definition
+
+        rt.require_reader()
+        data = queries.procedure_status(rt.ctx, procedure_id, rt.reader)
+        definition = procedure_definition(rt.ctx, procedure_id)
+        rt.emit(data, lambda: _render_status(rt, data, definition))
+
+
+def _event_label(definition: ProcedureDefinition, event: dict[str, Any]) -> str:
+    from gcworkflow.cli._lookup import action_label
+
+    payload = event["payload"] if isinstance(event["payload"], dict) else {}
+    if event["trigger"] == "propose" and "trigger" in payload:
+        return f"결재 상신: {action_label(definition, payload['trigger'])}"
+    if "proposal" in payload:
+        acting = " (대결)" if payload["proposal"].get("acting") else ""
+        return f"{event['label']} (상신 #{payload['proposal']['id']} 승인{acting})"
+    return event["label"]
+
+
+def _states(definition: ProcedureDefinition, before: str | None, after: str | None) -> str:
+    def label(state: str | None) -> str:
+        try:
+            return definition.state(state).label if state else "-"
+        except KeyError:
+            return state or "-"
+
+    return label(after) if before == after else f"{label(before)} → {label(after)}"
+
+
+def history(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOption = False) -> None:
+    """절차의 처리 이력 (감사 기록): 순번, 시각, 행위자(역할), 처리, 단계, 설명."""
+    with command(cli, json_output) as rt:
+        from gcworkflow import queries
+        from gcworkflow.cli._lookup import procedure_definition
+
+        rt.require_reader()
+        events = queries.history(rt.ctx, procedure_id)
+        definition = procedure_definition(rt.ctx, procedure_id)
+        rt.emit(
+            events,
+            lambda: echo_table(
+                ["순번", "시각(KST)", "행위자(역할)", "처리", "단계", "설명"],
+                [
+                    [
+                        e["seq"],
+                        e["occurred_at_kst"],
+                        f"{e['actor']}({e['role_label']})",
+                        _event_label(definition, e),
+                        _states(definition, e["from_state"], e["to_state"]),
+                        e["comment"],
+                    ]
+                    for e in events
+                ],
+                "기록이 없습니다.",
+            ),
+        )
+
+
+def _type_name(schema: dict[str, Any]) -> str:
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if "anyOf" in schema:
+        return " | ".join(_type_name(s) for s in schema["anyOf"] if s.get("type") != "null")
+    if "enum" in schema:
+        return " / ".join(str(v) for v in schema["enum"])
+    if schema.get("type") == "array":
+        return f"[{_type_name(schema.get('items', {}))}]"
+    return str(schema.get("format") or schema.get("type") or "any")
+
+
+def _field_rows(schema: dict[str, Any] | None) -> list[list[str]]:
+    if not schema:
+        return []
+    required = set(schema.get("required", []))
+    return [
+        [
+            name,
+            _type_name(prop),
+            "필수" if name in required else "선택",
+            prop.get("description") or prop.get("title") or "",
+        ]
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def _render_actions(
+    definition: ProcedureDefinition, procedure_id: int, offered: list[dict[str, Any]]
+) -> None:
+    from gcworkflow.cli._lookup import state_label
+
+    if not offered:
+        typer.echo("지금 할 수 있는 처리가 없습니다.")
+    for action in offered:
+        how = (
+            f"결재 사항: gcw propose {procedure_id} {action['trigger']} …"
+            if action["needs_signoff"]
+            else f"gcw fire {procedure_id} {action['trigger']} …"
+        )
+        typer.echo(f"\n{action['trigger']} — {action['label']}")
+        typer.echo(f"  근거: {action['basis']}")
+        if action["transition_to"]:
+            typer.echo(f"  다음 단계: {state_label(definition, action['transition_to'])}")
+        typer.echo(f"  실행: {how}")
+        rows = _field_rows(action["payload_schema"])
+        if rows:
+            typer.echo("  입력 항목:")
+            lines = table(["항목", "형식", "", "설명"], rows).splitlines()
+            typer.echo("\n".join(f"    {line}" for line in lines))
+        if action["unmet_now"]:
+            typer.echo("  지금 막는 요건:")
+            _unmet_lines(action["unmet_now"])
+
+
+def actions(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOption = False) -> None:
+    """지금 할 수 있는 처리와 각 처리의 입력 항목 (JSON 스키마 포함)."""
+    with command(cli, json_output) as rt:
+        from gcworkflow import queries
+        from gcworkflow.cli._lookup import procedure_definition
+
+        rt.require_reader()
+        definition = procedure_definition(rt.ctx, procedure_id)
+        offered = queries.procedure_status(rt.ctx, procedure_id, rt.reader)["actions"]
+        for offer in offered:
+            action = definition.action(offer["trigger"])
+            model = action.payload if action else None
+            offer["payload_schema"] = model.model_json_schema() if model else None
+        rt.emit(offered, lambda: _render_actions(definition, procedure_id, offered))
+
+
+def refusals(
+    cli: typer.Context,
+    procedure_id: Annotated[
+        int | None, typer.Option("--procedure", metavar="ID", help="이 절차의 거부만")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """거부된 시도 목록: 누가, 언제, 무엇을, 왜 (근거 조문)."""
+    with command(cli, json_output) as rt:
+        from gcworkflow import queries
+
+        rt.require_reader()
+        rows = queries.refusals(rt.ctx, procedure_id)
+
+        def render() -> None:
+            if not rows:
+                typer.echo("거부된 시도가 없습니다.")
+            for r in rows:
+                where = f"{r['procedure_id']}번 절차" if r["procedure_id"] is not None else "절차 밖"
+                typer.echo(
+                    f"#{r['id']}  {kst(r['occurred_at'])}  {where}  {r['actor']}  {r['trigger']}  [{r['code']}]"
+                )
+                for line in r["message"].splitlines():
+                    typer.echo(f"    {line}")
+                _unmet_lines(r["unmet"], indent="      ")
+
+        rt.emit(rows, render)
+
+
+def register(root: typer.Typer) -> None:
+    root.command("status")(status)
+    root.command("history")(history)
+    root.command("actions")(actions)
+    root.command("refusals")(refusals)
