@@ -33,7 +33,15 @@ __all__ = [
     "sha256_hex",
     "verify",
 ]
-from gcworkflow.db.models import AuditChain, AuditCheckpoint, AuditEvent
+from gcworkflow.db.models import (
+    AuditChain,
+    AuditCheckpoint,
+    AuditEvent,
+    Document,
+    Fact,
+    PlanVersion,
+    RegisteredNumber,
+)
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = "system"
@@ -262,6 +270,7 @@ def verify(session: Session) -> VerifyReport:
             report.problems.append(
                 Problem(name, seq, None, "체인 머리 기록과 마지막 사건이 다릅니다 (최근 사건 삭제 또는 변조)")
             )
+    _verify_records(session, report)
     for checkpoint in session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).scalars():
         report.checkpoints += 1
         recorded = loads(checkpoint.heads)
@@ -281,6 +290,82 @@ def verify(session: Session) -> VerifyReport:
                     )
                 )
     return report
+
+
+def _record_effects(session: Session) -> Iterator[tuple[AuditEvent, str, int, dict[str, Any]]]:
+    """Every record an action wrote, as the effect its event must list (what the chain vouches for)."""
+    queries = (
+        ("facts", select(Fact.id, Fact.event_id, Fact.kind, Fact.subject, Fact.data)),
+        (
+            "plan_versions",
+            select(
+                PlanVersion.id,
+                PlanVersion.event_id,
+                PlanVersion.number,
+                PlanVersion.content,
+                PlanVersion.sha256,
+            ),
+        ),
+        (
+            "registered_numbers",
+            select(RegisteredNumber.id, RegisteredNumber.event_id, RegisteredNumber.formatted),
+        ),
+        ("documents", select(Document.id, Document.event_id, Document.sha256, Document.kind)),
+    )
+    for table, query in queries:
+        last_id = 0
+        while True:
+            rows = session.execute(
+                query.where(query.selected_columns[0] > last_id)
+                .order_by(query.selected_columns[0])
+                .limit(_BATCH)
+            ).all()
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            events = {
+                e.id: e
+                for e in session.execute(
+                    select(AuditEvent).where(AuditEvent.id.in_({r[1] for r in rows}))
+                ).scalars()
+            }
+            for row in rows:
+                event = events.get(row[1])
+                if event is None:
+                    continue
+                yield event, table, row[0], _expected_effect(table, row)
+            session.expunge_all()
+
+
+def _expected_effect(table: str, row: Any) -> dict[str, Any]:
+    if table == "facts":
+        return {"fact": row.kind, "subject": row.subject, "data": loads(row.data)}
+    if table == "plan_versions":
+        content_ok = digest(loads(row.content)) == row.sha256
+        return {"plan_version": row.number, "sha256": row.sha256 if content_ok else "(content altered)"}
+    if table == "registered_numbers":
+        return {"number": row.formatted}
+    return {"document": row.sha256, "kind": row.kind}
+
+
+def _verify_records(session: Session, report: VerifyReport) -> None:
+    """Facts, plan versions, numbers and document links must be exactly what their event says was written."""
+    for event, table, row_id, expected in _record_effects(session):
+        effects = loads(event.payload).get("effects", []) if event.payload.startswith("{") else []
+        listed = any(
+            all(canonical_text(e.get(k)) == canonical_text(v) for k, v in expected.items())
+            for e in effects
+            if isinstance(e, dict)
+        )
+        if not listed:
+            report.problems.append(
+                Problem(
+                    event.chain,
+                    event.seq,
+                    event.id,
+                    f"{table} {row_id}번 기록이 이 사건이 남긴 내용과 다릅니다 (변조됨)",
+                )
+            )
 
 
 def checkpoint(session: Session, actor: str, now: datetime) -> AuditCheckpoint:

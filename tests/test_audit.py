@@ -146,3 +146,17 @@ def test_refusal_is_kept_outside_the_chain(ctx):
     refused = queries.refusals(ctx, pid)
     assert refused[-1]["code"] == "forbidden"
     assert _verify(ctx).events == before
+
+
+def test_fact_altered_behind_the_engine_is_named(ctx):
+    pid = _history(ctx)
+    fire(ctx, pid, "record_governor_opinion", sido_code="47", received_on="2026-03-02", summary="동의")
+    with _attacker(ctx) as conn:
+        if ctx.db.dialect == "sqlite":
+            conn.connection.dbapi_connection.execute("DROP TRIGGER IF EXISTS facts_no_update")
+        conn.execute(
+            text("UPDATE facts SET data = replace(data, '동의', '반대') WHERE kind = 'consultation_reply'")
+        )
+    report = _verify(ctx)
+    assert not report.ok
+    assert "facts" in report.first_problem.message

@@ -15,12 +15,12 @@ from gcworkflow.db.models import (
     Cluster,
     Document,
     Fact,
-    NumberSeries,
     OutboxMessage,
     PlanVersion,
     Procedure,
     RegisteredNumber,
 )
+from gcworkflow.documents.numbering import registry
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
 from gcworkflow.procedures.spec import (
     ROLE_LABELS,
@@ -34,7 +34,6 @@ from gcworkflow.procedures.spec import (
     SetClusterStatus,
     Write,
 )
-from gcworkflow.reference import format_notice_number, parse_notice_number
 
 # --- writes, resolved inside the transaction ------------------------------------------------------------
 
@@ -92,7 +91,7 @@ class _Resolved:
                     event_id=event_id,
                     kind="notice_number",
                     subject=write.purpose,
-                    data=canonical_text(self.summary),
+                    data=canonical_text(self.summary["data"]),
                     created_at=now,
                 )
             )
@@ -179,47 +178,17 @@ def resolve_writes(
 
 
 def _register_number(session: Session, write: RegisterNumber) -> _Resolved:
-    """Register an official number, unique per series and year; the local series is gap-free (procedure.md §7)."""
-    if write.formatted is None:
-        series = session.execute(
-            select(NumberSeries)
-            .where(NumberSeries.series == write.series, NumberSeries.year == write.year)
-            .with_for_update()
-        ).scalar_one_or_none()
-        if series is None:
-            series = NumberSeries(series=write.series, year=write.year, last_serial=0)
-            session.add(series)
-        series.last_serial += 1
-        serial, formatted, source = (
-            series.last_serial,
-            format_notice_number(write.series, write.year, series.last_serial),
-            "local",
-        )
-    else:
-        _, _, serial = parse_notice_number(write.formatted)
-        formatted, source = format_notice_number(write.series, write.year, serial), "manual"
-    taken = session.execute(
-        select(RegisteredNumber.procedure_id).where(
-            RegisteredNumber.series == write.series,
-            RegisteredNumber.year == write.year,
-            RegisteredNumber.serial == serial,
-        )
-    ).scalar_one_or_none()
-    if taken is not None:
-        raise GuardFailed(
-            [
-                Unmet(
-                    "number_already_used",
-                    "행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조",
-                    f"{formatted}은(는) 이미 {taken}번 절차에 등록된 번호입니다",
-                )
-            ]
-        )
-    return _Resolved(
-        {"number": formatted, "series": write.series, "year": write.year, "serial": serial, "source": source},
-        write,
-        {"serial": serial},
-    )
+    number = registry(write.formatted).register(session, write.series, write.year)
+    data = {
+        "number": number.formatted,
+        "series": number.series,
+        "year": number.year,
+        "serial": number.serial,
+        "source": number.source,
+    }
+    # The number is also a fact of the procedure, so the summary lists it in both forms the verifier checks.
+    summary = {**data, "fact": "notice_number", "subject": write.purpose, "data": data}
+    return _Resolved(summary, write, {"serial": number.serial})
 
 
 def _link_document(ctx: Context, session: Session, procedure: Procedure, write: LinkDocument) -> _Resolved:

@@ -1,0 +1,95 @@
+"""Official numbers (procedure.md §7): the notice number `<authority>고시 제YYYY-N호` and the 시행 number of
+letters belong to the ministry's series, not to this system.
+
+So a number is registered through a small interface with two implementations: :class:`MinistryRegister` takes
+the number the ministry's document registry gave (the normal case); :class:`LocalSeries` draws the next number
+of a local series per series and year, for a stand-alone installation and the demo — gap-free because it is
+drawn inside the action's transaction under a row lock and rolled back with it. Either way a number is unique
+per series and year (a unique constraint backs the check), and a duplicate is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gcworkflow.db.models import NumberSeries, RegisteredNumber
+from gcworkflow.errors import GuardFailed, Unmet
+from gcworkflow.reference import format_notice_number, parse_notice_number
+
+BASIS = "행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조"
+
+
+@dataclass(frozen=True)
+class Number:
+    series: str
+    year: int
+    serial: int
+    formatted: str
+    source: str  # "manual" | "local"
+
+
+class NumberRegistry(Protocol):
+    def register(self, session: Session, series: str, year: int) -> Number: ...
+
+
+@dataclass(frozen=True)
+class MinistryRegister:
+    """The number the ministry's document registry issued, as the clerk recorded it."""
+
+    given: str
+
+    def register(self, session: Session, series: str, year: int) -> Number:
+        _, _, serial = parse_notice_number(self.given)
+        return _unique(
+            session, Number(series, year, serial, format_notice_number(series, year, serial), "manual")
+        )
+
+
+class LocalSeries:
+    """The next number of this installation's own series for (series, year)."""
+
+    def register(self, session: Session, series: str, year: int) -> Number:
+        row = session.execute(
+            select(NumberSeries)
+            .where(NumberSeries.series == series, NumberSeries.year == year)
+            .with_for_update()
+        ).scalar_one_or_none()
+        if row is None:
+            row = NumberSeries(series=series, year=year, last_serial=0)
+            session.add(row)
+        row.last_serial += 1
+        return _unique(
+            session,
+            Number(
+                series, year, row.last_serial, format_notice_number(series, year, row.last_serial), "local"
+            ),
+        )
+
+
+def registry(given: str | None) -> NumberRegistry:
+    return LocalSeries() if given is None else MinistryRegister(given)
+
+
+def _unique(session: Session, number: Number) -> Number:
+    taken = session.execute(
+        select(RegisteredNumber.procedure_id).where(
+            RegisteredNumber.series == number.series,
+            RegisteredNumber.year == number.year,
+            RegisteredNumber.serial == number.serial,
+        )
+    ).scalar_one_or_none()
+    if taken is not None:
+        raise GuardFailed(
+            [
+                Unmet(
+                    "number_already_used",
+                    BASIS,
+                    f"{number.formatted}은(는) 이미 {taken}번 절차에 등록된 번호입니다",
+                )
+            ]
+        )
+    return number
