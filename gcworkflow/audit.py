@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from gcworkflow.canonical import canonical_text, digest, format_instant, loads, sha256_hex
@@ -22,10 +22,14 @@ from gcworkflow.canonical import canonical_text, digest, format_instant, loads, 
 __all__ = [
     "GENESIS",
     "SYSTEM_CHAIN",
+    "Appended",
+    "ChainHead",
     "EventInput",
     "Problem",
     "VerifyReport",
     "append",
+    "append_system",
+    "chain_heads",
     "checkpoint",
     "checkpoint_line",
     "procedure_chain",
@@ -40,8 +44,11 @@ from gcworkflow.db.models import (
     Document,
     Fact,
     PlanVersion,
+    Procedure,
     RegisteredNumber,
 )
+
+_INSERT_EVENT = insert(AuditEvent.__table__)
 
 GENESIS = "0" * 64
 SYSTEM_CHAIN = "system"
@@ -108,57 +115,82 @@ def _hashed_document(
     }
 
 
-def append(session: Session, event: EventInput) -> AuditEvent:
-    """Append one event to its chain inside the caller's transaction (the chain head row is locked)."""
+@dataclass(frozen=True)
+class ChainHead:
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class Appended:
+    id: int
+    seq: int
+    hash: str
+
+    @property
+    def head(self) -> ChainHead:
+        return ChainHead(self.seq, self.hash)
+
+
+def append(session: Session, event: EventInput, head: ChainHead) -> Appended:
+    """Append one event after ``head`` inside the caller's transaction; the caller holds the lock that
+    guards the head (the procedure row, or the system chain's row) and stores the new head."""
+    payload_text = canonical_text(event.payload)
+    seq = head.seq + 1
+    values: dict[str, Any] = {
+        "chain": event.chain,
+        "seq": seq,
+        "prev_hash": head.hash,
+        "procedure_id": event.procedure_id,
+        "procedure_version": event.procedure_version,
+        "actor": event.actor,
+        "actor_role": event.actor_role,
+        "interface": event.interface,
+        "os_user": event.os_user,
+        "trigger": event.trigger,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "comment": event.comment,
+    }
+    canonical = canonical_text(
+        {**values, "occurred_at": format_instant(event.occurred_at), "payload": loads(payload_text)}
+    )
+    digest_hex = sha256_hex(canonical.encode("utf-8"))
+    result = session.connection().execute(
+        _INSERT_EVENT,
+        {
+            **values,
+            "occurred_at": event.occurred_at,
+            "payload": payload_text,
+            "hash": digest_hex,
+            "canonical": canonical,
+        },
+    )
+    return Appended(result.inserted_primary_key[0], seq, digest_hex)
+
+
+def append_system(session: Session, event: EventInput) -> Appended:
+    """Append to a chain whose head is kept in ``audit_chains`` (the system chain), under that row's lock."""
     head = session.execute(
         select(AuditChain).where(AuditChain.name == event.chain).with_for_update()
     ).scalar_one_or_none()
     if head is None:
         head = AuditChain(name=event.chain, seq=0, head_hash=GENESIS)
         session.add(head)
-    payload_text = canonical_text(event.payload)
-    document = _hashed_document(
-        chain=event.chain,
-        seq=head.seq + 1,
-        prev_hash=head.head_hash,
-        procedure_id=event.procedure_id,
-        procedure_version=event.procedure_version,
-        occurred_at=format_instant(event.occurred_at),
-        actor=event.actor,
-        actor_role=event.actor_role,
-        interface=event.interface,
-        os_user=event.os_user,
-        trigger=event.trigger,
-        from_state=event.from_state,
-        to_state=event.to_state,
-        comment=event.comment,
-        payload=loads(payload_text),
-    )
-    canonical = canonical_text(document)
-    row = AuditEvent(
-        chain=event.chain,
-        seq=head.seq + 1,
-        procedure_id=event.procedure_id,
-        procedure_version=event.procedure_version,
-        occurred_at=event.occurred_at,
-        actor=event.actor,
-        actor_role=event.actor_role,
-        interface=event.interface,
-        os_user=event.os_user,
-        trigger=event.trigger,
-        from_state=event.from_state,
-        to_state=event.to_state,
-        comment=event.comment,
-        payload=payload_text,
-        prev_hash=head.head_hash,
-        hash=sha256_hex(canonical.encode("utf-8")),
-        canonical=canonical,
-    )
-    session.add(row)
-    head.seq = row.seq
-    head.head_hash = row.hash
+    appended = append(session, event, ChainHead(head.seq, head.head_hash))
+    head.seq, head.head_hash = appended.seq, appended.hash
     session.flush()
-    return row
+    return appended
+
+
+def chain_heads(session: Session) -> dict[str, tuple[int, str]]:
+    """Every chain's recorded head: the system chains' rows and each procedure's row."""
+    heads = {c.name: (c.seq, c.head_hash) for c in session.execute(select(AuditChain)).scalars()}
+    for pid, seq, head in session.execute(
+        select(Procedure.id, Procedure.chain_seq, Procedure.chain_head).where(Procedure.chain_seq > 0)
+    ):
+        heads[procedure_chain(pid)] = (seq, head)
+    return heads
 
 
 def rebuild_canonical(row: AuditEvent) -> str:
@@ -239,7 +271,7 @@ def _events_in_order(session: Session) -> Iterator[AuditEvent]:
 def verify(session: Session) -> VerifyReport:
     """Walk every chain and every checkpoint. The first problem in each chain is reported."""
     report = VerifyReport()
-    heads = {c.name: (c.seq, c.head_hash) for c in session.execute(select(AuditChain)).scalars()}
+    heads = chain_heads(session)
     seen: dict[str, tuple[int, str]] = {}
     broken: set[str] = set()
     by_position: dict[tuple[str, int], str] = {}
@@ -370,7 +402,7 @@ def _verify_records(session: Session, report: VerifyReport) -> None:
 
 def checkpoint(session: Session, actor: str, now: datetime) -> AuditCheckpoint:
     """Hash every chain head now; the returned line can be printed and kept outside the system."""
-    heads = {c.name: [c.seq, c.head_hash] for c in session.execute(select(AuditChain)).scalars()}
+    heads = {name: list(head) for name, head in chain_heads(session).items()}
     row = AuditCheckpoint(created_at=now, created_by=actor, heads=canonical_text(heads), digest=digest(heads))
     session.add(row)
     session.flush()

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,13 +24,11 @@ from gcworkflow._engine.apply import action_of, apply_action, validate_payload
 from gcworkflow._engine.opening import open_procedure
 from gcworkflow._engine.refusals import record_refusal
 from gcworkflow._engine.results import Actor, FireResult
+from gcworkflow._engine.row import lock_procedure
 from gcworkflow._engine.signoff import approve, propose, reject
 from gcworkflow._engine.view import build_view
 from gcworkflow.context import Context
-from gcworkflow.db.models import (
-    Procedure,
-)
-from gcworkflow.errors import Conflict, Forbidden, GcwError, NotFound
+from gcworkflow.errors import Conflict, Forbidden, GcwError
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import (
     Role,
@@ -113,22 +110,10 @@ def _fire(
         )
     role = authorise(session, procedure, action, principal)
     model = validate_payload(action, payload)
-    view = build_view(ctx, session, procedure)
+    view = build_view(ctx, session, procedure, procedure.cluster_name)
     return apply_action(
         ctx, session, procedure, definition, action, view, model, principal, role, actor, comment, {}
     )
-
-
-def lock_procedure(session: Session, procedure_id: int) -> Procedure:
-    procedure = session.execute(
-        select(Procedure)
-        .where(Procedure.id == procedure_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if procedure is None:
-        raise NotFound(f"{procedure_id}번 절차가 없습니다")
-    return procedure
 
 
 # --- actions outside any procedure: the system chain ----------------------------------------------------
@@ -155,7 +140,7 @@ def act_on_system(
                     f"이 작업은 {role_names(roles)}의 권한입니다 ({actor.username}의 권한: {role_names(principal.roles)})"
                 )
             effects = apply(session, principal)
-            event = audit.append(
+            event = audit.append_system(
                 session,
                 audit.EventInput(
                     chain=audit.SYSTEM_CHAIN,

@@ -83,7 +83,7 @@ def init_admin(
         if admins is not None:
             raise Conflict("관리자가 이미 있습니다. 사용자는 관리자가 `gcw users add`로 추가합니다")
         _add_user(session, ctx, username, display_name, email, [Role.ADMIN])
-        event = audit.append(
+        event = audit.append_system(
             session,
             audit.EventInput(
                 chain=audit.SYSTEM_CHAIN,

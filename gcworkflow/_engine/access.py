@@ -3,37 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gcworkflow._engine import sql
 from gcworkflow.canonical import loads
-from gcworkflow.db.models import (
-    Fact,
-    Procedure,
-    RoleGrant,
-    User,
-)
 from gcworkflow.errors import Forbidden
-from gcworkflow.procedures.spec import (
-    ROLE_LABELS,
-    Action,
-    Role,
-)
+from gcworkflow.procedures.spec import ROLE_LABELS, Action, Role
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: int
+    username: str
 
 
 @dataclass(frozen=True)
 class Principal:
-    user: User
+    user: UserRef
     roles: frozenset[Role]
 
 
+class Assigned(Protocol):
+    """What assignment checks read: a procedure row (ORM instance or the engine's own row)."""
+
+    id: int
+    clerk_id: int
+    approver_id: int
+
+
 def load_principal(session: Session, username: str) -> Principal:
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active:
+    rows = session.connection().execute(sql.PRINCIPAL, {"username": username}).all()
+    if not rows or not rows[0].active:
         raise Forbidden(f"등록되지 않았거나 사용이 중지된 사용자입니다: {username}")
-    roles = session.execute(select(RoleGrant.role).where(RoleGrant.user_id == user.id)).scalars()
-    return Principal(user, frozenset(Role(r) for r in roles))
+    return Principal(UserRef(rows[0].id, rows[0].username), frozenset(Role(r.role) for r in rows if r.role))
 
 
 def role_names(roles: frozenset[Role] | set[Role]) -> str:
@@ -41,16 +45,13 @@ def role_names(roles: frozenset[Role] | set[Role]) -> str:
 
 
 def acting_approver(session: Session, procedure_id: int) -> str | None:
-    fact = session.execute(
-        select(Fact.data)
-        .where(Fact.procedure_id == procedure_id, Fact.kind == "acting_approver")
-        .order_by(Fact.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    fact = (
+        session.connection().execute(sql.ACTING_APPROVER, {"procedure_id": procedure_id}).scalar_one_or_none()
+    )
     return loads(fact)["username"] if fact else None
 
 
-def authorise(session: Session, procedure: Procedure, action: Action, principal: Principal) -> Role:
+def authorise(session: Session, procedure: Assigned, action: Action, principal: Principal) -> Role:
     """The role under which the actor may take this action here, or ``forbidden`` with the reason."""
     usable = [r for r in Role if r in action.roles and r in principal.roles]
     if not usable:

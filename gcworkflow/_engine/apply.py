@@ -11,14 +11,16 @@ from sqlalchemy.orm import Session
 from transitions import MachineError
 
 from gcworkflow import audit
+from gcworkflow._engine import sql
 from gcworkflow._engine.access import Principal
 from gcworkflow._engine.results import Actor, FireResult
-from gcworkflow._engine.writes import resolve_writes
+from gcworkflow._engine.row import ProcedureRow, save_procedure
+from gcworkflow._engine.view import fact_record
+from gcworkflow._engine.writes import Resolved, resolve_writes
 from gcworkflow.canonical import loads
 from gcworkflow.context import Context
 from gcworkflow.db.models import (
     AuditEvent,
-    Procedure,
 )
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
 from gcworkflow.procedures.plan_content import PlanValidationError
@@ -56,7 +58,7 @@ def validate_payload(action: Action, payload: Mapping[str, Any]) -> BaseModel | 
 
 
 def run_machine(
-    definition: ProcedureDefinition, procedure: Procedure, action: Action, view: ProcedureView, model: Any
+    definition: ProcedureDefinition, procedure: ProcedureRow, action: Action, view: ProcedureView, model: Any
 ) -> None:
     machine = machine_of(definition.kind, definition.version)
     unmet: list[Unmet] = []
@@ -83,7 +85,7 @@ def run_machine(
 def apply_action(
     ctx: Context,
     session: Session,
-    procedure: Procedure,
+    procedure: ProcedureRow,
     definition: ProcedureDefinition,
     action: Action,
     view: ProcedureView,
@@ -94,7 +96,7 @@ def apply_action(
     comment: str | None,
     extra: dict[str, Any],
 ) -> FireResult:
-    from_state = procedure.state
+    from_state, read_version = procedure.state, procedure.version
     run_machine(definition, procedure, action, view, model)
     try:
         if action.trigger == "correct":
@@ -104,14 +106,57 @@ def apply_action(
     except PlanValidationError as exc:
         raise InvalidInput(str(exc)) from exc
     resolved = resolve_writes(ctx, session, procedure, writes)
-    now = ctx.clock.now()
-    procedure.last_action_at = now
-    procedure.version += 1
-    if procedure.state in definition.final_states and procedure.closed_at is None:
-        procedure.closed_at = now
-    session.flush()
     summary = [r.summary for r in resolved]
-    event = audit.append(
+    appended = commit_event(
+        ctx,
+        session,
+        procedure,
+        read_version,
+        trigger=action.trigger,
+        from_state=from_state,
+        principal=principal,
+        role=role,
+        actor=actor,
+        comment=comment,
+        payload={"input": model, **extra, "effects": summary},
+        resolved=resolved,
+        closes=procedure.state in definition.final_states,
+    )
+    return FireResult(
+        procedure.id,
+        action.trigger,
+        from_state,
+        procedure.state,
+        procedure.version,
+        appended.id,
+        appended.hash,
+        effects=summary,
+    )
+
+
+def commit_event(
+    ctx: Context,
+    session: Session,
+    procedure: ProcedureRow,
+    read_version: int,
+    *,
+    trigger: str,
+    from_state: str,
+    principal: Principal,
+    role: Role,
+    actor: Actor,
+    comment: str | None,
+    payload: dict[str, Any],
+    resolved: list[Resolved] = (),  # type: ignore[assignment]
+    closes: bool = False,
+) -> audit.Appended:
+    """The end of every procedure action: next version, the event on the procedure's chain, the row saved
+    (state, version and chain head in one UPDATE under the optimistic check), then the records it wrote."""
+    now = ctx.clock.now()
+    procedure.version = read_version + 1
+    if closes and procedure.closed_at is None:
+        procedure.closed_at = now
+    appended = audit.append(
         session,
         audit.EventInput(
             chain=audit.procedure_chain(procedure.id),
@@ -122,32 +167,31 @@ def apply_action(
             actor_role=role.value,
             interface=actor.interface,
             os_user=actor.os_user,
-            trigger=action.trigger,
+            trigger=trigger,
             from_state=from_state,
             to_state=procedure.state,
             comment=comment,
-            payload={"input": model, **extra, "effects": summary},
+            payload=payload,
         ),
+        audit.ChainHead(procedure.chain_seq, procedure.chain_head),
     )
+    procedure.chain_seq, procedure.chain_head = appended.seq, appended.hash
+    save_procedure(session, procedure, read_version, now)
     for item in resolved:
-        item.persist(session, procedure, event.id, now)
-    return FireResult(
-        procedure.id,
-        action.trigger,
-        from_state,
-        procedure.state,
-        procedure.version,
-        event.id,
-        event.hash,
-        effects=summary,
-    )
+        item.persist(session, procedure, appended.id, now)
+    return appended
 
 
 def _correction(
     session: Session, definition: ProcedureDefinition, view: ProcedureView, model: Any
 ) -> list[Write]:
     """Re-validate corrected data with the original action's payload and record it over the earlier facts."""
-    originals = [f for f in view.history if f.event_id == model.event_id]
+    originals = [
+        fact_record(r)
+        for r in session.connection().execute(
+            sql.FACTS_OF_EVENT, {"procedure_id": view.id, "event_id": model.event_id}
+        )
+    ]
     action = _recording_action(session, definition, view.id, model.event_id)
     if not originals or action is None or not action.correctable or action.payload is None:
         raise GuardFailed(

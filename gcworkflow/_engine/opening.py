@@ -82,6 +82,8 @@ def _open(
         clerk_id=clerk.user.id,
         approver_id=approving.user.id,
         imported=False,
+        chain_seq=0,
+        chain_head=audit.GENESIS,
         opened_at=now,
         last_action_at=now,
     )
@@ -113,7 +115,9 @@ def _open(
                 "effects": [],
             },
         ),
+        audit.ChainHead(0, audit.GENESIS),
     )
+    procedure.chain_seq, procedure.chain_head = event.seq, event.hash
     return FireResult(procedure.id, "open", "", procedure.state, procedure.version, event.id, event.hash)
 
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gcworkflow import audit
 from gcworkflow._engine.access import Principal, acting_approver, role_names
-from gcworkflow._engine.apply import action_of, apply_action, run_machine, validate_payload
+from gcworkflow._engine.apply import action_of, apply_action, commit_event, run_machine, validate_payload
 from gcworkflow._engine.results import Actor, FireResult
+from gcworkflow._engine.row import ProcedureRow
 from gcworkflow._engine.view import build_view
 from gcworkflow.canonical import canonical_text, digest, loads
 from gcworkflow.context import Context
 from gcworkflow.db.models import (
-    Procedure,
     Proposal,
     User,
 )
@@ -38,7 +38,7 @@ def _signed_digest(action: Action, view: ProcedureView, model: Any) -> str:
 def propose(
     ctx: Context,
     session: Session,
-    procedure: Procedure,
+    procedure: ProcedureRow,
     definition: ProcedureDefinition,
     principal: Principal,
     actor: Actor,
@@ -52,38 +52,24 @@ def propose(
     if Role.CLERK not in principal.roles or procedure.clerk_id != principal.user.id:
         raise Forbidden("결재 상신은 이 절차의 담당 주무관만 할 수 있습니다")
     model = validate_payload(action, payload.get("payload") or {})
-    view = build_view(ctx, session, procedure)
+    view = build_view(ctx, session, procedure, procedure.cluster_name)
     # Check now what approval will check again, so the approver's in-tray holds only actions that can pass.
-    probe = session.get(Procedure, procedure.id)
-    state = probe.state
-    try:
-        run_machine(definition, probe, action, view, model)
-    finally:
-        probe.state = state
+    run_machine(definition, replace(procedure), action, view, model)
     content_sha256 = _signed_digest(action, view, model)
-    from_state = procedure.state
-    now = ctx.clock.now()
-    procedure.last_action_at = now
-    procedure.version += 1
-    session.flush()
-    event = audit.append(
+    appended = commit_event(
+        ctx,
         session,
-        audit.EventInput(
-            chain=audit.procedure_chain(procedure.id),
-            procedure_id=procedure.id,
-            procedure_version=procedure.version,
-            occurred_at=now,
-            actor=principal.user.username,
-            actor_role=Role.CLERK.value,
-            interface=actor.interface,
-            os_user=actor.os_user,
-            trigger="propose",
-            from_state=from_state,
-            to_state=from_state,
-            comment=comment,
-            payload={"trigger": action.trigger, "input": model, "content_sha256": content_sha256},
-        ),
+        procedure,
+        procedure.version,
+        trigger="propose",
+        from_state=procedure.state,
+        principal=principal,
+        role=Role.CLERK,
+        actor=actor,
+        comment=comment,
+        payload={"trigger": action.trigger, "input": model, "content_sha256": content_sha256},
     )
+    now = ctx.clock.now()
     proposal = Proposal(
         procedure_id=procedure.id,
         trigger=action.trigger,
@@ -99,16 +85,16 @@ def propose(
     return FireResult(
         procedure.id,
         "propose",
-        from_state,
-        from_state,
+        procedure.state,
+        procedure.state,
         procedure.version,
-        event.id,
-        event.hash,
+        appended.id,
+        appended.hash,
         proposal_id=proposal.id,
     )
 
 
-def _pending_proposal(session: Session, procedure: Procedure, payload: dict[str, Any]) -> Proposal:
+def _pending_proposal(session: Session, procedure: ProcedureRow, payload: dict[str, Any]) -> Proposal:
     try:
         proposal_id = int(payload["proposal_id"])
     except (KeyError, TypeError, ValueError) as exc:
@@ -123,7 +109,9 @@ def _pending_proposal(session: Session, procedure: Procedure, payload: dict[str,
     return proposal
 
 
-def _approver_role(session: Session, procedure: Procedure, principal: Principal, proposal: Proposal) -> bool:
+def _approver_role(
+    session: Session, procedure: ProcedureRow, principal: Principal, proposal: Proposal
+) -> bool:
     """Checks the two-person rule and assignment; returns whether the approval is an acting one (대결)."""
     if Role.APPROVER not in principal.roles:
         raise Forbidden(
@@ -141,7 +129,7 @@ def _approver_role(session: Session, procedure: Procedure, principal: Principal,
 def approve(
     ctx: Context,
     session: Session,
-    procedure: Procedure,
+    procedure: ProcedureRow,
     definition: ProcedureDefinition,
     principal: Principal,
     actor: Actor,
@@ -157,7 +145,7 @@ def approve(
         )
     action = action_of(definition, proposal.trigger)
     model = validate_payload(action, loads(proposal.payload))
-    view = build_view(ctx, session, procedure)
+    view = build_view(ctx, session, procedure, procedure.cluster_name)
     if _signed_digest(action, view, model) != proposal.content_sha256:
         raise Conflict("결재 대상 내용이 상신 때와 다릅니다. 담당 주무관이 다시 상신해야 합니다.")
     proposer = session.get(User, proposal.proposed_by_id)
@@ -204,7 +192,7 @@ def approve(
 def reject(
     ctx: Context,
     session: Session,
-    procedure: Procedure,
+    procedure: ProcedureRow,
     principal: Principal,
     actor: Actor,
     payload: dict[str, Any],
@@ -214,28 +202,20 @@ def reject(
     acting = _approver_role(session, procedure, principal, proposal)
     if not comment:
         raise InvalidInput("반려 사유(comment)를 적으십시오")
-    now = ctx.clock.now()
-    procedure.last_action_at = now
-    procedure.version += 1
-    session.flush()
-    event = audit.append(
+    appended = commit_event(
+        ctx,
         session,
-        audit.EventInput(
-            chain=audit.procedure_chain(procedure.id),
-            procedure_id=procedure.id,
-            procedure_version=procedure.version,
-            occurred_at=now,
-            actor=principal.user.username,
-            actor_role=Role.APPROVER.value,
-            interface=actor.interface,
-            os_user=actor.os_user,
-            trigger="reject_proposal",
-            from_state=procedure.state,
-            to_state=procedure.state,
-            comment=comment,
-            payload={"proposal_id": proposal.id, "trigger": proposal.trigger, "acting": acting},
-        ),
+        procedure,
+        procedure.version,
+        trigger="reject_proposal",
+        from_state=procedure.state,
+        principal=principal,
+        role=Role.APPROVER,
+        actor=actor,
+        comment=comment,
+        payload={"proposal_id": proposal.id, "trigger": proposal.trigger, "acting": acting},
     )
+    now = ctx.clock.now()
     proposal.status = "rejected"
     proposal.decided_by_id = principal.user.id
     proposal.decided_at = now
@@ -247,7 +227,7 @@ def reject(
         procedure.state,
         procedure.state,
         procedure.version,
-        event.id,
-        event.hash,
+        appended.id,
+        appended.hash,
         proposal.id,
     )

@@ -1,46 +1,47 @@
-"""The read-only snapshot of a procedure that guards and effects see."""
+"""The read-only snapshot of a procedure that guards and effects see.
+
+Two reads: the current plan version and the current value of each fact. A plan version is immutable, so its
+parsed form is cached by its SHA-256; a fact's JSON is parsed only when a guard looks at it.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import lru_cache
+from typing import Protocol
+
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from gcworkflow._engine import sql
 from gcworkflow.canonical import loads
 from gcworkflow.context import Context
-from gcworkflow.db.models import (
-    Cluster,
-    Fact,
-    PlanVersion,
-    Procedure,
-)
-from gcworkflow.procedures.plan_content import parse_plan
-from gcworkflow.procedures.spec import (
-    FactRecord,
-    ProcedureView,
-)
-
-# --- the snapshot guards read ------------------------------------------------------------------------
+from gcworkflow.procedures.plan_content import PlanContent, parse_plan
+from gcworkflow.procedures.spec import FactRecord, ProcedureView
 
 
-def build_view(ctx: Context, session: Session, procedure: Procedure) -> ProcedureView:
-    cluster_name = (
-        session.execute(select(Cluster.name).where(Cluster.id == procedure.cluster_id)).scalar_one_or_none()
-        if procedure.cluster_id is not None
-        else None
-    )
-    plan_row = session.execute(
-        select(PlanVersion)
-        .where(PlanVersion.procedure_id == procedure.id)
-        .order_by(PlanVersion.number.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    rows = (
-        session.execute(select(Fact).where(Fact.procedure_id == procedure.id).order_by(Fact.id))
-        .scalars()
-        .all()
-    )
-    history = [FactRecord(r.id, r.kind, r.subject, loads(r.data), r.event_id, r.created_at) for r in rows]
-    current = {(f.kind, f.subject): f for f in history}
+class Viewed(Protocol):
+    id: int
+    kind: str
+    state: str
+    version: int
+    title: str
+
+
+def fact_record(row: Row) -> FactRecord:
+    return FactRecord(row.id, row.kind, row.subject, row.data, row.event_id, row.created_at)
+
+
+@lru_cache(maxsize=512)
+def _plan(sha256: str, content: str) -> PlanContent:
+    return parse_plan(loads(content))
+
+
+def build_view(
+    ctx: Context, session: Session, procedure: Viewed, cluster_name: str | None = None
+) -> ProcedureView:
+    conn = session.connection()
+    plan = conn.execute(sql.LATEST_PLAN, {"procedure_id": procedure.id}).one_or_none()
+    current = [fact_record(r) for r in conn.execute(sql.CURRENT_FACTS, {"procedure_id": procedure.id})]
     return ProcedureView(
         id=procedure.id,
         kind=procedure.kind,
@@ -50,11 +51,10 @@ def build_view(ctx: Context, session: Session, procedure: Procedure) -> Procedur
         cluster_name=cluster_name,
         today=ctx.clock.today(),
         now=ctx.clock.now(),
-        plan=parse_plan(loads(plan_row.content)) if plan_row else None,
-        plan_version_no=plan_row.number if plan_row else None,
-        plan_sha256=plan_row.sha256 if plan_row else None,
-        facts=current,
+        plan=_plan(plan.sha256, plan.content) if plan else None,
+        plan_version_no=plan.number if plan else None,
+        plan_sha256=plan.sha256 if plan else None,
+        facts={(f.kind, f.subject): f for f in current},
         policy=ctx.policy,
         calendar=ctx.calendar(),
-        history=history,
     )

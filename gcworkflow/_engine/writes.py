@@ -1,25 +1,26 @@
-"""Writes described by the procedures, checked against the database and persisted with their event."""
+"""Writes described by the procedures: checked against the database first (numbers drawn, documents found,
+assignees' roles checked), then inserted with Core statements once the action's event exists.
+
+Each resolved write carries the summary that goes into the event's ``effects``: the chain vouches for every
+row an action wrote, and ``gcw audit verify`` compares them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, Table, insert, update
 from sqlalchemy.orm import Session
 
+from gcworkflow._engine import sql
 from gcworkflow._engine.access import load_principal
+from gcworkflow._engine.row import ProcedureRow
 from gcworkflow.canonical import canonical_text, digest
 from gcworkflow.context import Context
-from gcworkflow.db.models import (
-    Cluster,
-    Document,
-    Fact,
-    OutboxMessage,
-    PlanVersion,
-    Procedure,
-    RegisteredNumber,
-)
+from gcworkflow.db.models import Cluster, Document, Fact, OutboxMessage, PlanVersion, RegisteredNumber
 from gcworkflow.documents.numbering import registry
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
 from gcworkflow.procedures.spec import (
@@ -35,149 +36,106 @@ from gcworkflow.procedures.spec import (
     Write,
 )
 
-# --- writes, resolved inside the transaction ------------------------------------------------------------
+
+@cache
+def _insert(table: Table) -> Insert:
+    return insert(table)
 
 
 @dataclass
-class _Resolved:
+class Resolved:
     """A write checked against the database, with what the audit event says about it."""
 
     summary: dict[str, Any]
-    write: Write
-    extra: dict[str, Any] = field(default_factory=dict)
+    rows: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)  # (table, values) to insert
 
-    def persist(self, session: Session, procedure: Procedure, event_id: int, now: Any) -> None:
-        write = self.write
-        if isinstance(write, RecordFact):
-            session.add(
-                Fact(
-                    procedure_id=procedure.id,
-                    event_id=event_id,
-                    kind=write.kind,
-                    subject=write.subject,
-                    data=canonical_text(write.data),
-                    corrects_fact_id=write.corrects_fact_id,
-                    created_at=now,
-                )
+    def persist(self, session: Session, procedure: ProcedureRow, event_id: int, now: datetime) -> None:
+        conn = session.connection()
+        for table, values in self.rows:
+            stamped = {"created_at": now} if "created_at" in table.c else {}
+            conn.execute(
+                _insert(table), {**values, "procedure_id": procedure.id, "event_id": event_id, **stamped}
             )
-        elif isinstance(write, NewPlanVersion):
-            session.add(
-                PlanVersion(
-                    procedure_id=procedure.id,
-                    number=self.extra["number"],
-                    content=canonical_text(write.content),
-                    sha256=self.summary["sha256"],
-                    based_on_id=self.extra["based_on_id"],
-                    event_id=event_id,
-                    created_at=now,
-                )
-            )
-        elif isinstance(write, RegisterNumber):
-            number = self.summary["number"]
-            session.add(
-                RegisteredNumber(
-                    series=write.series,
-                    year=write.year,
-                    serial=self.extra["serial"],
-                    formatted=number,
-                    source=self.summary["source"],
-                    procedure_id=procedure.id,
-                    event_id=event_id,
-                )
-            )
-            session.add(
-                Fact(
-                    procedure_id=procedure.id,
-                    event_id=event_id,
-                    kind="notice_number",
-                    subject=write.purpose,
-                    data=canonical_text(self.summary["data"]),
-                    created_at=now,
-                )
-            )
-        elif isinstance(write, LinkDocument):
-            session.add(
-                Document(
-                    sha256=write.sha256,
-                    direction=write.direction,
-                    kind=write.kind,
-                    title=write.title,
-                    filename=write.filename,
-                    media_type=write.media_type,
-                    size=self.extra["size"],
-                    procedure_id=procedure.id,
-                    plan_version_id=self.extra["plan_version_id"],
-                    event_id=event_id,
-                    created_at=now,
-                )
-            )
-        elif isinstance(write, QueueMessage):
-            session.add(
-                OutboxMessage(
-                    dedupe_key=write.key,
-                    procedure_id=procedure.id,
-                    event_id=event_id,
-                    kind=write.kind,
-                    recipient=write.recipient,
-                    subject=write.subject,
-                    body=write.body,
-                    payload=canonical_text(write.payload),
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
-        elif isinstance(write, SetClusterStatus):
-            cluster = session.get(Cluster, procedure.cluster_id)
-            if cluster is not None:
-                cluster.status = write.status
-                cluster.designated_on = (
-                    write.effective_on if write.status == "designated" else cluster.designated_on
-                )
-        # Reassign was applied to the procedure row before the version bump.
 
 
 def resolve_writes(
-    ctx: Context, session: Session, procedure: Procedure, writes: list[Write]
-) -> list[_Resolved]:
-    resolved: list[_Resolved] = []
+    ctx: Context, session: Session, procedure: ProcedureRow, writes: list[Write]
+) -> list[Resolved]:
+    resolved: list[Resolved] = []
     for write in writes:
         if isinstance(write, RecordFact):
             resolved.append(
-                _Resolved({"fact": write.kind, "subject": write.subject, "data": write.data}, write)
-            )
-        elif isinstance(write, NewPlanVersion):
-            last = session.execute(
-                select(PlanVersion.id, PlanVersion.number)
-                .where(PlanVersion.procedure_id == procedure.id)
-                .order_by(PlanVersion.number.desc())
-                .limit(1)
-            ).one_or_none()
-            number = (last.number if last else 0) + 1
-            resolved.append(
-                _Resolved(
-                    {"plan_version": number, "sha256": digest(write.content)},
-                    write,
-                    {"number": number, "based_on_id": last.id if last else None},
+                Resolved(
+                    {"fact": write.kind, "subject": write.subject, "data": write.data},
+                    [
+                        (
+                            Fact.__table__,
+                            {
+                                "kind": write.kind,
+                                "subject": write.subject,
+                                "data": canonical_text(write.data),
+                                "corrects_fact_id": write.corrects_fact_id,
+                            },
+                        )
+                    ],
                 )
             )
+        elif isinstance(write, NewPlanVersion):
+            resolved.append(_plan_version(session, procedure, write))
         elif isinstance(write, RegisterNumber):
             resolved.append(_register_number(session, write))
         elif isinstance(write, LinkDocument):
             resolved.append(_link_document(ctx, session, procedure, write))
         elif isinstance(write, QueueMessage):
-            resolved.append(_Resolved({"outbox": write.key, "recipient": write.recipient}, write))
-        elif isinstance(write, SetClusterStatus):
             resolved.append(
-                _Resolved({"cluster_status": write.status, "effective_on": write.effective_on}, write)
+                Resolved(
+                    {"outbox": write.key, "recipient": write.recipient},
+                    [
+                        (
+                            OutboxMessage.__table__,
+                            {
+                                "dedupe_key": write.key,
+                                "kind": write.kind,
+                                "recipient": write.recipient,
+                                "subject": write.subject,
+                                "body": write.body,
+                                "payload": canonical_text(write.payload),
+                                "status": "pending",
+                                "attempts": 0,
+                                "next_attempt_at": ctx.clock.now(),
+                            },
+                        )
+                    ],
+                )
             )
+        elif isinstance(write, SetClusterStatus):
+            resolved.append(_cluster_status(session, procedure, write))
         elif isinstance(write, Reassign):
             resolved.append(_reassign(session, procedure, write))
     return resolved
 
 
-def _register_number(session: Session, write: RegisterNumber) -> _Resolved:
+def _plan_version(session: Session, procedure: ProcedureRow, write: NewPlanVersion) -> Resolved:
+    last = session.connection().execute(sql.LATEST_PLAN, {"procedure_id": procedure.id}).one_or_none()
+    number = (last.number if last else 0) + 1
+    sha256 = digest(write.content)
+    return Resolved(
+        {"plan_version": number, "sha256": sha256},
+        [
+            (
+                PlanVersion.__table__,
+                {
+                    "number": number,
+                    "content": canonical_text(write.content),
+                    "sha256": sha256,
+                    "based_on_id": last.id if last else None,
+                },
+            )
+        ],
+    )
+
+
+def _register_number(session: Session, write: RegisterNumber) -> Resolved:
     number = registry(write.formatted).register(session, write.series, write.year)
     data = {
         "number": number.formatted,
@@ -187,29 +145,68 @@ def _register_number(session: Session, write: RegisterNumber) -> _Resolved:
         "source": number.source,
     }
     # The number is also a fact of the procedure, so the summary lists it in both forms the verifier checks.
-    summary = {**data, "fact": "notice_number", "subject": write.purpose, "data": data}
-    return _Resolved(summary, write, {"serial": number.serial})
-
-
-def _link_document(ctx: Context, session: Session, procedure: Procedure, write: LinkDocument) -> _Resolved:
-    assert ctx.store is not None
-    if not ctx.store.exists(write.sha256):
-        raise InvalidInput(f"문서 저장소에 {write.sha256} 문서가 없습니다. 먼저 파일을 등록하십시오")
-    plan_version_id = session.execute(
-        select(PlanVersion.id)
-        .where(PlanVersion.procedure_id == procedure.id)
-        .order_by(PlanVersion.number.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    size = len(ctx.store.get(write.sha256))
-    return _Resolved(
-        {"document": write.sha256, "kind": write.kind, "direction": write.direction},
-        write,
-        {"size": size, "plan_version_id": plan_version_id},
+    return Resolved(
+        {**data, "fact": "notice_number", "subject": write.purpose, "data": data},
+        [
+            (
+                RegisteredNumber.__table__,
+                {
+                    "series": number.series,
+                    "year": number.year,
+                    "serial": number.serial,
+                    "formatted": number.formatted,
+                    "source": number.source,
+                },
+            ),
+            (
+                Fact.__table__,
+                {
+                    "kind": "notice_number",
+                    "subject": write.purpose,
+                    "data": canonical_text(data),
+                    "corrects_fact_id": None,
+                },
+            ),
+        ],
     )
 
 
-def _reassign(session: Session, procedure: Procedure, write: Reassign) -> _Resolved:
+def _link_document(ctx: Context, session: Session, procedure: ProcedureRow, write: LinkDocument) -> Resolved:
+    assert ctx.store is not None
+    if not ctx.store.exists(write.sha256):
+        raise InvalidInput(f"문서 저장소에 {write.sha256} 문서가 없습니다. 먼저 파일을 등록하십시오")
+    plan = session.connection().execute(sql.LATEST_PLAN, {"procedure_id": procedure.id}).one_or_none()
+    return Resolved(
+        {"document": write.sha256, "kind": write.kind, "direction": write.direction},
+        [
+            (
+                Document.__table__,
+                {
+                    "sha256": write.sha256,
+                    "direction": write.direction,
+                    "kind": write.kind,
+                    "title": write.title,
+                    "filename": write.filename,
+                    "media_type": write.media_type,
+                    "size": len(ctx.store.get(write.sha256)),
+                    "plan_version_id": plan.id if plan else None,
+                },
+            )
+        ],
+    )
+
+
+def _cluster_status(session: Session, procedure: ProcedureRow, write: SetClusterStatus) -> Resolved:
+    if procedure.cluster_id is not None:
+        values: dict[str, Any] = {"status": write.status}
+        if write.status == "designated":
+            values["designated_on"] = write.effective_on
+        session.execute(update(Cluster.__table__).where(Cluster.id == procedure.cluster_id).values(**values))
+    return Resolved({"cluster_status": write.status, "effective_on": write.effective_on})
+
+
+def _reassign(session: Session, procedure: ProcedureRow, write: Reassign) -> Resolved:
+    """Applied to the row before it is saved, so the new assignment and the version move together."""
     summary: dict[str, Any] = {"reassign": {}}
     for field_name, role in (("clerk", Role.CLERK), ("approver", Role.APPROVER)):
         username = getattr(write, field_name)
@@ -238,4 +235,4 @@ def _reassign(session: Session, procedure: Procedure, write: Reassign) -> _Resol
                 )
             ]
         )
-    return _Resolved(summary, write)
+    return Resolved(summary)

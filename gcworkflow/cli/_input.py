@@ -128,8 +128,8 @@ def build_payload(
     return result
 
 
-def attach_file(ctx: Context, path: Path, model: type[BaseModel] | None, payload: dict[str, Any]) -> str:
-    """Store the file and name it in the payload's document field; returns the SHA-256.
+def attach_file(ctx: Context, path: Path, model: type[BaseModel] | None, payload: dict[str, Any]) -> None:
+    """Store the file and name it in the payload's document field, with its name and size where asked.
 
     The store is content-addressed, so a refused action leaves at most an unreferenced copy, never a wrong one.
     """
@@ -146,11 +146,9 @@ def attach_file(ctx: Context, path: Path, model: type[BaseModel] | None, payload
     except OSError as exc:
         raise InvalidInput(f"첨부 파일을 읽을 수 없습니다: {path} ({exc})") from exc
     assert ctx.store is not None
-    sha256 = ctx.store.put(data)
-    payload[targets[0]] = sha256
+    payload[targets[0]] = ctx.store.put(data)
     media_type, _ = mimetypes.guess_type(path.name)
     defaults = {"filename": path.name, "size": len(data), "title": path.name, "media_type": media_type}
     for name, value in defaults.items():
         if name in fields and value is not None:
             payload.setdefault(name, value)
-    return sha256

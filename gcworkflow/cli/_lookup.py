@@ -42,23 +42,16 @@ def proposal_procedure(ctx: Context, proposal_id: int) -> int:
     return procedure_id
 
 
+def stage(definition: ProcedureDefinition, state: str | None) -> str:
+    """The stage's Korean name, as clerks call it."""
+    return definition.state(state).label if state else "-"
+
+
 def state_label(definition: ProcedureDefinition, state: str | None) -> str:
-    if not state:
-        return "-"
-    try:
-        return f"{definition.state(state).label} ({state})"
-    except KeyError:
-        return state
-
-
-META_LABELS = {
-    "open": "절차 개시",
-    "propose": "결재 상신",
-    "approve_proposal": "결재 승인",
-    "reject_proposal": "결재 반려",
-}
+    """The stage's Korean name with the state's name, which is what `gcw fire` and the API take."""
+    return f"{stage(definition, state)} ({state})" if state else "-"
 
 
 def action_label(definition: ProcedureDefinition, trigger: str) -> str:
     action = definition.action(trigger)
-    return action.label if action else META_LABELS.get(trigger, trigger)
+    return action.label if action else trigger

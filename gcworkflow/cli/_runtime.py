@@ -113,11 +113,11 @@ class Runtime:
         return None if self.is_operator else self.username
 
     def actor(self) -> Actor:
-        """The named user for an action; the operator may read, verify and export but not act (DESIGN.md §2)."""
+        """The named user for an action; the operator may read and verify but not act (DESIGN.md §2)."""
         if self.is_operator:
             raise Forbidden(
                 "처리를 하려면 누가 하는지 밝혀야 합니다: `gcw --as 사용자이름 …` 또는 환경변수 GCW_USER를 "
-                "지정하십시오. --as 없이는 operator로서 조회·검증·체크포인트·내보내기만 할 수 있습니다."
+                "지정하십시오. --as 없이는 operator로서 조회·검증·체크포인트만 할 수 있습니다."
             )
         from gcworkflow.engine import Actor
 

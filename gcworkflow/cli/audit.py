@@ -68,4 +68,4 @@ def checkpoint(cli: typer.Context, json_output: JsonOption = False) -> None:
 
 
 def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="audit")
+    root.add_typer(app, name="audit", rich_help_panel="감사·도구")

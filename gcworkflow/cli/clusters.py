@@ -120,4 +120,4 @@ def list_(cli: typer.Context, json_output: JsonOption = False) -> None:
 
 
 def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="clusters")
+    root.add_typer(app, name="clusters", rich_help_panel="절차")

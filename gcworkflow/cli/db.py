@@ -79,5 +79,5 @@ def init(
 
 
 def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="db")
-    root.command("init")(init)
+    root.add_typer(app, name="db", rich_help_panel="준비")
+    root.command("init", rich_help_panel="준비")(init)

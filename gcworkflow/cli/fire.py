@@ -31,7 +31,6 @@ documents = typer.Typer(help="문서 (접수 문서 등록).", no_args_is_help=T
 
 def render_result(definition: ProcedureDefinition, result: FireResult) -> None:
     from gcworkflow.cli._lookup import action_label, state_label
-    from gcworkflow.cli._output import dumps
 
     if result.trigger == "propose":
         typer.echo(
@@ -40,10 +39,14 @@ def render_result(definition: ProcedureDefinition, result: FireResult) -> None:
             f"`gcw --as 결재권자 reject {result.proposal_id} --comment 사유`로 반려합니다."
         )
         return
+    if result.trigger == "reject_proposal":
+        typer.echo(
+            f"상신 #{result.proposal_id}을(를) 반려했습니다 (절차 판 {result.version}, 감사 사건 #{result.event_id})."
+        )
+        return
     label = action_label(definition, result.trigger)
     if result.proposal_id is not None:
-        verb = "반려했습니다" if result.trigger == "reject_proposal" else "승인했습니다"
-        typer.echo(f"상신 #{result.proposal_id}을(를) {verb}: {label}")
+        typer.echo(f"상신 #{result.proposal_id}을(를) 승인했습니다: {label}")
     else:
         typer.echo(f"처리했습니다: {label}")
     if result.from_state != result.to_state:
@@ -64,7 +67,7 @@ def fire_and_show(
     expected_version: int | None,
     comment: str | None,
     definition: ProcedureDefinition | None = None,
-) -> FireResult:
+) -> None:
     from gcworkflow import engine
     from gcworkflow.cli._lookup import procedure_definition
 
@@ -72,7 +75,6 @@ def fire_and_show(
     definition = definition or procedure_definition(rt.ctx, procedure_id)
     result = engine.fire(rt.ctx, procedure_id, trigger, actor, payload, expected_version, comment=comment)
     rt.emit(result.as_dict(), lambda: render_result(definition, result))
-    return result
 
 
 def fire(
@@ -133,5 +135,5 @@ def add_document(
 
 
 def register(root: typer.Typer) -> None:
-    root.command("fire")(fire)
-    root.add_typer(documents, name="documents")
+    root.command("fire", rich_help_panel="절차")(fire)
+    root.add_typer(documents, name="documents", rich_help_panel="절차")

@@ -62,12 +62,6 @@ def set_(
         )
 
 
-def _missing(content: dict[str, Any]) -> list[dict[str, str]]:
-    from gcworkflow.procedures.plan_content import missing_items, parse_plan
-
-    return [{"id": m.id, "basis": m.basis, "message": m.message} for m in missing_items(parse_plan(content))]
-
-
 @app.command("show")
 def show(
     cli: typer.Context,
@@ -83,10 +77,16 @@ def show(
 
         from gcworkflow import queries
         from gcworkflow.cli._output import kst
+        from gcworkflow.procedures.plan_content import missing_items, parse_plan
 
         rt.require_reader()
         plan = queries.plan_version(rt.ctx, procedure_id, version)
-        plan["missing"] = _missing(plan["content"])
+        parsed = parse_plan(plan["content"])
+        plan["missing"] = [
+            {"id": m.id, "basis": m.basis, "message": m.message} for m in missing_items(parsed)
+        ]
+        # The stored text has its keys sorted (canonical JSON); people read the plan in the Act's order.
+        readable = parsed.model_dump(mode="json", exclude_none=True)
 
         def render() -> None:
             typer.echo(
@@ -101,7 +101,10 @@ def show(
                 )
             )
             typer.echo("")
-            typer.echo(yaml.safe_dump(plan["content"], allow_unicode=True, sort_keys=False).rstrip())
+            # No line folding: a folded Korean sentence is hard to read and to copy back into a plan file.
+            typer.echo(
+                yaml.safe_dump(readable, allow_unicode=True, sort_keys=False, width=1_000_000).rstrip()
+            )
             typer.echo("")
             if plan["missing"]:
                 typer.echo(f"빠진 항목 {len(plan['missing'])}개 (이대로는 의견조회를 요청할 수 없습니다):")
@@ -114,4 +117,4 @@ def show(
 
 
 def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="plan")
+    root.add_typer(app, name="plan", rich_help_panel="절차")

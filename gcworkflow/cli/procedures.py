@@ -79,4 +79,4 @@ def list_(
 
 
 def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="procedures")
+    root.add_typer(app, name="procedures", rich_help_panel="절차")

@@ -123,7 +123,7 @@ def reject(
 
 
 def register(root: typer.Typer) -> None:
-    root.command("propose")(propose)
-    root.command("proposals")(proposals)
-    root.command("approve")(approve)
-    root.command("reject")(reject)
+    root.command("propose", rich_help_panel="결재")(propose)
+    root.command("proposals", rich_help_panel="결재")(proposals)
+    root.command("approve", rich_help_panel="결재")(approve)
+    root.command("reject", rich_help_panel="결재")(reject)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from gcworkflow.cli._runtime import EXIT_FAILED, JsonOption, command
+from gcworkflow.cli._output import dumps
+from gcworkflow.cli._runtime import JsonOption, command
 
 
 def diagram(
@@ -28,28 +29,17 @@ def diagram(
 
 
 def demo(cli: typer.Context, json_output: JsonOption = False) -> None:
-    """데모 시나리오를 실행합니다 (스키마를 먼저 최신으로 올립니다)."""
+    """데모 시나리오(구미 클러스터 지정 절차)를 실행합니다."""
     with command(cli, json_output) as rt:
-        try:
-            from gcworkflow.demo.scenario import run_demo
-        except ModuleNotFoundError as exc:
-            if exc.name != "gcworkflow.demo.scenario":
-                raise
-            rt.fail(
-                "demo_missing",
-                "데모 시나리오(gcworkflow.demo.scenario)가 설치되어 있지 않습니다.",
-                EXIT_FAILED,
-            )
-        from gcworkflow.db.migrate import upgrade
+        from gcworkflow.demo.scenario import run_demo
 
-        upgrade(rt.settings.resolved_database_url)
         lines: list[str] = []
         # With --json the narration is collected and printed as one document at the end.
         run_demo(rt.ctx, lines.append if json_output else typer.echo)
         if json_output:
-            rt.emit({"log": lines}, lambda: None)
+            typer.echo(dumps({"log": lines}))
 
 
 def register(root: typer.Typer) -> None:
-    root.command("diagram")(diagram)
-    root.command("demo")(demo)
+    root.command("diagram", rich_help_panel="감사·도구")(diagram)
+    root.command("demo", rich_help_panel="감사·도구")(demo)

@@ -108,4 +108,4 @@ def activate(cli: typer.Context, username: Username, json_output: JsonOption = F
 
 
 def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="users")
+    root.add_typer(app, name="users", rich_help_panel="준비")

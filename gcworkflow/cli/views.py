@@ -21,7 +21,7 @@ def _unmet_lines(unmet: list[dict[str, str]], indent: str = "    ") -> None:
 
 
 def _render_status(rt: Runtime, data: dict[str, Any], definition: ProcedureDefinition) -> None:
-    from gcworkflow.cli._lookup import state_label
+    from gcworkflow.cli._lookup import action_label, state_label
 
     typer.echo(f"{data['id']}번 절차  {data['title']}")
     typer.echo(
@@ -47,7 +47,7 @@ def _render_status(rt: Runtime, data: dict[str, Any], definition: ProcedureDefin
             [
                 [
                     p["id"],
-                    p["trigger"],
+                    action_label(definition, p["trigger"]),
                     p["proposed_by"],
                     p["procedure_version"],
                     "그 뒤 변경됨: 다시 상신 필요" if p["stale"] else "",
@@ -73,26 +73,35 @@ def _render_status(rt: Runtime, data: dict[str, Any], definition: ProcedureDefin
             "",
         )
     who = rt.username if not rt.is_operator else "operator: 조회 전용, 처리에는 --as 필요"
-    typer.echo(f"\n지금 할 수 있는 처리 ({who})")
-    if not data["actions"]:
-        typer.echo("  없음")
+    typer.echo(f"\n지금 할 수 있는 처리 ({who}); 입력 항목은 gcw actions {data['id']}")
+    echo_table(
+        ["처리", "이름", "다음 단계", "방법"],
+        [
+            [
+                a["trigger"],
+                a["label"],
+                state_label(definition, a["transition_to"]) if a["transition_to"] else "",
+                "propose (결재)" if a["needs_signoff"] else "fire",
+            ]
+            for a in data["actions"]
+        ],
+        "  없음",
+    )
     for action in data["actions"]:
-        how = f"결재: gcw propose {data['id']} {action['trigger']}" if action["needs_signoff"] else ""
-        dest = f" → {state_label(definition, action['transition_to'])}" if action["transition_to"] else ""
-        inputs = f" 입력: {', '.join(action['payload_fields'])}" if action["payload_fields"] else ""
-        typer.echo(f"  {action['trigger']}  {action['label']}{dest}{inputs}  {how}".rstrip())
-        _unmet_lines(action["unmet_now"])
+        if action["unmet_now"]:
+            typer.echo(f"{action['trigger']}: 아직 충족되지 않은 요건")
+            _unmet_lines(action["unmet_now"], indent="  ")
 
 
 def status(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOption = False) -> None:
     """절차의 단계·판·담당자·결재 대기와, 지금 할 수 있는 처리 및 아직 막는 요건."""
     with command(cli, json_output) as rt:
         from gcworkflow import queries
-        from gcworkflow.cli._lookup import procedure_definition
+        from gcworkflow.procedures.registry import definition as definition_of
 
         rt.require_reader()
         data = queries.procedure_status(rt.ctx, procedure_id, rt.reader)
-        definition = procedure_definition(rt.ctx, procedure_id)
+        definition = definition_of(data["kind"], data["definition_version"])
         rt.emit(data, lambda: _render_status(rt, data, definition))
 
 
@@ -109,13 +118,13 @@ def _event_label(definition: ProcedureDefinition, event: dict[str, Any]) -> str:
 
 
 def _states(definition: ProcedureDefinition, before: str | None, after: str | None) -> str:
-    def label(state: str | None) -> str:
-        try:
-            return definition.state(state).label if state else "-"
-        except KeyError:
-            return state or "-"
+    from gcworkflow.cli._lookup import stage
 
-    return label(after) if before == after else f"{label(before)} → {label(after)}"
+    return (
+        stage(definition, after)
+        if before == after
+        else f"{stage(definition, before)} → {stage(definition, after)}"
+    )
 
 
 def history(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOption = False) -> None:
@@ -195,7 +204,7 @@ def _render_actions(
         rows = _field_rows(action["payload_schema"])
         if rows:
             typer.echo("  입력 항목:")
-            lines = table(["항목", "형식", "", "설명"], rows).splitlines()
+            lines = table(["항목", "형식", "구분", "설명"], rows).splitlines()
             typer.echo("\n".join(f"    {line}" for line in lines))
         if action["unmet_now"]:
             typer.echo("  지금 막는 요건:")
@@ -206,11 +215,12 @@ def actions(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOpti
     """지금 할 수 있는 처리와 각 처리의 입력 항목 (JSON 스키마 포함)."""
     with command(cli, json_output) as rt:
         from gcworkflow import queries
-        from gcworkflow.cli._lookup import procedure_definition
+        from gcworkflow.procedures.registry import definition as definition_of
 
         rt.require_reader()
-        definition = procedure_definition(rt.ctx, procedure_id)
-        offered = queries.procedure_status(rt.ctx, procedure_id, rt.reader)["actions"]
+        data = queries.procedure_status(rt.ctx, procedure_id, rt.reader)
+        definition = definition_of(data["kind"], data["definition_version"])
+        offered = data["actions"]
         for offer in offered:
             action = definition.action(offer["trigger"])
             model = action.payload if action else None
@@ -248,7 +258,7 @@ def refusals(
 
 
 def register(root: typer.Typer) -> None:
-    root.command("status")(status)
-    root.command("history")(history)
-    root.command("actions")(actions)
-    root.command("refusals")(refusals)
+    root.command("status", rich_help_panel="조회")(status)
+    root.command("history", rich_help_panel="조회")(history)
+    root.command("actions", rich_help_panel="조회")(actions)
+    root.command("refusals", rich_help_panel="조회")(refusals)

@@ -75,6 +75,10 @@ class Procedure(Base):
     clerk_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The head of this procedure's audit chain lives on its row, so one UPDATE under the row lock moves the
+    # state, the version and the chain together (the system chain keeps its head in audit_chains).
+    chain_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    chain_head: Mapped[str] = mapped_column(String(64))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_action_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

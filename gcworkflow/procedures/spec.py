@@ -9,15 +9,18 @@ database, the clock or the file system (DESIGN.md §1).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel
 
 from gcworkflow.calendar import HolidayCalendar
+from gcworkflow.canonical import loads
 from gcworkflow.errors import Unmet
 from gcworkflow.procedures.plan_content import PlanContent
 
@@ -51,14 +54,26 @@ class State:
 
 @dataclass(frozen=True)
 class FactRecord:
-    """The current value of one recorded fact (the latest of its kind and subject)."""
+    """One recorded fact; the latest of its kind and subject is the current value.
+
+    ``raw`` is the stored canonical JSON; ``data`` parses it on first use, since most guards look at few facts.
+    """
 
     id: int
     kind: str
     subject: str
-    data: Mapping[str, Any]
+    raw: str
     event_id: int
     recorded_at: datetime
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return _parsed(self.raw)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(raw: str) -> Mapping[str, Any]:
+    return MappingProxyType(loads(raw))
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,6 @@ class ProcedureView:
     facts: Mapping[tuple[str, str], FactRecord]
     policy: Policy
     calendar: HolidayCalendar
-    history: Sequence[FactRecord] = ()
 
     def fact(self, kind: str, subject: str = "") -> FactRecord | None:
         return self.facts.get((kind, subject))

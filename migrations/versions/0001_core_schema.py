@@ -96,6 +96,8 @@ def upgrade() -> None:
         sa.Column("clerk_id", sa.Integer(), nullable=False),
         sa.Column("approver_id", sa.Integer(), nullable=False),
         sa.Column("imported", sa.Boolean(), nullable=False),
+        sa.Column("chain_seq", sa.BigInteger(), nullable=False),
+        sa.Column("chain_head", sa.String(length=64), nullable=False),
         sa.Column("opened_at", UTCDateTime(), nullable=False),
         sa.Column("last_action_at", UTCDateTime(), nullable=False),
         sa.Column("closed_at", UTCDateTime(), nullable=True),

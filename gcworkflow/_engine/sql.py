@@ -1,0 +1,95 @@
+"""The hot path's statements, built once: Core tables and bound parameters.
+
+An action runs about eight statements; building and cache-keying a fresh ``select()`` each time, or sending it
+through the ORM's compile path, cost more than SQLite took to run it (bench/transitions.py). These are plain Core
+constructs over the tables, executed on the session's connection.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, func, insert, select, update
+
+from gcworkflow.db.models import AuditEvent, Cluster, Fact, PlanVersion, Procedure, RoleGrant, User
+
+procedures = Procedure.__table__
+clusters = Cluster.__table__
+users = User.__table__
+grants = RoleGrant.__table__
+facts = Fact.__table__
+plans = PlanVersion.__table__
+events = AuditEvent.__table__
+
+LOCK_PROCEDURE = (
+    select(
+        procedures.c.id,
+        procedures.c.kind,
+        procedures.c.definition_version,
+        procedures.c.cluster_id,
+        clusters.c.name.label("cluster_name"),
+        procedures.c.title,
+        procedures.c.state,
+        procedures.c.version,
+        procedures.c.clerk_id,
+        procedures.c.approver_id,
+        procedures.c.closed_at,
+        procedures.c.chain_seq,
+        procedures.c.chain_head,
+    )
+    .select_from(procedures.outerjoin(clusters, clusters.c.id == procedures.c.cluster_id))
+    .where(procedures.c.id == bindparam("procedure_id"))
+    .with_for_update(of=procedures)
+)
+
+SAVE_PROCEDURE = (
+    update(procedures)
+    .where(procedures.c.id == bindparam("b_id"), procedures.c.version == bindparam("b_version"))
+    .values(
+        state=bindparam("state"),
+        version=bindparam("version"),
+        clerk_id=bindparam("clerk_id"),
+        approver_id=bindparam("approver_id"),
+        closed_at=bindparam("closed_at"),
+        chain_seq=bindparam("chain_seq"),
+        chain_head=bindparam("chain_head"),
+        last_action_at=bindparam("last_action_at"),
+    )
+)
+
+PRINCIPAL = (
+    select(users.c.id, users.c.username, users.c.active, grants.c.role)
+    .select_from(users.outerjoin(grants, grants.c.user_id == users.c.id))
+    .where(users.c.username == bindparam("username"))
+)
+
+ACTING_APPROVER = (
+    select(facts.c.data)
+    .where(facts.c.procedure_id == bindparam("procedure_id"), facts.c.kind == "acting_approver")
+    .order_by(facts.c.id.desc())
+    .limit(1)
+)
+
+LATEST_PLAN = (
+    select(plans.c.id, plans.c.number, plans.c.sha256, plans.c.content)
+    .where(plans.c.procedure_id == bindparam("procedure_id"))
+    .order_by(plans.c.number.desc())
+    .limit(1)
+)
+
+# The current value of each fact is the newest of its (kind, subject): only those rows are read.
+_newest = (
+    select(func.max(facts.c.id))
+    .where(facts.c.procedure_id == bindparam("procedure_id"))
+    .group_by(facts.c.kind, facts.c.subject)
+    .scalar_subquery()
+)
+CURRENT_FACTS = (
+    select(facts.c.id, facts.c.kind, facts.c.subject, facts.c.data, facts.c.event_id, facts.c.created_at)
+    .where(facts.c.id.in_(_newest))
+    .order_by(facts.c.id)
+)
+
+FACTS_OF_EVENT = select(
+    facts.c.id, facts.c.kind, facts.c.subject, facts.c.data, facts.c.event_id, facts.c.created_at
+).where(facts.c.procedure_id == bindparam("procedure_id"), facts.c.event_id == bindparam("event_id"))
+
+INSERT_EVENT = insert(events)

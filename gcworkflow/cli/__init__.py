@@ -1,0 +1,57 @@
+"""`gcw`: the operator's command line over the engine (DESIGN.md §2 "Who acts", §4 errors).
+
+Whoever runs it holds the database credentials, so it names the acting user with ``--as USER`` (or
+``GCW_USER``); without it the actor is ``operator``, who may read, verify and export but take no action.
+Each command module imports the engine only inside its commands, so that `gcw --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gcworkflow.cli import audit, clusters, db, fire, plans, procedures, proposals, tools, users, views
+from gcworkflow.cli._runtime import Options
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="gcw",
+    help=(
+        "녹색융합클러스터 법정 절차 워크플로 (gcworkflow).\n\n"
+        "처리(fire, propose, approve …)는 `--as 사용자이름`(또는 GCW_USER)으로 행위자를 밝혀야 합니다. "
+        "--as가 없으면 operator로서 조회·검증·체크포인트만 할 수 있습니다.\n\n"
+        "환경변수: GCW_DATABASE_URL(데이터베이스), GCW_VAR_DIR(로컬 파일 폴더), "
+        "GCW_NOW(시각 고정, 예: 2026-09-23T10:00:00+09:00 또는 2026-09-23).\n\n"
+        "종료 코드: 0 성공, 1 감사 기록 이상 등, 2 입력 오류, 3 요건 미충족, 4 충돌, 5 권한 없음, "
+        "6 없음, 7 데이터베이스 미준비."
+    ),
+    no_args_is_help=True,
+    # A traceback's locals would print the database URL, password included.
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def root(
+    cli: typer.Context,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="GCW_USER",
+            metavar="USER",
+            help="처리하는 사용자 (없으면 operator: 조회·검증만)",
+        ),
+    ] = None,
+) -> None:
+    cli.obj = Options(as_user)
+
+
+for module in (db, users, clusters, procedures, plans, fire, proposals, views, audit, tools):
+    module.register(app)
+
+
+def main() -> None:
+    app(prog_name="gcw")
