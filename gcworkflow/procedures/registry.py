@@ -39,6 +39,21 @@ def kinds() -> list[str]:
     return sorted({k for (k, _) in _DEFINITIONS})
 
 
+class BoundOnceMachine(Machine):
+    """A shared machine whose bound rows get no per-trigger convenience methods.
+
+    The engine fires through ``machine.events[trigger]`` and asks ``row.may_trigger(name, …)``; ``add_model``
+    otherwise sets two attributes per trigger and one per state on every row it binds, which was the largest
+    single cost of an action (bench/transitions.py).
+    """
+
+    def _add_trigger_to_model(self, trigger: str, model: Any) -> None:
+        pass
+
+    def _add_model_to_state(self, state: Any, model: Any) -> None:
+        pass
+
+
 def _guards_pass(action: Action, event: EventData) -> bool:
     unmet: list[Any] = event.kwargs["unmet"]
     for guard in action.guards:
@@ -69,4 +84,4 @@ def build_machine(
 
 @cache
 def machine(kind: str, version: int) -> Machine:
-    return build_machine(definition(kind, version))
+    return build_machine(definition(kind, version), BoundOnceMachine)
