@@ -94,6 +94,8 @@ def register_deemed_cluster(
     """A cluster deemed created/designated by 법 부칙 제2조: designated, with that basis, without a procedure."""
     if basis not in DEEMED_BASES:
         raise InvalidInput(f"의제 근거는 다음 중 하나여야 합니다: {', '.join(DEEMED_BASES)}")
+    if not name.strip():
+        raise InvalidInput("클러스터 이름을 적으십시오")
     effective = effective_on or date(2021, 12, 16)  # the Act's commencement (부칙 제1조)
     created: dict[str, int] = {}
 

@@ -195,7 +195,11 @@ def set_active(ctx: Context, actor: Actor, username: str, active: bool) -> int:
 
 def list_users(ctx: Context) -> list[UserInfo]:
     with ctx.db.read() as session:
-        users = session.execute(select(User).order_by(User.username)).scalars().all()
+        users = (
+            session.execute(select(User).where(User.username.not_in(RESERVED)).order_by(User.username))
+            .scalars()
+            .all()
+        )
         grants = session.execute(select(RoleGrant)).scalars().all()
         roles: dict[int, list[str]] = {}
         for grant in grants:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gcworkflow._engine.access import Principal, authorise
 from gcworkflow.canonical import format_instant, loads
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context
@@ -24,7 +26,7 @@ from gcworkflow.db.models import (
 from gcworkflow.engine import acting_approver, build_view, load_principal
 from gcworkflow.errors import Forbidden, GcwError, NotFound
 from gcworkflow.procedures.registry import definition as definition_of
-from gcworkflow.procedures.spec import ROLE_LABELS, Role
+from gcworkflow.procedures.spec import ROLE_LABELS, Action, ProcedureView, Role
 
 
 def _usernames(session: Session) -> dict[int, str]:
@@ -68,42 +70,46 @@ def _procedure(session: Session, procedure_id: int) -> Procedure:
     return procedure
 
 
+def _preview(action: Action, view: ProcedureView) -> list[dict[str, str]]:
+    """What would still block this action now, where that can be told without the actor's input."""
+    try:
+        model = action.payload.model_validate({}) if action.payload else None
+    except ValidationError:
+        return []
+    unmet = []
+    for guard in action.guards:
+        unmet.extend(u.as_dict() for u in guard(view, model))
+    return unmet
+
+
+def _may_take(session: Session, procedure: Procedure, action: Action, principal: Principal | None) -> bool:
+    if principal is None:
+        return False
+    if action.signoff:  # the assigned clerk proposes it; the approver signs it from the in-tray
+        return Role.CLERK in principal.roles and procedure.clerk_id == principal.user.id
+    try:
+        authorise(session, procedure, action, principal)
+    except GcwError:
+        return False
+    return True
+
+
 def available_actions(
     session: Session, ctx: Context, procedure: Procedure, username: str | None
 ) -> list[dict[str, Any]]:
-    """The actions this user may take in the current state, with what would still block the payload-free ones."""
+    """The actions of the current state: those this user may take now (with what would still block them), or,
+    for a reader who cannot act (the operator, an auditor), every action with the roles that may take it."""
     definition = definition_of(procedure.kind, procedure.definition_version)
-    principal = None
-    if username is not None:
-        try:
-            principal = load_principal(session, username)
-        except GcwError:
-            principal = None
+    try:
+        principal = load_principal(session, username) if username else None
+    except GcwError:
+        principal = None
     view = build_view(ctx, session, procedure)
-    acting = acting_approver(session, procedure.id)
     offered = []
     for action in definition.actions_from(procedure.state):
-        if principal is not None:
-            roles = action.roles & principal.roles
-            if action.signoff:
-                roles = (
-                    frozenset({Role.CLERK}) & principal.roles
-                    if procedure.clerk_id == principal.user.id
-                    else frozenset()
-                )
-            elif not any(
-                r in action.unassigned_roles
-                or (r is Role.CLERK and procedure.clerk_id == principal.user.id)
-                or (r is Role.APPROVER and (procedure.approver_id == principal.user.id or acting == username))
-                for r in roles
-            ):
-                continue
-            if not roles:
-                continue
-        unmet = []
-        if action.payload is None:
-            for guard in action.guards:
-                unmet.extend(u.as_dict() for u in guard(view, None))
+        mine = _may_take(session, procedure, action, principal)
+        if principal is not None and not mine:
+            continue
         offered.append(
             {
                 "trigger": action.trigger,
@@ -111,8 +117,10 @@ def available_actions(
                 "basis": action.basis,
                 "transition_to": action.dest,
                 "needs_signoff": action.signoff,
+                "roles": sorted(r.value for r in action.roles),
+                "yours": mine,
                 "payload_fields": sorted(action.payload.model_fields) if action.payload else [],
-                "unmet_now": unmet,
+                "unmet_now": _preview(action, view) if mine else [],
             }
         )
     return offered
@@ -181,6 +189,13 @@ def procedure_status(ctx: Context, procedure_id: int, username: str | None = Non
         }
 
 
+def _role_label(role: str) -> str:
+    try:
+        return ROLE_LABELS[Role(role)]
+    except ValueError:
+        return role
+
+
 def history(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
     with ctx.db.read() as session:
         procedure = _procedure(session, procedure_id)
@@ -202,7 +217,7 @@ def history(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
                 "occurred_at_kst": to_kst(e.occurred_at).strftime("%Y-%m-%d %H:%M"),
                 "actor": e.actor,
                 "role": e.actor_role,
-                "role_label": ROLE_LABELS.get(Role(e.actor_role), e.actor_role),
+                "role_label": _role_label(e.actor_role),
                 "interface": e.interface,
                 "os_user": e.os_user,
                 "trigger": e.trigger,

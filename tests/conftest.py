@@ -41,7 +41,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _admin_engine():  # noqa: ANN202
+def _admin_engine():
     url = make_url(normalise_url(PG_URL or ""))
     return create_engine(url, isolation_level="AUTOCOMMIT")
 

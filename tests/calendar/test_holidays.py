@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.calendar.reference_law import reference_holidays
 
 from gcworkflow.calendar import (
     HolidayCalendar,
@@ -15,6 +14,7 @@ from gcworkflow.calendar import (
     format_date_ko_weekday,
     iter_holidays,
 )
+from tests.calendar.reference_law import reference_holidays
 
 CAL = HolidayCalendar()
 PROPERTY = settings(max_examples=300, deadline=None)

@@ -4,7 +4,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
-from tests.calendar import reference_law as ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from gcworkflow.calendar import (
     compute_period,
     format_date_ko_weekday,
 )
+from tests.calendar import reference_law as ref
 
 CIVIL, RESTRICTIVE = PeriodRule.CIVIL, PeriodRule.RESTRICTIVE
 COMMENCEMENT, BACKWARD = PeriodRule.COMMENCEMENT, PeriodRule.BACKWARD
