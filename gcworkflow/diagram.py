@@ -10,10 +10,15 @@ from pathlib import Path
 
 from transitions.extensions import GraphMachine
 
+from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.registry import definitions
 from gcworkflow.procedures.spec import ProcedureDefinition
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+README = ROOT / "README.md"
+# The README shows the designation diagram between these markers; `gcw diagram --write` refreshes it.
+BEGIN, END = "<!-- diagram:designation -->", "<!-- /diagram -->"
 
 
 class _Model:
@@ -59,19 +64,36 @@ def path_for(definition: ProcedureDefinition, docs: Path = DOCS) -> Path:
     return docs / f"procedure-{definition.kind}-v{definition.version}.md"
 
 
-def write_all(docs: Path = DOCS) -> list[Path]:
+def _readme_with_diagram(text: str) -> str:
+    if BEGIN not in text or END not in text:
+        return text
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    block = f"```mermaid\n{mermaid(definition_of('designation')).rstrip()}\n```"
+    return f"{head}{BEGIN}\n{block}\n{END}{tail}"
+
+
+def write_all(docs: Path = DOCS, readme: Path = README) -> list[Path]:
     docs.mkdir(parents=True, exist_ok=True)
     written = []
     for definition in definitions():
         target = path_for(definition, docs)
         target.write_text(document(definition), encoding="utf-8")
         written.append(target)
+    if readme.exists():
+        readme.write_text(_readme_with_diagram(readme.read_text(encoding="utf-8")), encoding="utf-8")
+        written.append(readme)
     return written
 
 
-def stale(docs: Path = DOCS) -> list[Path]:
-    return [
+def stale(docs: Path = DOCS, readme: Path = README) -> list[Path]:
+    found = [
         path_for(d, docs)
         for d in definitions()
         if not path_for(d, docs).exists() or path_for(d, docs).read_text(encoding="utf-8") != document(d)
     ]
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        if _readme_with_diagram(text) != text:
+            found.append(readme)
+    return found

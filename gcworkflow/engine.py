@@ -106,7 +106,7 @@ def _fire(
     if action.signoff:
         raise Forbidden(
             f"'{action.label}'은(는) 결재 사항입니다. 담당 주무관이 결재를 상신(propose)하고, 상신하지 않은 "
-            "결재권자가 승인해야 합니다 (procedure.md §6, 2인 원칙)."
+            "결재권자가 승인해야 합니다 (운영방침: 2인 결재 원칙)."
         )
     role = authorise(session, procedure, action, principal)
     model = validate_payload(action, payload)

@@ -62,7 +62,7 @@ def _open(
     if Role.APPROVER not in approving.roles:
         raise InvalidInput(f"{approver}에게 결재권자 권한이 없습니다")
     if approving.user.id == clerk.user.id:
-        raise InvalidInput("담당 주무관과 결재권자는 서로 다른 사람이어야 합니다 (procedure.md §6)")
+        raise InvalidInput("담당 주무관과 결재권자는 서로 다른 사람이어야 합니다 (운영방침: 2인 결재 원칙)")
     cluster = None
     if cluster_id is not None:
         cluster = session.execute(

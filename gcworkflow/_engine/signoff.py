@@ -118,7 +118,7 @@ def _approver_role(
             f"결재는 결재권자만 할 수 있습니다 ({principal.user.username}의 권한: {role_names(principal.roles)})"
         )
     if proposal.proposed_by_id == principal.user.id:
-        raise Forbidden("자신이 상신한 안건은 결재할 수 없습니다 (procedure.md §6, 2인 원칙)")
+        raise Forbidden("자신이 상신한 안건은 결재할 수 없습니다 (운영방침: 2인 결재 원칙)")
     if procedure.approver_id == principal.user.id:
         return False
     if acting_approver(session, procedure.id) == principal.user.username:

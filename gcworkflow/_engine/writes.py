@@ -230,7 +230,7 @@ def _reassign(session: Session, procedure: ProcedureRow, write: Reassign) -> Res
             [
                 Unmet(
                     "same_clerk_and_approver",
-                    "procedure.md §6 (2인 원칙)",
+                    "운영방침: 2인 결재 원칙",
                     "담당 주무관과 결재권자는 서로 다른 사람이어야 합니다",
                 )
             ]
