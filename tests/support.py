@@ -120,19 +120,39 @@ def to_committee(ctx: Context) -> int:
     return pid
 
 
-def committee_approves(ctx: Context, pid: int, meeting_no: int = 1) -> None:
+def meeting(
+    ctx: Context,
+    pid: int,
+    no: int,
+    decision: str | None = None,
+    attendance: dict | None = None,
+    **decided: Any,
+) -> None:
+    """The secretary schedules meeting `no`, records attendance and, if given, the decision."""
     fire(
         ctx,
         pid,
         "schedule_meeting",
         SECRETARY,
         meeting_name="중앙환경정책위원회 환경경제분과위원회",
-        meeting_no=meeting_no,
+        meeting_no=no,
         held_on=ctx.clock.today().isoformat(),
         agenda_no="제1호",
     )
-    fire(ctx, pid, "record_attendance", SECRETARY, **ATTENDANCE)
-    fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=5)
+    fire(ctx, pid, "record_attendance", SECRETARY, **(attendance or ATTENDANCE))
+    if decision is not None:
+        fire(
+            ctx,
+            pid,
+            "record_committee_decision",
+            SECRETARY,
+            decision=decision,
+            **({"votes_for": 5} | decided),
+        )
+
+
+def committee_approves(ctx: Context, pid: int, meeting_no: int = 1) -> None:
+    meeting(ctx, pid, meeting_no, "원안 의결")
     fire(ctx, pid, "approve")
 
 

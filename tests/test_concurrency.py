@@ -7,22 +7,12 @@ import threading
 
 from gcworkflow import audit, engine, queries
 from gcworkflow.errors import Conflict, GcwError
-from tests.support import ATTENDANCE, CLERK, SECRETARY, actor, fire, to_committee
+from tests.support import CLERK, SECRETARY, actor, fire, meeting, to_committee
 
 
 def test_same_transition_twice_at_once(ctx):
     pid = to_committee(ctx)
-    fire(
-        ctx,
-        pid,
-        "schedule_meeting",
-        SECRETARY,
-        meeting_name="중앙환경정책위원회",
-        meeting_no=1,
-        held_on=ctx.clock.today().isoformat(),
-        agenda_no="제1호",
-    )
-    fire(ctx, pid, "record_attendance", SECRETARY, **ATTENDANCE)
+    meeting(ctx, pid, 1)
     fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=5)
     seen = queries.procedure_status(ctx, pid)["version"]
 

@@ -14,6 +14,7 @@ from tests.support import (
     committee_approves,
     fire,
     gumi_plan,
+    meeting,
     open_gumi,
     signed,
     to_committee,
@@ -71,26 +72,13 @@ def test_bad_plan_changes_nothing(ctx):
 
 def test_committee_without_quorum_is_refused(ctx):
     pid = to_committee(ctx)
-    fire(
-        ctx,
-        pid,
-        "schedule_meeting",
-        SECRETARY,
-        meeting_name="중앙환경정책위원회",
-        meeting_no=3,
-        held_on=ctx.clock.today().isoformat(),
-        agenda_no="제2호",
-    )
-    fire(
-        ctx,
-        pid,
-        "record_attendance",
-        SECRETARY,
-        chair="위원장",
-        designated=["a", "b", "c", "d", "e", "f"],
-        present=["a", "b", "c"],
-        recusals=[],
-    )
+    attendance = {
+        "chair": "위원장",
+        "designated": ["a", "b", "c", "d", "e", "f"],
+        "present": ["a", "b", "c"],
+        "recusals": [],
+    }
+    meeting(ctx, pid, 3, attendance=attendance)
     with pytest.raises(GuardFailed) as refused:
         fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=3)
     assert refused.value.unmet[0].id == "quorum_not_met"

@@ -9,12 +9,12 @@ from gcworkflow.errors import Forbidden, GuardFailed, InvalidInput
 from tests.support import (
     APPROVER,
     APPROVER2,
-    ATTENDANCE,
     CLERK,
     CLERK2,
     SECRETARY,
     fire,
     gumi_plan,
+    meeting,
     open_gumi,
     signed,
     to_committee,
@@ -23,29 +23,6 @@ from tests.support import (
 
 def _facts(ctx, pid):
     return {(f["kind"], f["subject"]): f for f in queries.procedure_status(ctx, pid)["facts"]}
-
-
-def _meeting(ctx, pid, no, decision, **extra):
-    fire(
-        ctx,
-        pid,
-        "schedule_meeting",
-        SECRETARY,
-        meeting_name="중앙환경정책위원회 환경경제분과위원회",
-        meeting_no=no,
-        held_on=ctx.clock.today().isoformat(),
-        agenda_no="제1호",
-    )
-    fire(ctx, pid, "record_attendance", SECRETARY, **ATTENDANCE)
-    fire(
-        ctx,
-        pid,
-        "record_committee_decision",
-        SECRETARY,
-        decision=decision,
-        votes_for=extra.pop("votes_for", 5),
-        **extra,
-    )
 
 
 def test_correction_names_the_event_and_keeps_the_original(ctx):
@@ -105,7 +82,7 @@ def test_acting_approver_signs_and_is_recorded_as_such(ctx):
 
 def test_return_for_revision_then_approval_with_amendments(ctx):
     pid = to_committee(ctx)
-    _meeting(ctx, pid, 1, "보완")
+    meeting(ctx, pid, 1, "보완")
     fire(ctx, pid, "return_for_revision")
     plan = gumi_plan()
     plan["area_m2"] = 34000
@@ -117,12 +94,12 @@ def test_return_for_revision_then_approval_with_amendments(ctx):
     )
     signed(ctx, pid, "request_ministry_consultation", reuse_previous_round_reason="협의 내용에 영향 없음")
     signed(ctx, pid, "refer_to_committee")
-    _meeting(ctx, pid, 2, "보류", votes_for=0)
+    meeting(ctx, pid, 2, "보류", votes_for=0)
     with pytest.raises(GuardFailed) as refused:
         fire(ctx, pid, "approve")
     assert refused.value.unmet[0].id == "committee_decision_mismatch"
     financing = plan["financing"]
-    _meeting(
+    meeting(
         ctx,
         pid,
         3,
