@@ -82,9 +82,10 @@ ATTENDANCE = {
 }
 
 
-def to_committee(ctx: Context) -> int:
-    """Drafting → governor → ministries → committee_review, with every requirement met."""
-    pid = open_gumi(ctx)
+def to_committee(ctx: Context, pid: int | None = None) -> int:
+    """Drafting → governor → ministries → committee_review, with every requirement met (a new 구미 procedure
+    unless ``pid`` names an open one in drafting)."""
+    pid = open_gumi(ctx) if pid is None else pid
     fire(ctx, pid, "record_plan", content=gumi_plan())
     signed(ctx, pid, "request_governor_opinions")
     advance(ctx, 10)

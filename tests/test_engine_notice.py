@@ -17,9 +17,7 @@ from tests.support import (
     cast,
     committee_approves,
     fire,
-    gumi_plan,
     issue_notice_pdf,
-    signed,
     through_notice_signoff,
     to_committee,
 )
@@ -144,28 +142,7 @@ def test_duplicate_manual_number_is_refused(ctx):
     second = engine.open_procedure(
         ctx, actor(CLERK), "designation", cluster_id=second_cluster, approver="park"
     ).procedure_id
-    plan = gumi_plan() | {"name": "Post-플라스틱 녹색융합클러스터"}
-    fire(ctx, second, "record_plan", content=plan)
-    signed(ctx, second, "request_governor_opinions")
-    fire(
-        ctx,
-        second,
-        "record_governor_opinion",
-        sido_code="47",
-        received_on=ctx.clock.today().isoformat(),
-        summary="동의",
-    )
-    signed(ctx, second, "request_ministry_consultation", ministries=["산업통상부"])
-    fire(
-        ctx,
-        second,
-        "record_ministry_reply",
-        ministry="산업통상부",
-        position="동의",
-        received_on=ctx.clock.today().isoformat(),
-        summary="동의",
-    )
-    signed(ctx, second, "refer_to_committee")
+    to_committee(ctx, second)
     committee_approves(ctx, second, meeting_no=2)
     through_notice_signoff(ctx, second)
     with pytest.raises(GuardFailed) as refused:
