@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gcworkflow.calendar import HolidayCalendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gcworkflow.calendar import HolidayCalendar, HolidayOverride
 from gcworkflow.clock import Clock, clock
+from gcworkflow.db.models import HolidayOverride as HolidayOverrideRow
 from gcworkflow.db.session import Database
 from gcworkflow.documents.store import DocumentStore, FileStore
 from gcworkflow.procedures.spec import Policy
@@ -35,9 +39,18 @@ class Context:
             governor_reply_days=s.governor_reply_days,
             ministry_reply_days=s.ministry_reply_days,
             notification_sla_working_days=s.notification_sla_working_days,
+            notice_sla_working_days=s.notice_sla_working_days,
             require_objection_resolution=s.require_objection_resolution,
             notice_numbering=s.notice_numbering,
         )
 
-    def calendar(self) -> HolidayCalendar:
-        return HolidayCalendar()
+    def calendar(self, session: Session) -> HolidayCalendar:
+        return load_calendar(session)
+
+
+def load_calendar(session: Session) -> HolidayCalendar:
+    """The 관공서 공휴일 calendar with the override table as it stands in this transaction."""
+    rows = session.execute(
+        select(HolidayOverrideRow.day, HolidayOverrideRow.name, HolidayOverrideRow.is_holiday)
+    )
+    return HolidayCalendar(tuple(HolidayOverride(r.day, r.name, r.is_holiday) for r in rows))

@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     notification_sla_working_days: int = Field(
         default=1, ge=0, le=30, description="'지체 없이' 통보 목표(근무일)"
     )
+    notice_sla_working_days: int = Field(
+        default=10, ge=1, le=120, description="심의 의결 후 고시까지 내부 목표(근무일)"
+    )
+    reminder_offsets: list[int] = Field(default=[7, 3, 1], description="기한 전 알림 시점(달력 일수, D-n)")
+    escalate_after_days: int = Field(
+        default=3, ge=1, le=90, description="기한 경과 후 결재권자에게 알리는 날수"
+    )
+    stuck_after_days: int = Field(
+        default=30, ge=1, le=365, description="기한도 처리도 없이 멈춘 절차로 보는 날수"
+    )
     require_objection_resolution: bool = Field(
         default=True, description="이견마다 조치 결과를 기록해야 위원회에 회부할 수 있음 (운영방침)"
     )

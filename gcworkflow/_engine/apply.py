@@ -27,6 +27,7 @@ from gcworkflow.procedures.plan_content import PlanValidationError
 from gcworkflow.procedures.registry import machine as machine_of
 from gcworkflow.procedures.spec import (
     Action,
+    CloseDeadline,
     ProcedureDefinition,
     ProcedureView,
     RecordFact,
@@ -105,7 +106,11 @@ def apply_action(
             writes = action.effects(view, model) if action.effects else []
     except PlanValidationError as exc:
         raise InvalidInput(str(exc)) from exc
-    resolved = resolve_writes(ctx, session, procedure, writes)
+    closing = procedure.state in definition.final_states and from_state != procedure.state
+    if closing:
+        # A closed procedure keeps no deadline of its own open; those this action opens (follow-ups) come after.
+        writes = [CloseDeadline(None, None, "waived"), *writes]
+    resolved = resolve_writes(ctx, session, procedure, writes, view)
     summary = [r.summary for r in resolved]
     appended = commit_event(
         ctx,
@@ -120,7 +125,7 @@ def apply_action(
         comment=comment,
         payload={"input": model, **extra, "effects": summary},
         resolved=resolved,
-        closes=procedure.state in definition.final_states,
+        closes=closing,
     )
     return FireResult(
         procedure.id,

@@ -56,5 +56,5 @@ def build_view(
         plan_sha256=plan.sha256 if plan else None,
         facts={(f.kind, f.subject): f for f in current},
         policy=ctx.policy,
-        calendar=ctx.calendar(),
+        load_calendar=lambda: ctx.calendar(session),
     )

@@ -7,7 +7,7 @@ row an action wrote, and ``gcw audit verify`` compares them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -18,15 +18,29 @@ from sqlalchemy.orm import Session
 from gcworkflow._engine import sql
 from gcworkflow._engine.access import load_principal
 from gcworkflow._engine.row import ProcedureRow
+from gcworkflow.calendar import compute_due
 from gcworkflow.canonical import canonical_text, digest
 from gcworkflow.context import Context
-from gcworkflow.db.models import Cluster, Document, Fact, OutboxMessage, PlanVersion, RegisteredNumber
+from gcworkflow.db.models import (
+    Cluster,
+    Deadline,
+    Document,
+    Fact,
+    OutboxMessage,
+    PlanVersion,
+    RegisteredNumber,
+)
+from gcworkflow.deadlines import close_deadlines
 from gcworkflow.documents.numbering import registry
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
+from gcworkflow.procedures.deadline_kinds import KINDS
 from gcworkflow.procedures.spec import (
     ROLE_LABELS,
+    CloseDeadline,
     LinkDocument,
     NewPlanVersion,
+    OpenDeadline,
+    ProcedureView,
     QueueMessage,
     Reassign,
     RecordFact,
@@ -48,21 +62,37 @@ class Resolved:
 
     summary: dict[str, Any]
     rows: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)  # (table, values) to insert
+    close: CloseDeadline | None = None
 
     def persist(self, session: Session, procedure: ProcedureRow, event_id: int, now: datetime) -> None:
+        if self.close is not None:
+            c = self.close
+            close_deadlines(session, procedure.id, c.kind, c.subject, c.outcome, c.on or now.date(), event_id)
         conn = session.connection()
         for table, values in self.rows:
             stamped = {"created_at": now} if "created_at" in table.c else {}
-            conn.execute(
-                _insert(table), {**values, "procedure_id": procedure.id, "event_id": event_id, **stamped}
-            )
+            linked = {"opened_event_id": event_id} if table is Deadline.__table__ else {"event_id": event_id}
+            conn.execute(_insert(table), {**values, "procedure_id": procedure.id, **linked, **stamped})
 
 
 def resolve_writes(
-    ctx: Context, session: Session, procedure: ProcedureRow, writes: list[Write]
+    ctx: Context, session: Session, procedure: ProcedureRow, writes: list[Write], view: ProcedureView
 ) -> list[Resolved]:
     resolved: list[Resolved] = []
     for write in writes:
+        if isinstance(write, OpenDeadline):
+            resolved.append(_open_deadline(write, view))
+            continue
+        if isinstance(write, CloseDeadline):
+            close = write if write.on is not None else replace(write, on=view.today)
+            summary = {
+                "deadline_closed": write.kind,
+                "subject": write.subject,
+                "outcome": write.outcome,
+                "on": close.on,
+            }
+            resolved.append(Resolved(summary, close=close))
+            continue
         if isinstance(write, RecordFact):
             resolved.append(
                 Resolved(
@@ -113,6 +143,36 @@ def resolve_writes(
         elif isinstance(write, Reassign):
             resolved.append(_reassign(session, procedure, write))
     return resolved
+
+
+def _open_deadline(write: OpenDeadline, view: ProcedureView) -> Resolved:
+    label, basis = KINDS[write.kind]
+    due, explanation = compute_due(write.rule, view.calendar)
+    rule = write.rule
+    return Resolved(
+        {"deadline_opened": write.kind, "subject": write.subject, "due_on": due, "explanation": explanation},
+        [
+            (
+                Deadline.__table__,
+                {
+                    "kind": write.kind,
+                    "subject": write.subject,
+                    "label": label,
+                    "basis": basis,
+                    "due_on": due,
+                    "method": rule.method,
+                    "base_on": rule.base_on,
+                    "amount": rule.amount,
+                    "unit": rule.unit,
+                    "from_midnight": rule.from_midnight,
+                    "explanation": explanation,
+                    "calendar_version": view.calendar.version,
+                    "fixed": write.fixed,
+                    "status": "open",
+                },
+            )
+        ],
+    )
 
 
 def _plan_version(session: Session, procedure: ProcedureRow, write: NewPlanVersion) -> Resolved:

@@ -1,5 +1,6 @@
 """Pure calendar: 관공서 공휴일 and statutory period arithmetic (no database, no I/O, no clock)."""
 
+from gcworkflow.calendar.due import DueRule, compute_due
 from gcworkflow.calendar.holidays import (
     HolidayCalendar,
     HolidayOverride,
@@ -18,12 +19,14 @@ from gcworkflow.calendar.periods import (
 
 __all__ = [
     "CitizenFavours",
+    "DueRule",
     "HolidayCalendar",
     "HolidayOverride",
     "PeriodResult",
     "PeriodRule",
     "PeriodUnit",
     "citizen_favourable",
+    "compute_due",
     "compute_period",
     "format_date_ko",
     "format_date_ko_weekday",

@@ -272,7 +272,59 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(200))
+    deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id"))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_outbox_status", "status", "next_attempt_at"),)
+
+
+class HolidayOverride(Base):
+    """임시공휴일 and corrections an admin enters (procedure.md §5); every edit is an audited system action."""
+
+    __tablename__ = "holiday_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    is_holiday: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Deadline(Base):
+    """A deadline the engine keeps (procedure.md §5): due date, the rule that computed it, status.
+
+    The rule's inputs are stored so that a holiday override can recompute the engine's own deadlines; a date
+    already printed in a sent letter (``fixed``) is never moved, only flagged for the clerk.
+    """
+
+    __tablename__ = "deadlines"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(120), default="")
+    label: Mapped[str] = mapped_column(String(200))
+    basis: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(20))  # civil | working_days | date
+    base_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(10))
+    from_midnight: Mapped[bool] = mapped_column(Boolean)
+    explanation: Mapped[str] = mapped_column(Text)
+    calendar_version: Mapped[str] = mapped_column(String(80))
+    fixed: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(10))  # open | met | missed | waived
+    note: Mapped[str | None] = mapped_column(Text)  # what a recomputation did, or why a fixed date is flagged
+    opened_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
+    closed_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_deadlines_open_due", "status", "due_on"),
+        Index("ix_deadlines_procedure", "procedure_id", "kind", "subject"),
+    )

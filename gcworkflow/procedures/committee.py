@@ -12,13 +12,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from gcworkflow.calendar import DueRule
 from gcworkflow.errors import Unmet
 from gcworkflow.procedures.common import Payload, Sha256, Text
 from gcworkflow.procedures.plan_content import merge_plan
 from gcworkflow.procedures.spec import (
     Action,
+    CloseDeadline,
+    Effects,
     LinkDocument,
     NewPlanVersion,
+    OpenDeadline,
     ProcedureView,
     RecordFact,
     Role,
@@ -56,7 +60,12 @@ def schedule_meeting(sources: tuple[str, ...], basis: str) -> Action:
         roles=_SECRETARY | {Role.CLERK},
         basis=basis,
         payload=MeetingPayload,
-        effects=lambda _v, p: [RecordFact("meeting", p.model_dump(mode="json"))],
+        effects=lambda _v, p: [
+            RecordFact("meeting", p.model_dump(mode="json")),
+            # A rescheduled meeting (보류, 연기) replaces the date kept for the earlier one.
+            CloseDeadline("committee_meeting", outcome="waived"),
+            OpenDeadline("committee_meeting", DueRule("date", p.held_on, label="회의일")),
+        ],
         correctable=True,
         unassigned_roles=_SECRETARY,
     )
@@ -204,7 +213,8 @@ def _decision(view: ProcedureView, payload: DecisionPayload) -> list[Write]:
     writes: list[Write] = [
         RecordFact(
             "committee_decision", {"meeting": meeting, **payload.model_dump(mode="json", exclude_none=True)}
-        )
+        ),
+        CloseDeadline("committee_meeting", on=date.fromisoformat(view.fact("meeting").data["held_on"])),
     ]
     if payload.decision == "수정 의결":
         # The amended version becomes current: the notice and letters then carry what the committee decided.
@@ -265,7 +275,13 @@ def decided(*decisions: str, basis: str) -> Any:
 
 
 def after_decision(
-    trigger: str, label: str, sources: tuple[str, ...], dest: str, basis: str, *decisions: str
+    trigger: str,
+    label: str,
+    sources: tuple[str, ...],
+    dest: str,
+    basis: str,
+    *decisions: str,
+    effects: Effects | None = None,
 ) -> Action:
     return Action(
         trigger=trigger,
@@ -275,4 +291,11 @@ def after_decision(
         roles=frozenset({Role.CLERK}),
         basis=basis,
         guards=(decided(*decisions, basis=basis),),
+        effects=effects,
     )
+
+
+def notice_target(view: ProcedureView, _payload: object) -> list[Write]:
+    """After the committee's approval the notice has an internal target (운영방침: notice_sla_working_days)."""
+    rule = DueRule("working_days", view.today, view.policy.notice_sla_working_days, label="의결 반영일")
+    return [OpenDeadline("notice_after_approval", rule)]

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from gcworkflow.calendar import PeriodRule, compute_period, format_date_ko
+from gcworkflow.calendar import DueRule, compute_due, format_date_ko
 from gcworkflow.errors import Unmet
 from gcworkflow.procedures.common import (
     LAW,
@@ -28,9 +28,11 @@ from gcworkflow.procedures.common import (
 from gcworkflow.procedures.plan_content import competent_sido_codes
 from gcworkflow.procedures.spec import (
     Action,
+    CloseDeadline,
     FactRecord,
     Guard,
     LinkDocument,
+    OpenDeadline,
     ProcedureView,
     QueueMessage,
     RecordFact,
@@ -121,14 +123,15 @@ def _open_round(
         )
         return [RecordFact("consultation_round", carried, subject=group)]
     round_no = previous.data["round"] + 1 if previous is not None else 1
-    if payload.reply_by is not None:
-        reply_by, rule = payload.reply_by, "서한에 적은 날짜"
-    else:
-        period = compute_period(
-            view.today, reply_days, rule=PeriodRule.CIVIL, calendar=view.calendar, label="요청일"
-        )
-        reply_by, rule = period.end, period.explanation
+    # The reply-by date is printed in the letter: the deadline keeps it fixed (procedure.md §5).
+    due_rule = (
+        DueRule("date", payload.reply_by, label="회신 기한")
+        if payload.reply_by is not None
+        else DueRule("civil", view.today, reply_days, label="요청일")
+    )
+    reply_by, rule = compute_due(due_rule, view.calendar)
     writes: list[Write] = [
+        CloseDeadline(f"{group}_reply", None, "waived"),
         RecordFact(
             "consultation_round",
             {
@@ -139,7 +142,7 @@ def _open_round(
                 "plan_version": view.plan_version_no,
             },
             subject=group,
-        )
+        ),
     ]
     for party in parties:
         name = party_name(party, view.today)
@@ -157,6 +160,7 @@ def _open_round(
                 subject=party,
             )
         )
+        writes.append(OpenDeadline(f"{group}_reply", due_rule, subject=party, fixed=True))
         writes.append(
             QueueMessage(
                 key=f"procedure:{view.id}:{group}:round:{round_no}:{party}",
@@ -252,7 +256,15 @@ def _reply_effects(
 ) -> list[Write]:
     group = party.partition(":")[0]
     round_no = current_round(view, group).data["round"]
-    writes: list[Write] = [RecordFact("consultation_reply", {"round": round_no, **data}, subject=party)]
+    closes = (
+        CloseDeadline(f"{group}_reply", party, "missed")
+        if data.get("no_reply")
+        else CloseDeadline(f"{group}_reply", party, on=date.fromisoformat(data["received_on"]))
+    )
+    writes: list[Write] = [
+        RecordFact("consultation_reply", {"round": round_no, **data}, subject=party),
+        closes,
+    ]
     if document_sha256:
         writes.append(
             LinkDocument(

@@ -72,6 +72,7 @@ ACTIONS: tuple[Action, ...] = (
         "designation_notice",
         HEAR,
         *committee.APPROVING,
+        effects=committee.notice_target,
     ),
     committee.after_decision(
         "return_for_revision", "보완 의결에 따라 계획 보완", ("committee_review",), "drafting", HEAR, "보완"
@@ -94,6 +95,7 @@ ACTIONS: tuple[Action, ...] = (
         roles=frozenset({Role.CLERK}),
         basis=f"{LAW} 제9조제1항·제3항, 제10조, 같은 법 시행령 제6조, 같은 법 시행규칙 제3조",
         guards=notice.PUBLISH_GUARDS,
+        effects=notification.notification_deadlines,
     ),
     Action(
         trigger="decline_designation",

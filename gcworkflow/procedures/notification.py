@@ -12,13 +12,23 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from gcworkflow.calendar import PeriodRule, compute_period, format_date_ko
+from gcworkflow.calendar import DueRule, PeriodRule, compute_period, format_date_ko
+from gcworkflow.canonical import parse_instant
 from gcworkflow.clock import to_kst
 from gcworkflow.errors import Unmet
 from gcworkflow.procedures.common import LAW, Payload, Text, governor_party, party_name
 from gcworkflow.procedures.notice import NOTICE
 from gcworkflow.procedures.plan_content import competent_sido_codes
-from gcworkflow.procedures.spec import Action, ProcedureView, RecordFact, Role, SetClusterStatus, Write
+from gcworkflow.procedures.spec import (
+    Action,
+    CloseDeadline,
+    OpenDeadline,
+    ProcedureView,
+    RecordFact,
+    Role,
+    SetClusterStatus,
+    Write,
+)
 from gcworkflow.reference import resolve_sido
 
 NOTIFY = f"{LAW} 제9조제3항"
@@ -38,6 +48,17 @@ def governors_to_notify(view: ProcedureView) -> list[str]:
     gazette = view.fact("gazette_publication", NOTICE)
     day = date.fromisoformat(gazette.data["published_on"]) if gazette else view.today
     return [governor_party(code) for code in competent_sido_codes(view.plan, day)] if view.plan else []
+
+
+def notification_deadlines(view: ProcedureView, _payload: object) -> list[Write]:
+    """On publication: the notice target is met, and "지체 없이" starts for each governor (운영방침 SLA)."""
+    gazette = view.fact("gazette_publication", NOTICE)
+    published = date.fromisoformat(gazette.data["published_on"]) if gazette else view.today
+    rule = DueRule("working_days", published, view.policy.notification_sla_working_days, label="관보 게재일")
+    return [
+        CloseDeadline("notice_after_approval", on=published),
+        *(OpenDeadline("governor_notification", rule, subject=party) for party in governors_to_notify(view)),
+    ]
 
 
 def _party(view: ProcedureView, code: str) -> tuple[str, list[Unmet]]:
@@ -81,6 +102,7 @@ def _notification(view: ProcedureView, payload: NotificationPayload) -> list[Wri
     due = notification_due(view)
     sent_day = to_kst(payload.sent_at).date()
     return [
+        CloseDeadline("governor_notification", party, on=sent_day),
         RecordFact(
             "governor_notification",
             {
@@ -91,7 +113,7 @@ def _notification(view: ProcedureView, payload: NotificationPayload) -> list[Wri
                 "late": bool(due and sent_day > due),
             },
             subject=party,
-        )
+        ),
     ]
 
 
@@ -175,7 +197,13 @@ def confirm_notification(sources: tuple[str, ...], dest: str, cluster_status: st
     def effects(view: ProcedureView, _payload: object) -> list[Write]:
         notice = view.fact("notice_content", NOTICE)
         effective = date.fromisoformat(notice.data["designation_date"]) if notice else view.today
-        return [SetClusterStatus(cluster_status, effective)]
+        writes: list[Write] = [SetClusterStatus(cluster_status, effective)]
+        for party in governors_to_notify(view):
+            # The governor's follow-up duty (법 제9조④) is kept as a deadline from the day it was notified.
+            notified = to_kst(parse_instant(view.fact("governor_notification", party).data["sent_at"])).date()
+            rule = DueRule("civil", notified, 14, label="통보일")
+            writes.append(OpenDeadline("public_inspection", rule, subject=party))
+        return writes
 
     return Action(
         trigger="confirm_notification",
@@ -217,7 +245,8 @@ def _inspection(view: ProcedureView, payload: InspectionPayload) -> list[Write]:
                 "compliant": payload.ends_on >= minimum.end,
             },
             subject=party,
-        )
+        ),
+        CloseDeadline("public_inspection", party, "met" if payload.ends_on >= minimum.end else "missed"),
     ]
 
 

@@ -13,13 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel
 
-from gcworkflow.calendar import HolidayCalendar
+from gcworkflow.calendar import DueRule, HolidayCalendar
 from gcworkflow.canonical import loads
 from gcworkflow.errors import Unmet
 from gcworkflow.procedures.plan_content import PlanContent
@@ -83,6 +83,7 @@ class Policy:
     governor_reply_days: int = 30
     ministry_reply_days: int = 20
     notification_sla_working_days: int = 1
+    notice_sla_working_days: int = 10
     require_objection_resolution: bool = True
     notice_numbering: str = "manual"
 
@@ -104,7 +105,12 @@ class ProcedureView:
     plan_sha256: str | None
     facts: Mapping[tuple[str, str], FactRecord]
     policy: Policy
-    calendar: HolidayCalendar
+    # The holiday calendar needs the override table: read only when a guard or effect counts days.
+    load_calendar: Callable[[], HolidayCalendar]
+
+    @cached_property
+    def calendar(self) -> HolidayCalendar:
+        return self.load_calendar()
 
     def fact(self, kind: str, subject: str = "") -> FactRecord | None:
         return self.facts.get((kind, subject))
@@ -169,6 +175,28 @@ class SetClusterStatus:
 
 
 @dataclass(frozen=True)
+class OpenDeadline:
+    kind: str
+    rule: DueRule
+    subject: str = ""
+    # A date printed in a letter that was sent (a reply-by date): never moved by a recomputation, only flagged.
+    fixed: bool = False
+
+
+@dataclass(frozen=True)
+class CloseDeadline:
+    """Close the open deadlines of ``kind`` (all kinds when None) and ``subject`` (any when None).
+
+    ``outcome`` None: met when closed on or before the due date (``on``, default today), missed after it.
+    """
+
+    kind: str | None
+    subject: str | None = None
+    outcome: str | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
 class Reassign:
     """Staff rotation: a new assigned clerk and/or approver (usernames; the engine checks their roles)."""
 
@@ -177,7 +205,15 @@ class Reassign:
 
 
 Write = (
-    RecordFact | NewPlanVersion | QueueMessage | RegisterNumber | LinkDocument | SetClusterStatus | Reassign
+    RecordFact
+    | NewPlanVersion
+    | QueueMessage
+    | RegisterNumber
+    | LinkDocument
+    | SetClusterStatus
+    | Reassign
+    | OpenDeadline
+    | CloseDeadline
 )
 
 

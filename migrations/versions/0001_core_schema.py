@@ -431,4 +431,6 @@ def _seed_system_user() -> None:
             "VALUES ('system', '자동 처리(system)', :active, :created_at)"
         ).bindparams(active=True, created_at=datetime(2021, 12, 16, tzinfo=UTC))
     )
-    op.execute("INSERT INTO role_grants (user_id, role) SELECT id, 'system' FROM users WHERE username = 'system'")
+    op.execute(
+        "INSERT INTO role_grants (user_id, role) SELECT id, 'system' FROM users WHERE username = 'system'"
+    )
