@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from gcworkflow._engine.access import Principal, authorise
 from gcworkflow.canonical import format_instant, loads
 from gcworkflow.clock import to_kst
-from gcworkflow.context import Context
+from gcworkflow.context import Context, load_calendar
 from gcworkflow.db.models import (
     AuditEvent,
     Cluster,
@@ -23,6 +23,7 @@ from gcworkflow.db.models import (
     RefusedAttempt,
     User,
 )
+from gcworkflow.deadlines import open_deadlines
 from gcworkflow.engine import acting_approver, build_view, load_principal
 from gcworkflow.errors import Forbidden, GcwError, NotFound
 from gcworkflow.procedures.registry import definition as definition_of
@@ -184,6 +185,7 @@ def procedure_status(ctx: Context, procedure_id: int, username: str | None = Non
                 }
                 for d in documents
             ],
+            "deadlines": open_deadlines(session, ctx.clock.today(), load_calendar(session), procedure.id),
             "actions": available_actions(session, ctx, procedure, username),
             "closed": procedure.closed_at is not None,
         }

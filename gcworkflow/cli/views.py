@@ -56,6 +56,25 @@ def _render_status(rt: Runtime, data: dict[str, Any], definition: ProcedureDefin
             ],
             "",
         )
+    if data["deadlines"]:
+        typer.echo("\n열린 기한")
+        echo_table(
+            ["기한", "대상", "기한일", "남은 날", "계산", "비고"],
+            [
+                [
+                    d["label"],
+                    d["subject"],
+                    d["due_on"],
+                    f"{-d['days_left']}일 경과"
+                    if d["days_left"] < 0
+                    else f"{d['days_left']}일 (근무일 {d['working_days_left']})",
+                    d["explanation"],
+                    d["note"] or "",
+                ]
+                for d in data["deadlines"]
+            ],
+            "",
+        )
     if data["documents"]:
         typer.echo("\n문서")
         echo_table(

@@ -16,10 +16,10 @@ from typing import Any
 
 import yaml
 
-from gcworkflow import audit, clusters, engine, people, queries
+from gcworkflow import audit, clusters, deadlines, engine, people, queries
 from gcworkflow.calendar import format_date_ko_weekday
 from gcworkflow.clock import SEOUL, to_kst
-from gcworkflow.context import Context
+from gcworkflow.context import Context, load_calendar
 from gcworkflow.db.migrate import upgrade
 from gcworkflow.engine import Actor, FireResult
 from gcworkflow.errors import GcwError
@@ -354,6 +354,21 @@ class Demo:
                     f"결재 상신: {self.labels.get(event['payload']['trigger'], event['payload']['trigger'])}"
                 )
             self.echo(f"  {event['seq']:>3}. {event['occurred_at_kst']}  {event['actor']:<6} {label}{moved}")
+        with self.ctx.db.read() as session:
+            waiting = deadlines.open_deadlines(
+                session, self.ctx.clock.today(), load_calendar(session), self.pid
+            )
+        self.echo(f"\n■ 열린 기한 {len(waiting)}건")
+        for item in waiting:
+            left = item["days_left"]
+            when = f"{-left}일 경과" if left < 0 else f"{left}일 남음 (근무일 {item['working_days_left']}일)"
+            self.echo(f"  - {item['label']}: {format_date_ko_weekday(item['due_on'])} — {when}")
+            self.echo(f"      {item['explanation']} ({item['basis']})")
+        queued = deadlines.plan_due_reminders(self.ctx)
+        self.echo(
+            f"  알림 계획: 새로 {queued}건을 발송 대기열에 올렸습니다 (다시 실행해도 중복되지 않습니다: "
+            f"{deadlines.plan_due_reminders(self.ctx)}건)"
+        )
         refused = queries.refusals(self.ctx, self.pid)
         self.echo(f"\n■ 거부된 시도 {len(refused)}건 (감사 체인 밖 별도 기록)")
         for item in refused:
