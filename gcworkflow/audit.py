@@ -340,7 +340,14 @@ def _record_effects(session: Session) -> Iterator[tuple[AuditEvent, str, int, di
         ),
         (
             "registered_numbers",
-            select(RegisteredNumber.id, RegisteredNumber.event_id, RegisteredNumber.formatted),
+            select(
+                RegisteredNumber.id,
+                RegisteredNumber.event_id,
+                RegisteredNumber.series,
+                RegisteredNumber.year,
+                RegisteredNumber.serial,
+                RegisteredNumber.formatted,
+            ),
         ),
         ("documents", select(Document.id, Document.event_id, Document.sha256, Document.kind)),
     )
@@ -376,7 +383,13 @@ def _expected_effect(table: str, row: Any) -> dict[str, Any]:
         content_ok = digest(loads(row.content)) == row.sha256
         return {"plan_version": row.number, "sha256": row.sha256 if content_ok else "(content altered)"}
     if table == "registered_numbers":
-        return {"number": row.formatted}
+        # The stored key is "<year>:<number as printed>", since a letter's 시행 number restarts every year.
+        return {
+            "series": row.series,
+            "year": row.year,
+            "serial": row.serial,
+            "number": row.formatted.partition(":")[2],
+        }
     return {"document": row.sha256, "kind": row.kind}
 
 

@@ -42,6 +42,7 @@ class Context:
             notice_sla_working_days=s.notice_sla_working_days,
             require_objection_resolution=s.require_objection_resolution,
             notice_numbering=s.notice_numbering,
+            office_division=s.office_division,
         )
 
     def calendar(self, session: Session) -> HolidayCalendar:

@@ -45,8 +45,18 @@ class Settings(BaseSettings):
         default=True, description="이견마다 조치 결과를 기록해야 위원회에 회부할 수 있음 (운영방침)"
     )
     notice_numbering: Literal["manual", "local"] = Field(
-        default="manual", description="고시 번호: manual = 부처 문서등록대장 번호 기록, local = 자체 일련번호"
+        default="manual",
+        description="고시 번호·시행 번호: manual = 부처 문서관리시스템 번호 기록, local = 자체 일련번호",
     )
+    office_division: str | None = Field(default=None, description="처리과 (없으면 문서 날짜의 부처 담당 과)")
+    office_postcode: str | None = Field(default=None, description="우편번호")
+    office_address: str | None = Field(default=None, description="주소 (정부세종청사 등)")
+    office_homepage: str | None = Field(default=None, description="홈페이지 주소")
+    office_phone: str | None = Field(default=None, description="전화번호")
+    office_fax: str | None = Field(default=None, description="팩스번호")
+    office_email: str | None = Field(default=None, description="담당 공무원 전자우편")
+    clerk_title: str = Field(default="주무관", description="서명란의 담당자 직급")
+    approver_title: str = Field(default="과장", description="서명란의 결재권자 직위 (전결)")
 
     @property
     def resolved_database_url(self) -> str:

@@ -196,17 +196,19 @@ def _plan_version(session: Session, procedure: ProcedureRow, write: NewPlanVersi
 
 
 def _register_number(session: Session, write: RegisterNumber) -> Resolved:
-    number = registry(write.formatted).register(session, write.series, write.year)
-    data = {
+    number = registry(write.formatted, write.style).register(session, write.series, write.year)
+    data: dict[str, Any] = {
         "number": number.formatted,
         "series": number.series,
         "year": number.year,
         "serial": number.serial,
         "source": number.source,
     }
+    if write.dated is not None:
+        data["dated"] = write.dated.isoformat()
     # The number is also a fact of the procedure, so the summary lists it in both forms the verifier checks.
     return Resolved(
-        {**data, "fact": "notice_number", "subject": write.purpose, "data": data},
+        {**data, "fact": write.fact_kind, "subject": write.purpose, "data": data},
         [
             (
                 RegisteredNumber.__table__,
@@ -214,14 +216,14 @@ def _register_number(session: Session, write: RegisterNumber) -> Resolved:
                     "series": number.series,
                     "year": number.year,
                     "serial": number.serial,
-                    "formatted": number.formatted,
+                    "formatted": f"{number.year}:{number.formatted}",
                     "source": number.source,
                 },
             ),
             (
                 Fact.__table__,
                 {
-                    "kind": "notice_number",
+                    "kind": write.fact_kind,
                     "subject": write.purpose,
                     "data": canonical_text(data),
                     "corrects_fact_id": None,

@@ -11,7 +11,20 @@ from typing import Annotated
 
 import typer
 
-from gcworkflow.cli import audit, clusters, db, fire, plans, procedures, proposals, tools, users, views
+from gcworkflow.cli import (
+    audit,
+    calendar,
+    clusters,
+    db,
+    deadlines,
+    fire,
+    plans,
+    procedures,
+    proposals,
+    tools,
+    users,
+    views,
+)
 from gcworkflow.cli._runtime import Options
 
 __all__ = ["app", "main"]
@@ -49,7 +62,20 @@ def root(
     cli.obj = Options(as_user)
 
 
-for module in (db, users, clusters, procedures, plans, fire, proposals, views, audit, tools):
+for module in (
+    db,
+    users,
+    clusters,
+    procedures,
+    plans,
+    fire,
+    proposals,
+    views,
+    deadlines,
+    calendar,
+    audit,
+    tools,
+):
     module.register(app)
 
 

@@ -247,6 +247,7 @@ class RegisteredNumber(Base):
     series: Mapped[str] = mapped_column(String(60))
     year: Mapped[int] = mapped_column(Integer)
     serial: Mapped[int] = mapped_column(Integer)
+    # "<year>:<number as printed>": a letter's 시행 number ("<처리과>-12") restarts every year.
     formatted: Mapped[str] = mapped_column(String(100), unique=True)
     source: Mapped[str] = mapped_column(String(10))  # manual | local
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))

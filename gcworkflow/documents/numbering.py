@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from gcworkflow.db.models import NumberSeries, RegisteredNumber
 from gcworkflow.errors import GuardFailed, Unmet
-from gcworkflow.reference import format_notice_number, parse_notice_number
+from gcworkflow.reference import (
+    format_letter_number,
+    format_notice_number,
+    parse_letter_number,
+    parse_notice_number,
+)
 
 BASIS = "행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조"
 
@@ -32,6 +37,19 @@ class Number:
     source: str  # "manual" | "local"
 
 
+def formatted(style: str, series: str, year: int, serial: int) -> str:
+    """A notice number "<authority>고시 제YYYY-N호", or a letter's 시행 number "<처리과>-N" (counted per year)."""
+    return (
+        format_notice_number(series, year, serial)
+        if style == "notice"
+        else format_letter_number(series, serial)
+    )
+
+
+def serial_of(style: str, text: str) -> int:
+    return parse_notice_number(text)[2] if style == "notice" else parse_letter_number(text)[1]
+
+
 class NumberRegistry(Protocol):
     def register(self, session: Session, series: str, year: int) -> Number: ...
 
@@ -41,16 +59,20 @@ class MinistryRegister:
     """The number the ministry's document registry issued, as the clerk recorded it."""
 
     given: str
+    style: str = "notice"
 
     def register(self, session: Session, series: str, year: int) -> Number:
-        _, _, serial = parse_notice_number(self.given)
+        serial = serial_of(self.style, self.given)
         return _unique(
-            session, Number(series, year, serial, format_notice_number(series, year, serial), "manual")
+            session, Number(series, year, serial, formatted(self.style, series, year, serial), "manual")
         )
 
 
+@dataclass(frozen=True)
 class LocalSeries:
     """The next number of this installation's own series for (series, year)."""
+
+    style: str = "notice"
 
     def register(self, session: Session, series: str, year: int) -> Number:
         row = session.execute(
@@ -62,16 +84,14 @@ class LocalSeries:
             row = NumberSeries(series=series, year=year, last_serial=0)
             session.add(row)
         row.last_serial += 1
+        serial = row.last_serial
         return _unique(
-            session,
-            Number(
-                series, year, row.last_serial, format_notice_number(series, year, row.last_serial), "local"
-            ),
+            session, Number(series, year, serial, formatted(self.style, series, year, serial), "local")
         )
 
 
-def registry(given: str | None) -> NumberRegistry:
-    return LocalSeries() if given is None else MinistryRegister(given)
+def registry(given: str | None, style: str = "notice") -> NumberRegistry:
+    return LocalSeries(style) if given is None else MinistryRegister(given, style)
 
 
 def _unique(session: Session, number: Number) -> Number:

@@ -19,10 +19,11 @@ from gcworkflow.procedures.spec import (
     ProcedureView,
     Reassign,
     RecordFact,
+    RegisterNumber,
     Role,
     Write,
 )
-from gcworkflow.reference import governor_title
+from gcworkflow.reference import authority_on, governor_title
 
 LAW = "녹색융합클러스터법"
 DECREE = "녹색융합클러스터법 시행령"
@@ -205,4 +206,71 @@ def correct(sources: tuple[str, ...]) -> Action:
         basis="운영방침: 기록 정정(원 기록은 보존)",
         payload=CorrectionPayload,
         unassigned_roles=frozenset({Role.COMMITTEE_SECRETARY}),
+    )
+
+
+# --- letters' 시행 numbers (procedure.md §7) ---------------------------------------------------------
+
+
+class LetterNumberPayload(Payload):
+    document: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")] = Field(description="문서 종류")
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=80)] = Field(
+        description="문서를 구분하는 값 (예: 1:governor:47 = 1차 의견조회, 경상북도)"
+    )
+    dated: date = Field(description="시행일")
+    number: str | None = Field(
+        default=None, description="문서관리시스템이 부여한 시행 번호 (자체 일련번호면 비움)"
+    )
+
+
+def _letter_number_guard(view: ProcedureView, payload: LetterNumberPayload) -> list[Unmet]:
+    basis = "행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조"
+    purpose = f"{payload.document}:{payload.subject}"
+    existing = view.fact("letter_number", purpose)
+    if existing is not None:
+        return [
+            Unmet(
+                "letter_number_already_registered",
+                basis,
+                f"이 문서에는 이미 시행 번호({existing.data['number']})가 있습니다",
+            )
+        ]
+    if payload.number is None and view.policy.notice_numbering != "local":
+        return [
+            Unmet(
+                "letter_number_missing",
+                "운영방침: notice_numbering",
+                "문서관리시스템이 부여한 시행 번호를 적으십시오 (자체 일련번호는 notice_numbering=local일 때만)",
+            )
+        ]
+    return []
+
+
+def _letter_number(view: ProcedureView, payload: LetterNumberPayload) -> list[Write]:
+    division = view.policy.office_division or authority_on(payload.dated).division
+    return [
+        RegisterNumber(
+            series=division,
+            year=payload.dated.year,
+            purpose=f"{payload.document}:{payload.subject}",
+            formatted=payload.number,
+            style="letter",
+            fact_kind="letter_number",
+            dated=payload.dated,
+        )
+    ]
+
+
+def register_letter_number(sources: tuple[str, ...]) -> Action:
+    return Action(
+        trigger="register_letter_number",
+        label="시행 번호 등록",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK, Role.SYSTEM}),
+        basis="행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조",
+        payload=LetterNumberPayload,
+        guards=(_letter_number_guard,),
+        effects=_letter_number,
+        unassigned_roles=frozenset({Role.SYSTEM}),
     )

@@ -117,6 +117,7 @@ ACTIONS: tuple[Action, ...] = (
     notification.record_inspection(("designated",)),
     # everywhere
     notice.document_issued(EVERY),
+    common.register_letter_number(EVERY),
     common.receive_document(EVERY),
     common.correct(EVERY),
     common.reassign(OPEN),

@@ -86,6 +86,7 @@ class Policy:
     notice_sla_working_days: int = 10
     require_objection_resolution: bool = True
     notice_numbering: str = "manual"
+    office_division: str | None = None  # 처리과 for letters' 시행 numbers; None: the authority's division
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,9 @@ class RegisterNumber:
     year: int
     purpose: str  # the fact subject it is recorded under, e.g. "designation_notice"
     formatted: str | None = None  # None: draw the next number of the local series
+    style: str = "notice"  # notice: "…고시 제YYYY-N호"; letter: the 시행 number "<처리과>-N"
+    fact_kind: str = "notice_number"
+    dated: date | None = None  # a letter's 시행일, fixed with its number so a re-render prints the same
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from gcworkflow.reference.authorities import (
     MINISTRY_RENAMED_ON,
     Authority,
     authority_on,
+    format_letter_number,
     format_notice_number,
+    parse_letter_number,
     parse_notice_number,
 )
 from gcworkflow.reference.regions import (
@@ -33,8 +35,10 @@ __all__ = [
     "Sigungu",
     "UnknownRegion",
     "authority_on",
+    "format_letter_number",
     "format_notice_number",
     "governor_title",
+    "parse_letter_number",
     "parse_notice_number",
     "resolve_sido",
     "sido_by_code",

@@ -98,3 +98,20 @@ def parse_notice_number(text: str) -> tuple[str, int, int]:
     if serial < 1:
         raise ValueError(f"고시 번호의 일련번호는 1 이상이어야 합니다: {text!r}")
     return f"{match['body']}고시", int(match["year"]), serial
+
+
+_LETTER_NUMBER = re.compile(r"(?P<division>[^\s\-‐‑–]+)[\-‐‑–](?P<serial>\d+)")
+
+
+def format_letter_number(division: str, serial: int) -> str:
+    """A 시행문's 생산등록번호 as written in practice (law.md §5.1): "탈탄소녹색산업혁신과-12"."""
+    if not division.strip() or serial < 1:
+        raise ValueError(f"시행 번호는 '처리과명-일련번호' 형식이어야 합니다: {division!r}, {serial!r}")
+    return f"{division.strip()}-{serial}"
+
+
+def parse_letter_number(text: str) -> tuple[str, int]:
+    match = _LETTER_NUMBER.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None or int(match["serial"]) < 1:
+        raise ValueError(f"시행 번호 형식이 아닙니다: {text!r} (예: 탈탄소녹색산업혁신과-12)")
+    return match["division"], int(match["serial"])
