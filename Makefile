@@ -23,6 +23,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/transitions.py
+	$(BIN)/python bench/reminders.py
 
 diagram: $(STAMP)
 	$(BIN)/gcw diagram --write

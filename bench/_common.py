@@ -78,22 +78,23 @@ def fresh_sqlite(workdir: Path) -> Iterator[Target]:
     yield Target("sqlite", url)
 
 
-def pg_url() -> str:
+def pg_url(database: str | None = None) -> str:
     """The benchmark database: ``GCW_BENCH_PG_URL`` or ``gcw_bench`` on the local server.
 
-    A URL without a database name gets ``gcw_bench``. The database is dropped and recreated on every run, so
+    A URL without a database name gets ``gcw_bench``; ``database`` names another one on the same server (a
+    benchmark whose data set differs keeps its own). The database is dropped and recreated on every run, so
     it must be dedicated to the benchmark.
     """
     url = make_url(normalise_url(os.environ.get("GCW_BENCH_PG_URL") or DEFAULT_PG_URL))
-    if not url.database:
-        url = url.set(database="gcw_bench")
+    if database or not url.database:
+        url = url.set(database=database or "gcw_bench")
     return url.render_as_string(hide_password=False)
 
 
 @contextmanager
-def fresh_postgresql() -> Iterator[Target]:
+def fresh_postgresql(database: str | None = None) -> Iterator[Target]:
     """Drop and recreate the dedicated benchmark database, migrate it to head; drop it again afterwards."""
-    url = make_url(pg_url())
+    url = make_url(pg_url(database))
     name = url.database
     admin = create_engine(
         url.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}

@@ -47,6 +47,7 @@ from gcworkflow.db.models import (
     Procedure,
     RegisteredNumber,
 )
+from gcworkflow.documents.store import DocumentStore
 
 _INSERT_EVENT = insert(AuditEvent.__table__)
 
@@ -234,6 +235,7 @@ class VerifyReport:
     chains: int = 0
     events: int = 0
     checkpoints: int = 0
+    documents: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -268,8 +270,9 @@ def _events_in_order(session: Session) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def verify(session: Session) -> VerifyReport:
-    """Walk every chain and every checkpoint. The first problem in each chain is reported."""
+def verify(session: Session, store: DocumentStore | None = None) -> VerifyReport:
+    """Walk every chain, every record an action wrote, every checkpoint and, given the store, every stored
+    document. The first problem in each chain is reported."""
     report = VerifyReport()
     heads = chain_heads(session)
     seen: dict[str, tuple[int, str]] = {}
@@ -303,6 +306,8 @@ def verify(session: Session) -> VerifyReport:
                 Problem(name, seq, None, "체인 머리 기록과 마지막 사건이 다릅니다 (최근 사건 삭제 또는 변조)")
             )
     _verify_records(session, report)
+    if store is not None:
+        _verify_documents(session, store, report)
     for checkpoint in session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).scalars():
         report.checkpoints += 1
         recorded = loads(checkpoint.heads)
@@ -409,6 +414,34 @@ def _verify_records(session: Session, report: VerifyReport) -> None:
                     event.seq,
                     event.id,
                     f"{table} {row_id}번 기록이 이 사건이 남긴 내용과 다릅니다 (변조됨)",
+                )
+            )
+
+
+def _verify_documents(session: Session, store: DocumentStore, report: VerifyReport) -> None:
+    """Every document the trail names must still be in the store with the SHA-256 it was recorded with."""
+    rows = session.execute(
+        select(Document.sha256, Document.id, Document.procedure_id).order_by(Document.id)
+    ).all()
+    checked: dict[str, str | None] = {}
+    for sha256, document_id, procedure_id in rows:
+        if sha256 not in checked:
+            try:
+                checked[sha256] = (
+                    None
+                    if sha256_hex(store.get(sha256)) == sha256
+                    else "내용이 기록된 SHA-256과 다릅니다 (교체·변조됨)"
+                )
+            except LookupError:
+                checked[sha256] = "문서 저장소에 파일이 없습니다 (삭제됨)"
+        report.documents += 1
+        if checked[sha256] is not None:
+            report.problems.append(
+                Problem(
+                    procedure_chain(procedure_id),
+                    None,
+                    None,
+                    f"문서 {document_id}번 ({sha256[:12]}…): {checked[sha256]}",
                 )
             )
 

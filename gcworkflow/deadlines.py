@@ -75,6 +75,8 @@ def recompute_open(session: Session, calendar: HolidayCalendar, reason: str) -> 
     for row in rows:
         due, explanation = compute_due(rule_of(row), calendar)
         if due == row.due_on:
+            if row.fixed and row.note:
+                row.note = f"{reason}: 다시 계산한 기한이 발송한 문서에 적힌 날짜와 다시 같아졌습니다."
             continue
         item = Recomputed(
             row.id, row.procedure_id, row.kind, row.subject, row.due_on, due, moved=not row.fixed
@@ -115,10 +117,20 @@ def _insert(dialect: str):
     return (postgresql if dialect == "postgresql" else sqlite).insert(OutboxMessage.__table__)
 
 
+@dataclass(frozen=True)
+class Planned:
+    reminders: int
+    escalations: int
+
+    @property
+    def total(self) -> int:
+        return self.reminders + self.escalations
+
+
 def plan_reminders(
     session: Session, today: date, now: datetime, offsets: Sequence[int], escalate_after: int
-) -> int:
-    """Queue every reminder and escalation due today that is not queued yet; returns how many were queued."""
+) -> Planned:
+    """Queue every reminder and escalation due today that is not queued yet; says how many were queued."""
     dialect = session.get_bind().dialect.name
     dt, pt = Deadline.__table__, Procedure.__table__
     d, p = dt.c, pt.c
@@ -205,16 +217,16 @@ def plan_reminders(
         "created_at",
         "deadline_id",
     ]
-    queued = 0
-    for query in (reminders, escalations):
+    queued: dict[str, int] = {}
+    for kind, query in (("reminders", reminders), ("escalations", escalations)):
         statement = (
             _insert(dialect)
             .from_select(columns, query)
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(OutboxMessage.__table__.c.id)  # INSERT … SELECT's rowcount is not portable
         )
-        queued += len(session.execute(statement).all())
-    return queued
+        queued[kind] = len(session.execute(statement).all())
+    return Planned(**queued)
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -301,7 +313,7 @@ def stuck_procedures(session: Session, now: datetime, days: int) -> list[dict[st
     return [{**row._asdict(), "idle_days": (now - row.last_action_at).days} for row in rows]
 
 
-def plan_due_reminders(ctx: Context) -> int:
+def plan_due_reminders(ctx: Context) -> Planned:
     """The planner as the sweep runs it: one write transaction over every open deadline."""
     settings = ctx.settings
     with ctx.db.write() as session:

@@ -7,6 +7,7 @@ moved); the event lists what changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gcworkflow.calendar import format_date_ko, iter_holidays
+from gcworkflow.calendar.holidays import FIRST_SUPPORTED_YEAR, LAST_SUPPORTED_YEAR
 from gcworkflow.context import Context, load_calendar
 from gcworkflow.db.models import HolidayOverride as OverrideRow
 from gcworkflow.deadlines import recompute_open
@@ -45,7 +47,19 @@ def list_year(ctx: Context, year: int) -> list[DayInfo]:
     ]
 
 
-def _edit(ctx: Context, actor: Actor, trigger: str, payload: dict[str, Any], change) -> int:
+def _edit(
+    ctx: Context,
+    actor: Actor,
+    trigger: str,
+    payload: dict[str, Any],
+    change: Callable[[Session, Principal], dict[str, Any]],
+) -> int:
+    day = payload["date"]
+    if not FIRST_SUPPORTED_YEAR <= day.year <= LAST_SUPPORTED_YEAR:
+        raise InvalidInput(
+            f"공휴일 조정은 {FIRST_SUPPORTED_YEAR}~{LAST_SUPPORTED_YEAR}년 날짜만 할 수 있습니다: {format_date_ko(day)}"
+        )
+
     def apply(session: Session, principal: Principal) -> dict[str, Any]:
         effect = change(session, principal)
         session.flush()

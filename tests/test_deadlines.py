@@ -83,8 +83,15 @@ def test_notice_target_and_notification_sla_and_inspection(ctx):
     assert sla.due_on == date(2026, 10, 6)
     assert next(d for d in _deadlines(ctx, pid) if d.kind == "notice_after_approval").status == "met"
     on(ctx, date(2026, 10, 6))
-    fire(ctx, pid, "record_governor_notification", sido_code="47", sent_at="2026-10-06T09:30:00+09:00",
-         channel="문서유통", message_id="탈탄소녹색산업혁신과-1")
+    fire(
+        ctx,
+        pid,
+        "record_governor_notification",
+        sido_code="47",
+        sent_at="2026-10-06T09:30:00+09:00",
+        channel="문서유통",
+        message_id="탈탄소녹색산업혁신과-1",
+    )
     fire(ctx, pid, "confirm_notification", "system")
     inspection = next(d for d in _deadlines(ctx, pid) if d.kind == "public_inspection")
     assert inspection.status == "open" and inspection.subject == "governor:47"
@@ -120,7 +127,9 @@ def _requested_second(ctx) -> int:
     from tests.support import CLERK
 
     cid = clusters.register_cluster(ctx, actor(CLERK), "태양광 사용후 패널 녹색융합클러스터")
-    pid = engine.open_procedure(ctx, actor(CLERK), "designation", cluster_id=cid, approver="park").procedure_id
+    pid = engine.open_procedure(
+        ctx, actor(CLERK), "designation", cluster_id=cid, approver="park"
+    ).procedure_id
     fire(ctx, pid, "record_plan", content=gumi_plan() | {"name": "태양광 사용후 패널 녹색융합클러스터"})
     signed(ctx, pid, "request_governor_opinions")
     return pid
@@ -131,7 +140,9 @@ def _system_events(ctx):
     from gcworkflow.db.models import AuditEvent
 
     with ctx.db.read() as session:
-        rows = session.execute(select(AuditEvent).where(AuditEvent.chain == "system").order_by(AuditEvent.seq))
+        rows = session.execute(
+            select(AuditEvent).where(AuditEvent.chain == "system").order_by(AuditEvent.seq)
+        )
         return [{"trigger": e.trigger, "payload": loads(e.payload)} for e in rows.scalars()]
 
 
@@ -142,30 +153,42 @@ def test_withdrawal_waives_open_deadlines(ctx):
 
 
 def _planned(ctx) -> int:
-    return deadlines.plan_due_reminders(ctx)
+    return deadlines.plan_due_reminders(ctx).total
 
 
 def _outbox(ctx, kind="reminder"):
     with ctx.db.read() as session:
         return session.execute(
             select(OutboxMessage.dedupe_key, OutboxMessage.recipient, OutboxMessage.subject)
-            .where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+            .where(OutboxMessage.kind == kind)
+            .order_by(OutboxMessage.id)
         ).all()
 
 
 def test_reminder_points_each_queued_once(ctx):
     pid = _requested(ctx)  # due Fri 10. 23.
     (row,) = _deadlines(ctx, pid)
-    plan = [(date(2026, 10, 10), 0), (date(2026, 10, 16), 1), (date(2026, 10, 16), 0), (date(2026, 10, 18), 0),
-            (date(2026, 10, 20), 1), (date(2026, 10, 22), 1), (date(2026, 10, 23), 1), (date(2026, 10, 25), 1),
-            (date(2026, 10, 25), 0), (date(2026, 10, 26), 2)]
+    plan = [
+        (date(2026, 10, 10), 0),
+        (date(2026, 10, 16), 1),
+        (date(2026, 10, 16), 0),
+        (date(2026, 10, 18), 0),
+        (date(2026, 10, 20), 1),
+        (date(2026, 10, 22), 1),
+        (date(2026, 10, 23), 1),
+        (date(2026, 10, 25), 1),
+        (date(2026, 10, 25), 0),
+        (date(2026, 10, 26), 2),
+    ]
     for day, expected in plan:
         on(ctx, day)
         assert _planned(ctx) == expected, day
     keys = [k for k, _, _ in _outbox(ctx)]
     assert keys == [f"reminder:{row.id}:{p}" for p in ("D-7", "D-3", "D-1", "D-0", "D+2", "D+3")]
     reminder = _outbox(ctx)[0]
-    assert reminder.recipient == "user:kim" and reminder.subject.startswith("[기한 D-7] 시·도지사 의견 회신 기한")
+    assert reminder.recipient == "user:kim" and reminder.subject.startswith(
+        "[기한 D-7] 시·도지사 의견 회신 기한"
+    )
     (escalation,) = _outbox(ctx, "escalation")
     assert escalation.recipient == "user:park"
 
@@ -187,8 +210,9 @@ def test_two_planners_at_once_queue_each_reminder_once(ctx):
         thread.join()
     assert sorted(counts) == [0, 1]
     with ctx.db.read() as session:
-        assert session.execute(select(func.count()).select_from(OutboxMessage)
-                               .where(OutboxMessage.kind == "reminder")).scalar() == len(pids)
+        assert session.execute(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "reminder")
+        ).scalar() == len(pids)
 
 
 def test_listing_orders_by_urgency_and_counts_working_days(ctx):

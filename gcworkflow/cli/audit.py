@@ -11,18 +11,19 @@ app = typer.Typer(help="감사 기록 검증과 체크포인트.", no_args_is_he
 
 @app.command("verify")
 def verify(cli: typer.Context, json_output: JsonOption = False) -> None:
-    """모든 해시 체인과 체크포인트를 검증합니다. 이상이 있으면 첫 문제 사건을 밝히고 1로 끝납니다."""
+    """모든 해시 체인·기록·체크포인트와 보관 문서의 해시를 검증합니다. 이상이 있으면 첫 문제를 밝히고 1로 끝납니다."""
     with command(cli, json_output) as rt:
         from gcworkflow import audit
 
         rt.require_reader()
         with rt.ctx.db.read() as session:
-            report = audit.verify(session)
+            report = audit.verify(session, rt.ctx.store)
         data = {
             "ok": report.ok,
             "chains": report.chains,
             "events": report.events,
             "checkpoints": report.checkpoints,
+            "documents": report.documents,
             "problems": [
                 {"chain": p.chain, "seq": p.seq, "event_id": p.event_id, "message": p.message}
                 for p in report.problems
@@ -33,6 +34,7 @@ def verify(cli: typer.Context, json_output: JsonOption = False) -> None:
             typer.echo(f"체인: {report.chains}")
             typer.echo(f"사건: {report.events}")
             typer.echo(f"체크포인트: {report.checkpoints}")
+            typer.echo(f"문서: {report.documents}")
             if report.ok:
                 typer.echo("결과: 이상 없음")
                 return

@@ -101,13 +101,16 @@ def add(
         from gcworkflow.calendar import format_date_ko_weekday
 
         when = parse_day(day, "날짜")
-        event_id = holiday_overrides.add_holiday(rt.ctx, rt.actor(), when, name, reason)
+        try:
+            event_id = holiday_overrides.add_holiday(rt.ctx, rt.actor(), when, name, reason)
+        except ValueError as exc:  # a year outside the rules' range
+            raise InvalidInput(str(exc)) from exc
         _report_edit(
             rt,
             f"{format_date_ko_weekday(when)}을(를) 공휴일({name.strip()})로 지정했습니다",
             event_id,
             _event_effects(rt.ctx, event_id),
-            {"date": when, "name": name.strip(), "is_holiday": True},
+            {"date": when, "name": name.strip()},
         )
 
 
@@ -121,7 +124,10 @@ def remove(
         from gcworkflow.calendar import format_date_ko_weekday
 
         when = parse_day(day, "날짜")
-        event_id = holiday_overrides.remove_holiday(rt.ctx, rt.actor(), when, reason)
+        try:
+            event_id = holiday_overrides.remove_holiday(rt.ctx, rt.actor(), when, reason)
+        except ValueError as exc:  # a year outside the rules' range
+            raise InvalidInput(str(exc)) from exc
         effects = _event_effects(rt.ctx, event_id)
         # The service either deleted an override row or added a "not a holiday" correction; say which.
         if "removed_override" in effects:

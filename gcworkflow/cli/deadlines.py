@@ -139,12 +139,19 @@ def plan(cli: typer.Context, json_output: JsonOption = False) -> None:
 
         rt.require_reader()
         today = rt.ctx.clock.today()
-        queued = plan_due_reminders(rt.ctx)
+        planned = plan_due_reminders(rt.ctx)
+        queued = planned.total
         when = format_date_ko_weekday(today)
         rt.emit(
-            {"today": today, "queued": queued},
+            {
+                "today": today,
+                "queued": queued,
+                "reminders": planned.reminders,
+                "escalations": planned.escalations,
+            },
             lambda: typer.echo(
-                f"{when} 기준 기한 알림·경과 보고 {queued}건을 발송 대기열에 올렸습니다."
+                f"{when} 기준 기한 알림 {planned.reminders}건, 결재권자 경과 보고 {planned.escalations}건을 "
+                "발송 대기열에 올렸습니다."
                 if queued
                 else f"{when} 기준 새로 올릴 기한 알림이 없습니다 (이미 올린 알림은 다시 올리지 않습니다)."
             ),

@@ -364,10 +364,10 @@ class Demo:
             when = f"{-left}일 경과" if left < 0 else f"{left}일 남음 (근무일 {item['working_days_left']}일)"
             self.echo(f"  - {item['label']}: {format_date_ko_weekday(item['due_on'])} — {when}")
             self.echo(f"      {item['explanation']} ({item['basis']})")
-        queued = deadlines.plan_due_reminders(self.ctx)
+        first, again = deadlines.plan_due_reminders(self.ctx), deadlines.plan_due_reminders(self.ctx)
         self.echo(
-            f"  알림 계획: 새로 {queued}건을 발송 대기열에 올렸습니다 (다시 실행해도 중복되지 않습니다: "
-            f"{deadlines.plan_due_reminders(self.ctx)}건)"
+            f"  알림 계획: 담당자 알림 {first.reminders}건, 결재권자 경과 보고 {first.escalations}건을 발송 "
+            f"대기열에 올렸습니다 (다시 실행하면 {again.total}건: 중복되지 않습니다)"
         )
         refused = queries.refusals(self.ctx, self.pid)
         self.echo(f"\n■ 거부된 시도 {len(refused)}건 (감사 체인 밖 별도 기록)")
@@ -377,7 +377,7 @@ class Demo:
                 f"  - {item['occurred_at'][:10]} {item['actor']}: {item['trigger']} [{item['code']}]{basis}"
             )
         with self.ctx.db.write() as session:
-            report = audit.verify(session)
+            report = audit.verify(session, self.ctx.store)
             line = audit.checkpoint_line(audit.checkpoint(session, "demo", self.ctx.clock.now()))
         self.echo(
             f"\n■ 감사 체인 검증: {'이상 없음' if report.ok else '문제 발견'} "

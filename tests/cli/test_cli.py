@@ -252,7 +252,7 @@ def test_operator_reads_and_verifies_but_does_not_act(gcw: Gcw, procedure: int) 
 
     gcw.ok("procedures", "list", "--open")
     verified = gcw.ok("audit", "verify").stdout
-    assert verified.splitlines() == ["체인: 2", "사건: 6", "체크포인트: 0", "결과: 이상 없음"]
+    assert verified.splitlines() == ["체인: 2", "사건: 6", "체크포인트: 0", "문서: 0", "결과: 이상 없음"]
     line = gcw.ok("audit", "checkpoint").stdout.strip()
     assert line.startswith("gcw-checkpoint 1 ") and "chains=2" in line
     assert gcw.json("audit", "verify")["checkpoints"] == 1

@@ -1,0 +1,319 @@
+"""What each official document says, built from the procedure's record and the office settings (procedure.md
+§7, law.md §4–§5). The issuing authority comes from the document's date (환경부 before 2025-10-01,
+기후에너지환경부 from then), the office details from settings — never from a template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gcworkflow.calendar import format_date_ko
+from gcworkflow.canonical import loads
+from gcworkflow.clock import to_kst
+from gcworkflow.db.models import AuditEvent, User
+from gcworkflow.documents.models import Item, Letter, Line, Notice, Office, Section, Signature
+from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
+from gcworkflow.procedures.common import party_name
+from gcworkflow.procedures.notice import NOTICE, notice_items_complete
+from gcworkflow.procedures.plan_content import format_krw_eok
+from gcworkflow.procedures.spec import ProcedureView
+from gcworkflow.reference import authority_on
+from gcworkflow.settings import Settings
+
+LAW = "「녹색융합클러스터의 조성 및 육성에 관한 법률」"
+_OFFICE_FIELDS = ("postcode", "address", "homepage", "phone", "fax", "email")
+
+TITLES = {
+    "designation_notice": "지정 고시",
+    "opinion_request": "의견조회 시행문",
+    "consultation_request": "협의 요청 시행문",
+    "designation_notification": "지정 결과 통보 시행문",
+}
+
+
+def office(settings: Settings, day: date) -> Office:
+    """The 결문's office block; a letter without it would be half-empty, so missing settings are refused."""
+    missing = [
+        f"GCW_OFFICE_{name.upper()}" for name in _OFFICE_FIELDS if not getattr(settings, f"office_{name}")
+    ]
+    if missing:
+        raise InvalidInput(
+            "시행문의 결문(우편번호·주소·홈페이지·전화·팩스·전자우편)에 쓸 사무실 설정이 없습니다: "
+            + ", ".join(missing)
+        )
+    authority = authority_on(day)
+    return Office(
+        ministry=authority.ministry,
+        head=authority.head,
+        division=settings.office_division or authority.division,
+        **{name: getattr(settings, f"office_{name}") for name in _OFFICE_FIELDS},
+    )
+
+
+@dataclass(frozen=True)
+class Signing:
+    """Who drafted and who approved (결재) a document, from the approval event in the chain."""
+
+    drafter: str
+    approver: str
+    approved_on: date
+    acting: bool
+
+
+def signing(session: Session, procedure_id: int, trigger: str) -> Signing:
+    event = session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.procedure_id == procedure_id, AuditEvent.trigger == trigger)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if event is None:
+        raise InvalidInput(f"이 문서의 결재 기록({trigger})이 없습니다")
+    proposal = loads(event.payload).get("proposal") or {}
+    names = dict(session.execute(select(User.username, User.display_name)).all())
+    drafter = proposal.get("proposed_by") or event.actor
+    return Signing(
+        names.get(drafter, drafter),
+        names.get(event.actor, event.actor),
+        to_kst(event.occurred_at).date(),
+        bool(proposal.get("acting")),
+    )
+
+
+def _signatures(settings: Settings, signed: Signing) -> tuple[Signature, ...]:
+    return (
+        Signature(title=settings.clerk_title, name=signed.drafter, mark="★"),
+        Signature(
+            title=settings.approver_title,
+            name=signed.approver,
+            mark="대결" if signed.acting else "전결",
+            signed_on=signed.approved_on.isoformat(),
+        ),
+    )
+
+
+# --- the designation notice (고시) -------------------------------------------------------------------
+
+
+def designation_notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, str]:
+    """The notice from its signed content and registered number; refused before rendering when any item of
+    규칙 제3조 is missing. Returns the notice and the number."""
+    unmet = notice_items_complete(view, None)
+    number = view.fact("notice_number", NOTICE)
+    if number is None:
+        unmet.append(
+            Unmet(
+                "notice_number_missing",
+                "행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조",
+                "고시 번호가 등록되지 않아 고시문을 만들 수 없습니다",
+            )
+        )
+    if unmet:
+        raise GuardFailed(unmet, "고시문을 만들 수 없습니다.")
+    n = view.fact("notice_content", NOTICE).data
+    period = n["period"]
+    notice_date = date.fromisoformat(n["notice_date"])
+    sections = [
+        Section(
+            title="녹색융합클러스터의 명칭·위치 및 면적",
+            lines=(
+                Line(label="명  칭", value=n["name"]),
+                Line(
+                    label="위  치",
+                    value=f"{n['location']}\n※ 세부 범위는 별첨 지형도 및 지번·지목 현황에 따름",
+                ),
+                Line(label="면  적", value=f"{n['area_m2']:,}㎡"),
+            ),
+        ),
+        Section(
+            title="지정 목적 및 지정일",
+            lines=(
+                Line(label="지정 목적", value=n["purpose"]),
+                Line(label="지 정 일", value=format_date_ko(date.fromisoformat(n["designation_date"]))),
+            ),
+        ),
+        Section(title="조성기간", paragraphs=(f"{period['start_year']}년 ~ {period['end_year']}년",)),
+        Section(
+            title="전문운영기관",
+            paragraphs=(f"{n['operating_institution']} (법 제23조제2항, 같은 법 시행령 제14조)",),
+        ),
+    ]
+    plan = view.plan
+    if plan is not None and plan.green_innovation_industry and plan.financing:
+        sections.append(
+            Section(
+                title="육성 분야 및 총사업비",
+                lines=(
+                    Line(label="육성 분야", value=", ".join(plan.green_innovation_industry.industries)),
+                    Line(label="총사업비", value=format_krw_eok(plan.financing.total_cost_krw)),
+                ),
+            )
+        )
+    places = [
+        f"{p['office']}" + (f" (☎ {p['phone']})" if p.get("phone") else "") for p in n["inspection_places"]
+    ]
+    sections.append(
+        Section(
+            title="관련 자료의 열람",
+            lines=(
+                Line(label="열람 장소", value="\n".join(places) or "기후에너지환경부 및 관할 시·도"),
+                Line(label="열람 기간", value="관할 시·도지사가 통보받은 날부터 14일 이상 (법 제9조제4항)"),
+            ),
+        )
+    )
+    notice = Notice(
+        kind="designation_notice",
+        document_title=f"{number.data['number']} {n['name']} 지정 고시",
+        date=notice_date.isoformat(),
+        number=number.data["number"],
+        authority=n["authority"],
+        basis_sentence=f"{LAW} 제9조제1항 및 제3항과 같은 법 시행규칙 제3조에 따라 {n['name']}를 다음과 같이 "
+        "지정하고 고시합니다.",
+        sections=tuple(sections),
+        illustrative=illustrative,
+    )
+    return notice, number.data["number"]
+
+
+# --- letters (시행문) -----------------------------------------------------------------------------------
+
+
+def _letter(
+    kind: str,
+    view: ProcedureView,
+    settings: Settings,
+    signed: Signing,
+    number: Any,
+    recipient: str,
+    subject: str,
+    items: tuple[Item, ...],
+    attachments: tuple[str, ...],
+    illustrative: bool,
+) -> Letter:
+    dated = date.fromisoformat(number["dated"])
+    return Letter(
+        kind=kind,  # type: ignore[arg-type]
+        document_title=f"{number['number']} {subject}",
+        date=dated.isoformat(),
+        office=office(settings, dated),
+        recipient=recipient,
+        subject=subject,
+        items=items,
+        attachments=attachments,
+        signatures=_signatures(settings, signed),
+        enforcement_number=number["number"],
+        illustrative=illustrative,
+    )
+
+
+def opinion_request(
+    view: ProcedureView,
+    settings: Settings,
+    signed: Signing,
+    party: str,
+    number: Any,
+    *,
+    illustrative: bool = False,
+) -> Letter:
+    request = view.fact("consultation_request", party).data
+    reply_by = format_date_ko(date.fromisoformat(request["reply_by"]))
+    name = view.cluster_name or view.title
+    items = (
+        Item(text=f"관련: {LAW} 제9조제1항"),
+        Item(
+            text=f"우리 부는 {name} 조성계획(제{request['plan_version']}판)을 붙임과 같이 수립하였으며, 같은 법 "
+            "제9조제1항에 따라 관할 시·도지사의 의견을 듣고자 합니다."
+        ),
+        Item(
+            text=f"조성계획에 대한 귀 기관의 의견을 {reply_by}까지 회신하여 주시기 바랍니다.",
+            children=(
+                Item(text=f"회신 기한: {reply_by} ({request['reply_by_rule']})"),
+                Item(text="회신 방법: 문서유통(전자문서)"),
+            ),
+        ),
+    )
+    return _letter(
+        "opinion_request",
+        view,
+        settings,
+        signed,
+        number,
+        party_name(party, date.fromisoformat(number["dated"])),
+        f"{name} 조성계획에 대한 의견 조회",
+        items,
+        ("조성계획(요약) 1부",),
+        illustrative,
+    )
+
+
+def consultation_request(
+    view: ProcedureView,
+    settings: Settings,
+    signed: Signing,
+    party: str,
+    number: Any,
+    *,
+    illustrative: bool = False,
+) -> Letter:
+    request = view.fact("consultation_request", party).data
+    reply_by = format_date_ko(date.fromisoformat(request["reply_by"]))
+    name = view.cluster_name or view.title
+    ministry = party.partition(":")[2]
+    items = (
+        Item(text=f"관련: {LAW} 제9조제1항"),
+        Item(text=f"{name} 조성계획에 대하여 같은 법 제9조제1항에 따라 붙임과 같이 협의를 요청합니다."),
+        Item(
+            text=f"협의 의견(동의, 조건부 동의, 이견, 의견 없음)을 {reply_by}까지 회신하여 주시기 바랍니다.",
+            children=(Item(text=f"회신 기한: {reply_by} ({request['reply_by_rule']})"),),
+        ),
+    )
+    return _letter(
+        "consultation_request",
+        view,
+        settings,
+        signed,
+        number,
+        f"{ministry}장관",
+        f"{name} 조성계획 협의 요청",
+        items,
+        ("조성계획(요약) 1부", "시·도지사 의견 수렴 결과 1부"),
+        illustrative,
+    )
+
+
+def designation_notification(
+    view: ProcedureView,
+    settings: Settings,
+    signed: Signing,
+    party: str,
+    number: Any,
+    notice_number: str,
+    *,
+    illustrative: bool = False,
+) -> Letter:
+    notice = view.fact("notice_content", NOTICE).data
+    gazette = view.fact("gazette_publication", NOTICE)
+    published = format_date_ko(date.fromisoformat(gazette.data["published_on"])) if gazette else ""
+    items = (
+        Item(text=f"관련: {notice_number}({published})"),
+        Item(text=f"{LAW} 제9조제3항에 따라 {notice['name']} 지정 내용을 붙임과 같이 통보합니다."),
+        Item(
+            text="같은 조 제4항에 따라 그 내용을 14일 이상 주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
+        ),
+    )
+    return _letter(
+        "designation_notification",
+        view,
+        settings,
+        signed,
+        number,
+        party_name(party, date.fromisoformat(number["dated"])),
+        f"{notice['name']} 지정 결과 통보",
+        items,
+        ("지정 고시문 1부", "조성계획(요약) 1부"),
+        illustrative,
+    )

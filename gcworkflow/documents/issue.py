@@ -1,0 +1,183 @@
+"""Issuing official documents after the action that calls for them has committed (DESIGN.md §2, step 4).
+
+For each document: make sure its number exists (a letter's 시행 number with its date is registered once and
+reused, so a re-run prints the same letter), build its content, render it, keep the PDF in the content-addressed
+store, and record ``document_issued`` through the engine as the ``system`` actor with the PDF's SHA-256. A
+document already issued from the same content is not issued again, whatever re-runs or crashes happen: the
+PDF is byte-identical for the same content, and the content hash is the idempotency key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gcworkflow import engine
+from gcworkflow.canonical import digest
+from gcworkflow.context import Context
+from gcworkflow.db.models import Procedure
+from gcworkflow.documents import content
+from gcworkflow.documents.models import Letter, Notice
+from gcworkflow.engine import Actor, build_view
+from gcworkflow.errors import InvalidInput, NotFound
+from gcworkflow.procedures.notice import NOTICE, notice_render_digest
+from gcworkflow.procedures.notification import governors_to_notify
+from gcworkflow.procedures.spec import ProcedureView
+
+SYSTEM = Actor("system", interface="flow")
+# (document kind) → (consultation group whose round it answers, the approval that signs it)
+LETTERS = {
+    "opinion_request": ("governor", "request_governor_opinions"),
+    "consultation_request": ("ministry", "request_ministry_consultation"),
+    "designation_notification": ("governor", "sign_notice_content"),
+}
+
+
+@dataclass(frozen=True)
+class Issued:
+    kind: str
+    subject: str
+    sha256: str
+    number: str
+    title: str
+    size: int
+    new: bool  # False: the same document had been issued already
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "sha256": self.sha256,
+            "number": self.number,
+            "title": self.title,
+            "size": self.size,
+            "new": self.new,
+        }
+
+
+def crash_point(name: str) -> None:
+    """Named crash points for the fault tests (GCW_CRASH_AT=after_render …): the process exits right there."""
+    if os.environ.get("GCW_CRASH_AT") == name:
+        os._exit(86)
+
+
+def _view(ctx: Context, procedure_id: int) -> ProcedureView:
+    with ctx.db.read() as session:
+        procedure = session.get(Procedure, procedure_id)
+        if procedure is None:
+            raise NotFound(f"{procedure_id}번 절차가 없습니다")
+        view = build_view(ctx, session, procedure)
+        view.calendar  # noqa: B018  (read the calendar while the session is open)
+        return view
+
+
+def issue(ctx: Context, procedure_id: int, kind: str, *, illustrative: bool = False) -> list[Issued]:
+    """Issue every document of ``kind`` the procedure calls for now."""
+    if kind == "designation_notice":
+        return [_issue_notice(ctx, procedure_id, illustrative)]
+    if kind not in LETTERS:
+        raise InvalidInput(
+            f"알 수 없는 문서 종류입니다: {kind} (가능: designation_notice, {', '.join(LETTERS)})"
+        )
+    group, _ = LETTERS[kind]
+    view = _view(ctx, procedure_id)
+    consultation = view.fact("consultation_round", group)
+    if consultation is None:
+        raise InvalidInput(
+            f"{content.TITLES[kind]}을(를) 보낼 차례가 아닙니다 (의견 요청·협의 요청 기록 없음)"
+        )
+    parties = consultation.data["parties"]
+    if kind == "designation_notification":
+        parties = governors_to_notify(view)
+    round_no = consultation.data["round"]
+    return [
+        _issue_letter(ctx, procedure_id, kind, f"{round_no}:{party}", party, illustrative)
+        for party in parties
+    ]
+
+
+def _issue_notice(ctx: Context, procedure_id: int, illustrative: bool) -> Issued:
+    view = _view(ctx, procedure_id)
+    notice, number = content.designation_notice(view, illustrative=illustrative)
+    content_sha256 = notice_render_digest(view.fact("notice_content", NOTICE).data, number)
+    return _render_and_record(ctx, procedure_id, "designation_notice", "", notice, number, content_sha256)
+
+
+def _issue_letter(
+    ctx: Context, procedure_id: int, kind: str, subject: str, party: str, illustrative: bool
+) -> Issued:
+    purpose = f"{kind}:{subject}"
+    view = _view(ctx, procedure_id)
+    if view.fact("letter_number", purpose) is None:
+        if ctx.settings.notice_numbering != "local":
+            raise InvalidInput(
+                f"{content.TITLES[kind]}({party})의 시행 번호가 없습니다. 문서관리시스템 번호를 먼저 등록하십시오: "
+                f"gcw --as 담당자 fire {procedure_id} register_letter_number -p document={kind} -p subject={subject} "
+                f"-p dated=YYYY-MM-DD -p number=처리과-번호"
+            )
+        engine.fire(
+            ctx,
+            procedure_id,
+            "register_letter_number",
+            SYSTEM,
+            {"document": kind, "subject": subject, "dated": ctx.clock.today().isoformat()},
+        )
+        view = _view(ctx, procedure_id)
+    number = view.fact("letter_number", purpose).data
+    _, approval = LETTERS[kind]
+    with ctx.db.read() as session:
+        signed = content.signing(session, procedure_id, approval)
+    builders: dict[str, Callable[..., Letter]] = {
+        "opinion_request": content.opinion_request,
+        "consultation_request": content.consultation_request,
+    }
+    if kind == "designation_notification":
+        notice_number = view.fact("notice_number", NOTICE).data["number"]
+        letter = content.designation_notification(
+            view, ctx.settings, signed, party, number, notice_number, illustrative=illustrative
+        )
+    else:
+        letter = builders[kind](view, ctx.settings, signed, party, number, illustrative=illustrative)
+    return _render_and_record(
+        ctx, procedure_id, kind, subject, letter, number["number"], digest(letter.model_dump(mode="json"))
+    )
+
+
+def _render_and_record(
+    ctx: Context,
+    procedure_id: int,
+    kind: str,
+    subject: str,
+    document: Letter | Notice,
+    number: str,
+    content_sha256: str,
+) -> Issued:
+    from gcworkflow.documents.render import render  # WeasyPrint loads only when a document is rendered
+
+    fact_subject = f"{kind}:{subject}".rstrip(":")
+    view = _view(ctx, procedure_id)
+    existing = view.fact("document_issued", fact_subject)
+    if existing is not None and existing.data["content_sha256"] == content_sha256:
+        data = existing.data
+        return Issued(kind, subject, data["sha256"], number, data["title"], data["size"], new=False)
+    rendered = render(document)
+    crash_point("after_render")
+    assert ctx.store is not None
+    sha256 = ctx.store.put(rendered.pdf)
+    crash_point("after_store")
+    engine.fire(
+        ctx,
+        procedure_id,
+        "document_issued",
+        SYSTEM,
+        {
+            "document": kind,
+            "subject": subject,
+            "sha256": sha256,
+            "title": rendered.title,
+            "size": len(rendered.pdf),
+            "content_sha256": content_sha256,
+        },
+    )
+    return Issued(kind, subject, sha256, number, rendered.title, len(rendered.pdf), new=True)
