@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gcworkflow._engine.access import Principal, authorise
-from gcworkflow.canonical import format_instant, loads
+from gcworkflow.canonical import format_instant, loads, sha256_hex
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context, load_calendar
 from gcworkflow.db.models import (
@@ -25,7 +25,7 @@ from gcworkflow.db.models import (
 )
 from gcworkflow.deadlines import open_deadlines
 from gcworkflow.engine import acting_approver, build_view, load_principal
-from gcworkflow.errors import Forbidden, GcwError, NotFound
+from gcworkflow.errors import Conflict, Forbidden, GcwError, NotFound
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import ROLE_LABELS, Action, ProcedureView, Role
 
@@ -323,3 +323,45 @@ def require_reader(ctx: Context, username: str) -> None:
             load_principal(session, username)
         except GcwError as exc:
             raise Forbidden(str(exc)) from exc
+
+
+def _document_row(d: Document) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "procedure_id": d.procedure_id,
+        "sha256": d.sha256,
+        "direction": d.direction,
+        "kind": d.kind,
+        "title": d.title,
+        "filename": d.filename,
+        "media_type": d.media_type,
+        "size": d.size,
+        "plan_version_id": d.plan_version_id,
+        "event_id": d.event_id,
+        "created_at": format_instant(d.created_at),
+    }
+
+
+def documents(ctx: Context, procedure_id: int | None = None) -> list[dict[str, Any]]:
+    with ctx.db.read() as session:
+        query = select(Document).order_by(Document.id)
+        if procedure_id is not None:
+            query = query.where(Document.procedure_id == procedure_id)
+        return [_document_row(d) for d in session.execute(query).scalars()]
+
+
+def document(ctx: Context, document_id: int) -> dict[str, Any]:
+    with ctx.db.read() as session:
+        row = session.get(Document, document_id)
+        if row is None:
+            raise NotFound(f"{document_id}번 문서가 없습니다")
+        return _document_row(row)
+
+
+def document_bytes(ctx: Context, sha256: str) -> bytes:
+    """The stored bytes, refused when they no longer hash to what the trail recorded."""
+    assert ctx.store is not None
+    data = ctx.store.get(sha256)
+    if sha256_hex(data) != sha256:
+        raise Conflict(f"저장소의 문서 {sha256[:12]}…가 기록된 해시와 다릅니다 (변조 의심: gcw audit verify)")
+    return data

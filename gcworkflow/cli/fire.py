@@ -1,4 +1,4 @@
-"""`gcw fire` (any action through the engine's one door) and `gcw documents add` (a received document)."""
+"""`gcw fire`: any action through the engine's one door."""
 
 from __future__ import annotations
 
@@ -25,8 +25,6 @@ ExpectedVersionOption = Annotated[
         help="본 판 번호; 그 뒤 누가 바꿨으면 처리하지 않고 충돌로 알립니다",
     ),
 ]
-
-documents = typer.Typer(help="문서 (접수 문서 등록).", no_args_is_help=True)
 
 
 def render_result(definition: ProcedureDefinition, result: FireResult) -> None:
@@ -109,31 +107,5 @@ def fire(
         fire_and_show(rt, procedure_id, trigger, data, expected_version, comment, definition)
 
 
-@documents.command("add")
-def add_document(
-    cli: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="등록할 파일")],
-    procedure_id: Annotated[int, typer.Option("--procedure", metavar="ID", help="절차 번호")],
-    title: Annotated[str, typer.Option("--title", help="문서 제목")],
-    kind: Annotated[
-        str, typer.Option("--kind", help="문서 종류 (예: governor_opinion, minutes, gazette_page)")
-    ] = "received",
-    comment: CommentOption = None,
-    expected_version: ExpectedVersionOption = None,
-    json_output: JsonOption = False,
-) -> None:
-    """접수한 문서를 문서 저장소에 넣고 절차에 등록합니다 (receive_document)."""
-    with command(cli, json_output) as rt:
-        from gcworkflow.cli._lookup import procedure_definition
-
-        rt.actor()
-        definition = procedure_definition(rt.ctx, procedure_id)
-        action = definition.action("receive_document")
-        data: dict[str, Any] = {"title": title, "kind": kind}
-        attach_file(rt.ctx, file, action.payload if action else None, data)
-        fire_and_show(rt, procedure_id, "receive_document", data, expected_version, comment, definition)
-
-
 def register(root: typer.Typer) -> None:
     root.command("fire", rich_help_panel="절차")(fire)
-    root.add_typer(documents, name="documents", rich_help_panel="절차")

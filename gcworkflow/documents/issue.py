@@ -72,10 +72,13 @@ def _view(ctx: Context, procedure_id: int) -> ProcedureView:
         return view
 
 
-def issue(ctx: Context, procedure_id: int, kind: str, *, illustrative: bool = False) -> list[Issued]:
-    """Issue every document of ``kind`` the procedure calls for now."""
+def issue(
+    ctx: Context, procedure_id: int, kind: str, *, illustrative: bool = False, actor: Actor = SYSTEM
+) -> list[Issued]:
+    """Issue every document of ``kind`` the procedure calls for now, acting as ``system`` (through ``actor``'s
+    interface: the flows, or an operator's CLI)."""
     if kind == "designation_notice":
-        return [_issue_notice(ctx, procedure_id, illustrative)]
+        return [_issue_notice(ctx, procedure_id, illustrative, actor)]
     if kind not in LETTERS:
         raise InvalidInput(
             f"알 수 없는 문서 종류입니다: {kind} (가능: designation_notice, {', '.join(LETTERS)})"
@@ -92,20 +95,22 @@ def issue(ctx: Context, procedure_id: int, kind: str, *, illustrative: bool = Fa
         parties = governors_to_notify(view)
     round_no = consultation.data["round"]
     return [
-        _issue_letter(ctx, procedure_id, kind, f"{round_no}:{party}", party, illustrative)
+        _issue_letter(ctx, procedure_id, kind, f"{round_no}:{party}", party, illustrative, actor)
         for party in parties
     ]
 
 
-def _issue_notice(ctx: Context, procedure_id: int, illustrative: bool) -> Issued:
+def _issue_notice(ctx: Context, procedure_id: int, illustrative: bool, actor: Actor) -> Issued:
     view = _view(ctx, procedure_id)
     notice, number = content.designation_notice(view, illustrative=illustrative)
     content_sha256 = notice_render_digest(view.fact("notice_content", NOTICE).data, number)
-    return _render_and_record(ctx, procedure_id, "designation_notice", "", notice, number, content_sha256)
+    return _render_and_record(
+        ctx, procedure_id, "designation_notice", "", notice, number, content_sha256, actor
+    )
 
 
 def _issue_letter(
-    ctx: Context, procedure_id: int, kind: str, subject: str, party: str, illustrative: bool
+    ctx: Context, procedure_id: int, kind: str, subject: str, party: str, illustrative: bool, actor: Actor
 ) -> Issued:
     purpose = f"{kind}:{subject}"
     view = _view(ctx, procedure_id)
@@ -120,7 +125,7 @@ def _issue_letter(
             ctx,
             procedure_id,
             "register_letter_number",
-            SYSTEM,
+            actor,
             {"document": kind, "subject": subject, "dated": ctx.clock.today().isoformat()},
         )
         view = _view(ctx, procedure_id)
@@ -140,7 +145,14 @@ def _issue_letter(
     else:
         letter = builders[kind](view, ctx.settings, signed, party, number, illustrative=illustrative)
     return _render_and_record(
-        ctx, procedure_id, kind, subject, letter, number["number"], digest(letter.model_dump(mode="json"))
+        ctx,
+        procedure_id,
+        kind,
+        subject,
+        letter,
+        number["number"],
+        digest(letter.model_dump(mode="json")),
+        actor,
     )
 
 
@@ -152,6 +164,7 @@ def _render_and_record(
     document: Letter | Notice,
     number: str,
     content_sha256: str,
+    actor: Actor,
 ) -> Issued:
     from gcworkflow.documents.render import render  # WeasyPrint loads only when a document is rendered
 
@@ -170,7 +183,7 @@ def _render_and_record(
         ctx,
         procedure_id,
         "document_issued",
-        SYSTEM,
+        actor,
         {
             "document": kind,
             "subject": subject,

@@ -1,0 +1,148 @@
+"""`gcw documents …`: received documents, and the official documents the procedure issues (render, list,
+show). Rendering loads WeasyPrint, so it is imported only inside the command that renders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gcworkflow.cli._input import attach_file
+from gcworkflow.cli._output import echo_table, fields
+from gcworkflow.cli._runtime import JsonOption, command, os_user
+from gcworkflow.cli.fire import CommentOption, ExpectedVersionOption, fire_and_show
+
+documents = typer.Typer(help="문서: 접수 문서 등록, 공문·고시 생성(PDF/A-3b), 조회.", no_args_is_help=True)
+
+
+@documents.command("add")
+def add_document(
+    cli: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="등록할 파일")],
+    procedure_id: Annotated[int, typer.Option("--procedure", metavar="ID", help="절차 번호")],
+    title: Annotated[str, typer.Option("--title", help="문서 제목")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="문서 종류 (예: governor_opinion, minutes, gazette_page)")
+    ] = "received",
+    comment: CommentOption = None,
+    expected_version: ExpectedVersionOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """접수한 문서를 문서 저장소에 넣고 절차에 등록합니다 (receive_document)."""
+    with command(cli, json_output) as rt:
+        from gcworkflow.cli._lookup import procedure_definition
+
+        rt.actor()
+        definition = procedure_definition(rt.ctx, procedure_id)
+        action = definition.action("receive_document")
+        data: dict[str, Any] = {"title": title, "kind": kind}
+        attach_file(rt.ctx, file, action.payload if action else None, data)
+        fire_and_show(rt, procedure_id, "receive_document", data, expected_version, comment, definition)
+
+
+@documents.command("render")
+def render_documents(
+    cli: typer.Context,
+    kind: Annotated[
+        str,
+        typer.Argument(
+            metavar="KIND",
+            help="designation_notice, opinion_request, consultation_request, designation_notification",
+        ),
+    ],
+    procedure_id: Annotated[int, typer.Option("--procedure", metavar="ID", help="절차 번호")],
+    illustrative: Annotated[
+        bool, typer.Option("--illustrative", help="예시 문서 표시 (데모·교육용)")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """절차가 지금 필요로 하는 공문·고시를 만들어 문서 저장소에 넣고 `document_issued`로 기록합니다.
+
+    같은 내용의 문서가 이미 있으면 다시 만들지 않습니다 (번호도 새로 받지 않습니다)."""
+    with command(cli, json_output) as rt:
+        from gcworkflow.documents.issue import issue
+        from gcworkflow.engine import Actor
+
+        rt.require_reader()
+        issued = issue(
+            rt.ctx,
+            procedure_id,
+            kind,
+            illustrative=illustrative,
+            actor=Actor("system", interface="cli", os_user=os_user()),
+        )
+        rt.emit(
+            [i.as_dict() for i in issued],
+            lambda: echo_table(
+                ["문서", "대상", "번호", "SHA-256", "크기", "비고"],
+                [
+                    [
+                        i.title,
+                        i.subject or "-",
+                        i.number,
+                        i.sha256[:16],
+                        f"{i.size:,} B",
+                        "새로 발행" if i.new else "이미 발행됨",
+                    ]
+                    for i in issued
+                ],
+                "만들 문서가 없습니다.",
+            ),
+        )
+
+
+@documents.command("list")
+def list_documents(
+    cli: typer.Context,
+    procedure_id: Annotated[int | None, typer.Option("--procedure", metavar="ID", help="절차 번호")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """절차에 연결된 문서(접수·발행)를 보여 줍니다."""
+    with command(cli, json_output) as rt:
+        from gcworkflow import queries
+
+        rt.require_reader()
+        rows = queries.documents(rt.ctx, procedure_id)
+        rt.emit(
+            rows,
+            lambda: echo_table(
+                ["번호", "절차", "구분", "종류", "제목", "SHA-256", "크기"],
+                [
+                    [
+                        d["id"],
+                        d["procedure_id"],
+                        "발행" if d["direction"] == "issued" else "접수",
+                        d["kind"],
+                        d["title"],
+                        d["sha256"][:16],
+                        f"{d['size']:,} B",
+                    ]
+                    for d in rows
+                ],
+                "문서가 없습니다.",
+            ),
+        )
+
+
+@documents.command("show")
+def show_document(
+    cli: typer.Context,
+    document_id: Annotated[int, typer.Argument(metavar="DOCUMENT", help="문서 번호 (gcw documents list)")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="PDF를 이 파일로 저장")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """문서 한 건의 정보와 해시를 보여 주고, --output이면 저장소의 파일을 해시를 확인한 뒤 꺼냅니다."""
+    with command(cli, json_output) as rt:
+        from gcworkflow import queries
+
+        rt.require_reader()
+        data: dict[str, Any] = queries.document(rt.ctx, document_id)
+        if output is not None:
+            output.write_bytes(queries.document_bytes(rt.ctx, data["sha256"]))
+            data["written_to"] = str(output)
+        rt.emit(data, lambda: typer.echo(fields([(k, v) for k, v in data.items()])))
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(documents, name="documents", rich_help_panel="절차")
