@@ -1,0 +1,152 @@
+"""Issuing the procedure's documents: numbered once, rendered, stored by hash and recorded through the engine;
+refused before rendering when something the document must carry is missing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+
+from gcworkflow import audit, queries
+from gcworkflow.documents.issue import issue
+from gcworkflow.errors import GuardFailed, InvalidInput
+from tests.support import (
+    CLERK,
+    committee_approves,
+    fire,
+    gumi_plan,
+    on,
+    open_gumi,
+    signed,
+    through_notice_signoff,
+    to_committee,
+)
+
+OFFICE = {
+    "office_postcode": "30103",
+    "office_address": "세종특별자치시 도움6로 11 정부세종청사 6동 (예시)",
+    "office_homepage": "www.me.go.kr",
+    "office_phone": "044-201-0000",
+    "office_fax": "044-201-0001",
+    "office_email": "green-cluster@korea.kr",
+}
+
+
+@pytest.fixture
+def office(ctx):
+    ctx.settings = ctx.settings.model_copy(update={**OFFICE, "notice_numbering": "local"})
+    return ctx
+
+
+def _text(ctx, sha256: str) -> str:
+    reader = PdfReader(io.BytesIO(ctx.store.get(sha256)))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _facts(ctx, pid):
+    return {(f["kind"], f["subject"]): f["data"] for f in queries.procedure_status(ctx, pid)["facts"]}
+
+
+def test_opinion_request_letters_are_numbered_once(office):
+    ctx = office
+    pid = open_gumi(ctx)
+    fire(ctx, pid, "record_plan", content=gumi_plan())
+    on(ctx, date(2026, 9, 23))
+    signed(ctx, pid, "request_governor_opinions")
+    (letter,) = issue(ctx, pid, "opinion_request")
+    assert letter.new and letter.number == "탈탄소녹색산업혁신과-1"
+    text = _text(ctx, letter.sha256)
+    for expected in ("경상북도지사", "의견 조회", "2026. 10. 23.", "기후에너지환경부장관", "탈탄소녹색산업혁신과-1",
+                     "붙임", "끝."):
+        assert expected in text, expected
+    (again,) = issue(ctx, pid, "opinion_request")
+    assert not again.new and again.sha256 == letter.sha256
+    numbers = [k for k in _facts(ctx, pid) if k[0] == "letter_number"]
+    assert len(numbers) == 1
+
+
+def test_manual_numbering_asks_for_the_registry_number(office):
+    ctx = office
+    ctx.settings = ctx.settings.model_copy(update={"notice_numbering": "manual"})
+    pid = open_gumi(ctx)
+    fire(ctx, pid, "record_plan", content=gumi_plan())
+    signed(ctx, pid, "request_governor_opinions")
+    with pytest.raises(InvalidInput) as refused:
+        issue(ctx, pid, "opinion_request")
+    assert "register_letter_number" in refused.value.message
+    fire(ctx, pid, "register_letter_number", CLERK, document="opinion_request", subject="1:governor:47",
+         dated=ctx.clock.today().isoformat(), number="탈탄소녹색산업혁신과-318")
+    (letter,) = issue(ctx, pid, "opinion_request")
+    assert letter.number == "탈탄소녹색산업혁신과-318"
+
+
+def test_missing_office_settings_are_refused_plainly(ctx):
+    ctx.settings = ctx.settings.model_copy(update={"notice_numbering": "local"})
+    pid = open_gumi(ctx)
+    fire(ctx, pid, "record_plan", content=gumi_plan())
+    signed(ctx, pid, "request_governor_opinions")
+    with pytest.raises(InvalidInput) as refused:
+        issue(ctx, pid, "opinion_request")
+    assert "GCW_OFFICE_ADDRESS" in refused.value.message
+
+
+def test_notice_is_refused_before_rendering_without_its_number(office):
+    ctx = office
+    ctx.settings = ctx.settings.model_copy(update={"notice_numbering": "manual"})
+    pid = to_committee(ctx)
+    committee_approves(ctx, pid)
+    through_notice_signoff(ctx, pid)
+    with pytest.raises(GuardFailed) as refused:
+        issue(ctx, pid, "designation_notice")
+    assert refused.value.unmet[0].basis == "행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조"
+
+
+def test_designation_notice_issued_once_and_satisfies_the_publish_guard(office):
+    ctx = office
+    pid = to_committee(ctx)
+    committee_approves(ctx, pid)
+    through_notice_signoff(ctx, pid)
+    (notice,) = issue(ctx, pid, "designation_notice", illustrative=True)
+    text = _text(ctx, notice.sha256)
+    for expected in ("기후에너지환경부고시 제2026-1호", "제9조제1항 및 제3항", "기후에너지환경부장관", "명칭",
+                     "지정 목적", "조성기간", "전문운영기관", "열람"):
+        assert expected in text, expected
+    fire(ctx, pid, "record_gazette_publication", published_on=ctx.clock.today().isoformat(), gazette_issue="제21234호")
+    fire(ctx, pid, "publish_notice")
+    (again,) = issue(ctx, pid, "designation_notice", illustrative=True)
+    assert not again.new
+    letters = issue(ctx, pid, "designation_notification", illustrative=True)
+    assert [letter.subject for letter in letters] == ["1:governor:47"]
+    assert "14일 이상" in _text(ctx, letters[0].sha256)
+    with ctx.db.read() as session:
+        report = audit.verify(session, ctx.store)
+    assert report.ok and report.documents == 2
+
+
+def test_replaced_document_file_is_detected(office):
+    ctx = office
+    pid = open_gumi(ctx)
+    fire(ctx, pid, "record_plan", content=gumi_plan())
+    signed(ctx, pid, "request_governor_opinions")
+    (letter,) = issue(ctx, pid, "opinion_request")
+    ctx.store.path(letter.sha256).write_bytes(b"%PDF-1.7 forged")
+    with ctx.db.read() as session:
+        report = audit.verify(session, ctx.store)
+    assert not report.ok and "교체" in report.first_problem.message
+
+
+def test_authority_before_the_renaming(office):
+    ctx = office
+    pid = to_committee(ctx)
+    committee_approves(ctx, pid)
+    signed(ctx, pid, "decide_designation", reason="요건 충족")
+    for requirement in ("law10_1", "law10_2", "law10_3", "law10_4", "decree6_1", "decree6_2"):
+        fire(ctx, pid, "assess_requirement", requirement=requirement, result="met", note="충족")
+    fire(ctx, pid, "compose_notice", designation_date="2025-09-30", purpose="자원순환 집적·실증 지원",
+         inspection_places=[{"office": "환경부 녹색산업혁신과"}])
+    signed(ctx, pid, "sign_notice_content")
+    (notice,) = issue(ctx, pid, "designation_notice")
+    text = _text(ctx, notice.sha256)
+    assert "환경부고시 제2025-1호" in text and "환경부장관" in text and "기후에너지환경부" not in text
