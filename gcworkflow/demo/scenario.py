@@ -29,10 +29,10 @@ Echo = Callable[[str], None]
 
 ADMIN, KIM, LEE, PARK, CHOI = "admin", "kim", "lee", "park", "choi"
 CAST = (
-    (KIM, "김하늘 주무관", ["clerk"]),
-    (LEE, "이도윤 주무관", ["clerk"]),
-    (PARK, "박서연 과장", ["approver"]),
-    (CHOI, "최민준 위원회 간사", ["committee_secretary"]),
+    (KIM, "김하늘", ["clerk"]),
+    (LEE, "이도윤", ["clerk"]),
+    (PARK, "박서연", ["approver"]),
+    (CHOI, "최민준", ["committee_secretary"]),
 )
 GUMI = "첨단 전자산업 자원순환 녹색융합클러스터"
 MEETING = "중앙환경정책위원회 환경경제분과위원회"

@@ -64,15 +64,11 @@ class Signing:
     acting: bool
 
 
-def signing(session: Session, procedure_id: int, trigger: str) -> Signing:
-    event = session.execute(
-        select(AuditEvent)
-        .where(AuditEvent.procedure_id == procedure_id, AuditEvent.trigger == trigger)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+def signing(session: Session, event_id: int) -> Signing:
+    """The 결재 of the approval event that called for the document (the event that recorded its request)."""
+    event = session.get(AuditEvent, event_id)
     if event is None:
-        raise InvalidInput(f"이 문서의 결재 기록({trigger})이 없습니다")
+        raise InvalidInput(f"이 문서의 결재 기록(감사 사건 {event_id}번)이 없습니다")
     proposal = loads(event.payload).get("proposal") or {}
     names = dict(session.execute(select(User.username, User.display_name)).all())
     drafter = proposal.get("proposed_by") or event.actor

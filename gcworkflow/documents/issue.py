@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from gcworkflow import engine
 from gcworkflow.canonical import digest
 from gcworkflow.context import Context
-from gcworkflow.db.models import Procedure
+from gcworkflow.db.models import Cluster, Procedure
 from gcworkflow.documents import content
 from gcworkflow.documents.models import Letter, Notice
 from gcworkflow.engine import Actor, build_view
@@ -26,11 +26,11 @@ from gcworkflow.procedures.notification import governors_to_notify
 from gcworkflow.procedures.spec import ProcedureView
 
 SYSTEM = Actor("system", interface="flow")
-# (document kind) → (consultation group whose round it answers, the approval that signs it)
+# (document kind) → (consultation group whose round it answers, the fact whose event carries its 결재)
 LETTERS = {
-    "opinion_request": ("governor", "request_governor_opinions"),
-    "consultation_request": ("ministry", "request_ministry_consultation"),
-    "designation_notification": ("governor", "sign_notice_content"),
+    "opinion_request": ("governor", "consultation_request"),
+    "consultation_request": ("ministry", "consultation_request"),
+    "designation_notification": ("governor", "notice_signoff"),
 }
 
 
@@ -67,7 +67,8 @@ def _view(ctx: Context, procedure_id: int) -> ProcedureView:
         procedure = session.get(Procedure, procedure_id)
         if procedure is None:
             raise NotFound(f"{procedure_id}번 절차가 없습니다")
-        view = build_view(ctx, session, procedure)
+        cluster = session.get(Cluster, procedure.cluster_id) if procedure.cluster_id is not None else None
+        view = build_view(ctx, session, procedure, cluster.name if cluster else None)
         view.calendar  # noqa: B018  (read the calendar while the session is open)
         return view
 
@@ -130,9 +131,10 @@ def _issue_letter(
         )
         view = _view(ctx, procedure_id)
     number = view.fact("letter_number", purpose).data
-    _, approval = LETTERS[kind]
+    _, signed_by = LETTERS[kind]
+    approval = view.fact(signed_by, party if signed_by == "consultation_request" else NOTICE)
     with ctx.db.read() as session:
-        signed = content.signing(session, procedure_id, approval)
+        signed = content.signing(session, approval.event_id)
     builders: dict[str, Callable[..., Letter]] = {
         "opinion_request": content.opinion_request,
         "consultation_request": content.consultation_request,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gcworkflow.db.models import NumberSeries, RegisteredNumber
@@ -75,14 +76,16 @@ class LocalSeries:
     style: str = "notice"
 
     def register(self, session: Session, series: str, year: int) -> Number:
+        # Two first numbers of a new year at once must not collide on creating the series row: create it if
+        # missing without failing, then lock it; the lock is what makes the series gap-free.
+        dialect = session.get_bind().dialect.name
+        create = (postgresql if dialect == "postgresql" else sqlite).insert(NumberSeries.__table__)
+        session.execute(create.values(series=series, year=year, last_serial=0).on_conflict_do_nothing())
         row = session.execute(
             select(NumberSeries)
             .where(NumberSeries.series == series, NumberSeries.year == year)
             .with_for_update()
-        ).scalar_one_or_none()
-        if row is None:
-            row = NumberSeries(series=series, year=year, last_serial=0)
-            session.add(row)
+        ).scalar_one()
         row.last_serial += 1
         serial = row.last_serial
         return _unique(

@@ -10,9 +10,14 @@ second and loads Pango, which the engine, the CLI and the tests that never rende
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import itertools
+import os
 import threading
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -21,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from gcworkflow.canonical import canonical_bytes
 from gcworkflow.documents.models import Letter, Notice
@@ -30,7 +35,16 @@ if TYPE_CHECKING:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-__all__ = ["FORMS_DIR", "FontNotEmbedded", "Rendered", "item_label", "render", "render_html"]
+__all__ = [
+    "FORMS_DIR",
+    "WORD_JOINER",
+    "FontNotEmbedded",
+    "Rendered",
+    "item_label",
+    "render",
+    "render_html",
+    "words",
+]
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -44,6 +58,9 @@ ATTACHMENT_RELATIONSHIP = "Data"
 # the glyphs came from those files, whatever family name the stylesheet gave them.
 KOREAN_FONT_NAMES = (b"NotoSerifKR", b"NotoSansKR")
 
+WORD_JOINER = "\u2060"
+EN_SPACE = "\u2002"
+
 # Labels of body items by depth (행정업무의 운영 및 혁신에 관한 규정 시행규칙 제2조제1항).
 _HANGUL_SERIES = "가나다라마바사아자차카타파하거너더러머버서어저처커터퍼허"
 _CIRCLED_NUMBERS = (
@@ -52,7 +69,7 @@ _CIRCLED_NUMBERS = (
     + [chr(0x32B1 + i) for i in range(15)]  # ㊱–㊿
 )
 _CIRCLED_HANGUL = [chr(0x326E + i) for i in range(14)]  # ㉮–㉻
-_LABELS: tuple[tuple[str, Any], ...] = (
+_LABELS: tuple[tuple[str, Sequence[str] | None], ...] = (
     ("{}.", None),  # 1.
     ("{}.", _HANGUL_SERIES),  # 가.
     ("{})", None),  # 1)
@@ -88,30 +105,53 @@ class Rendered:
 # --- template filters ---------------------------------------------------------------------------------------
 
 
-def item_label(index: int, depth: int) -> str:
-    """The symbol of the ``index``-th item (0-based) at ``depth`` (0-based): 1. 가. 1) 가) (1) (가) ① ㉮."""
+def item_label(index: int, depth: int, count: int = 1) -> str:
+    """The symbol of the ``index``-th (0-based) of ``count`` items at ``depth`` (0-based): 1. 가. 1) 가) (1) (가) ① ㉮.
+
+    In a list of ten or more, one-digit numbers get a leading en space (U+2002, about a digit wide in Noto
+    Serif KR) so that " 9." and "10." end at the same place and the hanging indent of the list (the `wide`
+    class of forms/gcw.css) fits every item.
+    """
     if not 0 <= depth < len(_LABELS):
         raise ValueError(
             f"항목 기호는 {len(_LABELS)}단계까지입니다 (1. 가. 1) 가) (1) (가) ① ㉮): {depth + 1}단계"
         )
     pattern, series = _LABELS[depth]
     if series is None:
-        return pattern.format(index + 1)
+        number = str(index + 1)
+        return pattern.format(EN_SPACE + number if count >= 10 and index < 9 else number)
     if index >= len(series):
         raise ValueError(f"{depth + 1}단계 항목은 {len(series)}개까지 표시할 수 있습니다: {index + 1}번째")
     return pattern.format(series[index])
 
 
 def words(text: str) -> Markup:
-    """HTML-escape ``text`` and wrap each word in a no-wrap span, so lines break only between words.
+    """HTML-escape ``text`` so that its lines break only between words, never inside a Korean word.
 
     WeasyPrint lacks ``word-break: keep-all`` (DESIGN.md §3) and otherwise breaks Korean between any two
-    syllables. Line breaks in the text are kept as ``<br>``.
+    syllables. A WORD JOINER (U+2060) goes between the letters of each word that holds a wide (Korean, CJK)
+    character, which forbids a break there (UAX #14, LB11). It is a default-ignorable character: Pango draws
+    nothing for it and the PDF's text has no trace of it. Per-word ``white-space: nowrap`` spans give the same
+    lines but cost WeasyPrint ~0.3 ms per word: a notice took 170–220 ms with them, 110 ms with joiners
+    (bench/README.md).
+    Whitespace runs collapse to one space; line breaks in the text are kept as ``<br>``.
     """
-    lines = []
-    for line in str(text).split("\n"):
-        lines.append(Markup(" ").join(Markup('<span class="w">{}</span>').format(w) for w in line.split()))
-    return Markup("<br>").join(lines)
+    return Markup("<br>").join(
+        Markup(" ").join(escape(_joined(word)) for word in line.split()) for line in str(text).split("\n")
+    )
+
+
+def _joined(word: str) -> str:
+    letters = [word[0]]
+    for before, letter in itertools.pairwise(word):
+        if _wide(before) or _wide(letter):
+            letters.append(WORD_JOINER)
+        letters.append(letter)
+    return "".join(letters)
+
+
+def _wide(letter: str) -> bool:
+    return unicodedata.east_asian_width(letter) in ("W", "F")
 
 
 def _day(iso: str) -> date:
@@ -119,13 +159,13 @@ def _day(iso: str) -> date:
 
 
 def dotted(iso: str) -> str:
-    """ "2026-03-05" → "2026. 3. 5." (행정업무의 운영 및 혁신에 관한 규정 제7조제5항)."""
+    """Dates in a letter: 2026-03-05 → "2026. 3. 5." (행정업무의 운영 및 혁신에 관한 규정 제7조제5항)."""
     d = _day(iso)
     return f"{d.year}. {d.month}. {d.day}."
 
 
 def spelled(iso: str) -> str:
-    """ "2026-10-13" → "2026년 10월 13일", the date line of a notice (law.md §4.1)."""
+    """The date line of a notice: 2026-10-13 → "2026년 10월 13일" (law.md §4.1)."""
     d = _day(iso)
     return f"{d.year}년 {d.month}월 {d.day}일"
 
@@ -167,7 +207,15 @@ def _font_config() -> FontConfiguration:
     """The one FontConfiguration of the process (DESIGN.md §3): each new one reloads and rescans the fonts."""
     from weasyprint.text.fonts import FontConfiguration
 
+    # WeasyPrint copies the font files (12 MB) into a temporary folder that the configuration removes when it
+    # is collected; collected during the interpreter's teardown it fails and leaves the folder behind.
+    atexit.register(_release_fonts)
     return FontConfiguration()
+
+
+def _release_fonts() -> None:
+    _stylesheet.cache_clear()
+    _font_config.cache_clear()
 
 
 @cache
@@ -213,7 +261,7 @@ def render(document: Letter | Notice, *, forms_dir: Path | None = None) -> Rende
     # PDF dates in an embedded file's parameters are written as UTC ("D:…Z"), so give WeasyPrint the instant
     # in UTC; the info dictionary and the XMP get the same instant from the <meta> tags of the template.
     stamp = _midnight_in_seoul(document.date).astimezone(UTC).replace(tzinfo=None)
-    with _LOCK:
+    with _LOCK, _font_timestamps(stamp):
         stylesheet = _stylesheet(forms)
         font_config = _font_config()
         # A new Attachment each time: WeasyPrint records the file's checksum on it while writing.
@@ -230,7 +278,7 @@ def render(document: Letter | Notice, *, forms_dir: Path | None = None) -> Rende
             font_config=font_config,
             pdf_variant="pdf/a-3b",
             attachments=[attachment],
-            finisher=_check_fonts,
+            finisher=_finish,
         )
     return Rendered(
         pdf=pdf,
@@ -241,10 +289,37 @@ def render(document: Letter | Notice, *, forms_dir: Path | None = None) -> Rende
     )
 
 
-def _check_fonts(_document: Any, pdf: Any) -> None:
-    """Refuse a PDF whose fonts are not all the embedded Korean Noto fonts (WeasyPrint's finisher hook).
+@contextmanager
+def _font_timestamps(stamp: datetime) -> Iterator[None]:
+    """Without HarfBuzz's subsetter WeasyPrint subsets fonts with fontTools, which stamps each subset's 'head'
+    table with the current time unless SOURCE_DATE_EPOCH is set: set it to the document's date meanwhile, so
+    that the fallback's PDFs are reproducible too. A value already set by the environment wins."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp.replace(tzinfo=UTC).timestamp()))
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
 
-    Runs on WeasyPrint's object tree before it is written, so no PDF parser is needed.
+
+def _finish(_document: Any, pdf: Any) -> None:
+    """WeasyPrint's finisher hook, run on its object tree after the PDF/A pass and before writing."""
+    _check_fonts(pdf)
+    # WeasyPrint 70 lists each attachment twice in the catalog's /AF (once from the name tree, once from the
+    # file specification itself); one reference is what PDF/A-3 asks for.
+    if "AF" in pdf.catalog:
+        import pydyf
+
+        pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
+
+
+def _check_fonts(pdf: Any) -> None:
+    """Refuse a PDF whose fonts are not all embedded Korean Noto fonts.
+
+    Reads WeasyPrint's object tree, so no PDF parser is needed. The family name in /BaseFont is whatever the
+    stylesheet called it; the PostScript name inside the embedded font program says which file it came from.
     """
     objects = pdf.objects
     descriptors = [obj for obj in objects if isinstance(obj, dict) and obj.get("Type") == "/FontDescriptor"]
