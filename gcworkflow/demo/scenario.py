@@ -21,6 +21,7 @@ from gcworkflow.calendar import format_date_ko_weekday
 from gcworkflow.clock import SEOUL, to_kst
 from gcworkflow.context import Context, load_calendar
 from gcworkflow.db.migrate import upgrade
+from gcworkflow.documents.issue import issue
 from gcworkflow.engine import Actor, FireResult
 from gcworkflow.errors import GcwError
 from gcworkflow.procedures.registry import definition
@@ -160,9 +161,7 @@ class Demo:
         )
         self.on(date(2026, 2, 9))
         self.signed(KIM, "request_governor_opinions")
-        self.echo(
-            "      경상북도지사에게 의견조회 시행문 1건이 발송 대기열에 올랐습니다 (회신 기한: 30일, 민법 기간 계산)"
-        )
+        self.documents("opinion_request")
 
     def consultations(self) -> None:
         self.on(date(2026, 3, 5))
@@ -183,6 +182,7 @@ class Demo:
         self.signed(
             KIM, "request_ministry_consultation", {"ministries": ["산업통상부", "국토교통부", "고용노동부"]}
         )
+        self.documents("consultation_request")
         self.on(date(2026, 3, 27))
         self.act(
             KIM,
@@ -327,9 +327,26 @@ class Demo:
         number = next(f["data"]["number"] for f in status["facts"] if f["kind"] == "notice_number")
         self.echo(f"      고시 번호 {number} 를 자체 일련번호에서 부여했습니다 (데모용 예시 번호)")
         self.refused(LEE, "publish_notice", why="고시문 PDF·관보 게재 기록 전")
-        self.echo(
-            "      다음 단계(고시문 PDF 생성·관보 게재·시·도지사 통보)는 문서·자동화 기능이 이어받습니다."
+        self.documents("designation_notice")
+        self.on(date(2026, 10, 13))
+        gazette = self.store("관보 제21234호 (2026. 10. 13.) 게재면 — 예시")
+        self.act(
+            LEE,
+            "record_gazette_publication",
+            {
+                "published_on": "2026-10-13",
+                "gazette_issue": "제21234호 (예시)",
+                "page_document_sha256": gazette,
+            },
         )
+        self.act(LEE, "publish_notice")
+        self.documents("designation_notification")
+        self.echo("      통보 시행문의 발송과 통보 완료 확인은 자동화(Prefect 흐름)가 이어받습니다.")
+
+    def documents(self, kind: str) -> None:
+        """Issue the documents the last action called for, as the flows would right after its commit."""
+        for item in issue(self.ctx, self.pid, kind, illustrative=True):
+            self.echo(f"    ▣ {item.title} — PDF/A-3b {item.size:,} B, SHA-256 {item.sha256[:16]}…")
 
     # --- reporting ------------------------------------------------------------------------------------
 
@@ -395,9 +412,22 @@ def _existing(ctx: Context) -> int | None:
     return None
 
 
+# The office block of the letters, where the installation has not configured its own (law.md §5.2: the street
+# address of 정부세종청사 6동 is not verified, so these are marked as examples).
+DEMO_OFFICE = {
+    "office_postcode": "30103",
+    "office_address": "세종특별자치시 도움6로 11 정부세종청사 6동 (예시)",
+    "office_homepage": "www.me.go.kr (예시)",
+    "office_phone": "044-201-0000 (예시)",
+    "office_fax": "044-201-0001 (예시)",
+    "office_email": "green-cluster@korea.kr (예시)",
+}
+
+
 def run_demo(ctx: Context, echo: Echo) -> None:
     upgrade(ctx.db.url)
-    ctx.settings = ctx.settings.model_copy(update={"notice_numbering": "local"})
+    configured = {k: v for k, v in DEMO_OFFICE.items() if not getattr(ctx.settings, k)}
+    ctx.settings = ctx.settings.model_copy(update={**configured, "notice_numbering": "local"})
     demo = Demo(ctx, echo)
     existing = _existing(ctx)
     if existing is not None:
