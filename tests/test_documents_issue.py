@@ -4,14 +4,19 @@ refused before rendering when something the document must carry is missing."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from pypdf import PdfReader
 
 from gcworkflow import audit, queries
+from gcworkflow.canonical import canonical_text
+from gcworkflow.documents import content
 from gcworkflow.documents.issue import issue
+from gcworkflow.documents.issue import procedure_view as issue_view
 from gcworkflow.errors import GuardFailed, InvalidInput
+from gcworkflow.procedures.spec import FactRecord
 from tests.support import (
     CLERK,
     committee_approves,
@@ -58,8 +63,15 @@ def test_opinion_request_letters_are_numbered_once(office):
     (letter,) = issue(ctx, pid, "opinion_request")
     assert letter.new and letter.number == "탈탄소녹색산업혁신과-1"
     text = _text(ctx, letter.sha256)
-    for expected in ("경상북도지사", "의견 조회", "2026. 10. 23.", "기후에너지환경부장관", "탈탄소녹색산업혁신과-1",
-                     "붙임", "끝."):
+    for expected in (
+        "경상북도지사",
+        "의견 조회",
+        "2026. 10. 23.",
+        "기후에너지환경부장관",
+        "탈탄소녹색산업혁신과-1",
+        "붙임",
+        "끝.",
+    ):
         assert expected in text, expected
     (again,) = issue(ctx, pid, "opinion_request")
     assert not again.new and again.sha256 == letter.sha256
@@ -76,8 +88,16 @@ def test_manual_numbering_asks_for_the_registry_number(office):
     with pytest.raises(InvalidInput) as refused:
         issue(ctx, pid, "opinion_request")
     assert "register_letter_number" in refused.value.message
-    fire(ctx, pid, "register_letter_number", CLERK, document="opinion_request", subject="1:governor:47",
-         dated=ctx.clock.today().isoformat(), number="탈탄소녹색산업혁신과-318")
+    fire(
+        ctx,
+        pid,
+        "register_letter_number",
+        CLERK,
+        document="opinion_request",
+        subject="1:governor:47",
+        dated=ctx.clock.today().isoformat(),
+        number="탈탄소녹색산업혁신과-318",
+    )
     (letter,) = issue(ctx, pid, "opinion_request")
     assert letter.number == "탈탄소녹색산업혁신과-318"
 
@@ -110,10 +130,24 @@ def test_designation_notice_issued_once_and_satisfies_the_publish_guard(office):
     through_notice_signoff(ctx, pid)
     (notice,) = issue(ctx, pid, "designation_notice", illustrative=True)
     text = _text(ctx, notice.sha256)
-    for expected in ("기후에너지환경부고시 제2026-1호", "제9조제1항 및 제3항", "기후에너지환경부장관", "명칭",
-                     "지정 목적", "조성기간", "전문운영기관", "열람"):
+    for expected in (
+        "기후에너지환경부고시 제2026-1호",
+        "제9조제1항 및 제3항",
+        "기후에너지환경부장관",
+        "명칭",
+        "지정 목적",
+        "조성기간",
+        "전문운영기관",
+        "열람",
+    ):
         assert expected in text, expected
-    fire(ctx, pid, "record_gazette_publication", published_on=ctx.clock.today().isoformat(), gazette_issue="제21234호")
+    fire(
+        ctx,
+        pid,
+        "record_gazette_publication",
+        published_on=ctx.clock.today().isoformat(),
+        gazette_issue="제21234호",
+    )
     fire(ctx, pid, "publish_notice")
     (again,) = issue(ctx, pid, "designation_notice", illustrative=True)
     assert not again.new
@@ -144,9 +178,33 @@ def test_authority_before_the_renaming(office):
     signed(ctx, pid, "decide_designation", reason="요건 충족")
     for requirement in ("law10_1", "law10_2", "law10_3", "law10_4", "decree6_1", "decree6_2"):
         fire(ctx, pid, "assess_requirement", requirement=requirement, result="met", note="충족")
-    fire(ctx, pid, "compose_notice", designation_date="2025-09-30", purpose="자원순환 집적·실증 지원",
-         inspection_places=[{"office": "환경부 녹색산업혁신과"}])
+    fire(
+        ctx,
+        pid,
+        "compose_notice",
+        designation_date="2025-09-30",
+        purpose="자원순환 집적·실증 지원",
+        inspection_places=[{"office": "환경부 녹색산업혁신과"}],
+    )
     signed(ctx, pid, "sign_notice_content")
     (notice,) = issue(ctx, pid, "designation_notice")
     text = _text(ctx, notice.sha256)
     assert "환경부고시 제2025-1호" in text and "환경부장관" in text and "기후에너지환경부" not in text
+
+
+def test_notice_missing_a_rule_3_item_is_refused_with_its_article(office):
+    """A notice without its 전문운영기관 (규칙 제3조제4호) is refused before anything is rendered."""
+    ctx = office
+    pid = to_committee(ctx)
+    committee_approves(ctx, pid)
+    through_notice_signoff(ctx, pid)
+    view = issue_view(ctx, pid)
+    notice = view.fact("notice_content", "designation_notice")
+    data = {k: v for k, v in notice.data.items() if k != "operating_institution"}
+    stripped = FactRecord(
+        notice.id, notice.kind, notice.subject, canonical_text(data), notice.event_id, notice.recorded_at
+    )
+    facts = {**view.facts, ("notice_content", "designation_notice"): stripped}
+    with pytest.raises(GuardFailed) as refused:
+        content.designation_notice(replace(view, facts=facts))
+    assert any(u.basis == "녹색융합클러스터법 시행규칙 제3조제4호" for u in refused.value.unmet)

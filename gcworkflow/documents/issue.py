@@ -62,7 +62,8 @@ def crash_point(name: str) -> None:
         os._exit(86)
 
 
-def _view(ctx: Context, procedure_id: int) -> ProcedureView:
+def procedure_view(ctx: Context, procedure_id: int) -> ProcedureView:
+    """The procedure as its documents are built from (read in one transaction, calendar included)."""
     with ctx.db.read() as session:
         procedure = session.get(Procedure, procedure_id)
         if procedure is None:
@@ -85,7 +86,7 @@ def issue(
             f"알 수 없는 문서 종류입니다: {kind} (가능: designation_notice, {', '.join(LETTERS)})"
         )
     group, _ = LETTERS[kind]
-    view = _view(ctx, procedure_id)
+    view = procedure_view(ctx, procedure_id)
     consultation = view.fact("consultation_round", group)
     if consultation is None:
         raise InvalidInput(
@@ -102,7 +103,7 @@ def issue(
 
 
 def _issue_notice(ctx: Context, procedure_id: int, illustrative: bool, actor: Actor) -> Issued:
-    view = _view(ctx, procedure_id)
+    view = procedure_view(ctx, procedure_id)
     notice, number = content.designation_notice(view, illustrative=illustrative)
     content_sha256 = notice_render_digest(view.fact("notice_content", NOTICE).data, number)
     return _render_and_record(
@@ -114,7 +115,7 @@ def _issue_letter(
     ctx: Context, procedure_id: int, kind: str, subject: str, party: str, illustrative: bool, actor: Actor
 ) -> Issued:
     purpose = f"{kind}:{subject}"
-    view = _view(ctx, procedure_id)
+    view = procedure_view(ctx, procedure_id)
     if view.fact("letter_number", purpose) is None:
         if ctx.settings.notice_numbering != "local":
             raise InvalidInput(
@@ -129,7 +130,7 @@ def _issue_letter(
             actor,
             {"document": kind, "subject": subject, "dated": ctx.clock.today().isoformat()},
         )
-        view = _view(ctx, procedure_id)
+        view = procedure_view(ctx, procedure_id)
     number = view.fact("letter_number", purpose).data
     _, signed_by = LETTERS[kind]
     approval = view.fact(signed_by, party if signed_by == "consultation_request" else NOTICE)
@@ -171,7 +172,7 @@ def _render_and_record(
     from gcworkflow.documents.render import render  # WeasyPrint loads only when a document is rendered
 
     fact_subject = f"{kind}:{subject}".rstrip(":")
-    view = _view(ctx, procedure_id)
+    view = procedure_view(ctx, procedure_id)
     existing = view.fact("document_issued", fact_subject)
     if existing is not None and existing.data["content_sha256"] == content_sha256:
         data = existing.data
