@@ -55,8 +55,32 @@ class Settings(BaseSettings):
     office_phone: str | None = Field(default=None, description="전화번호")
     office_fax: str | None = Field(default=None, description="팩스번호")
     office_email: str | None = Field(default=None, description="담당 공무원 전자우편")
+    documents_illustrative: bool = Field(
+        default=False, description="발행 문서에 '예시 문서 — 실제 고시·공문이 아님'을 표시 (데모·교육용)"
+    )
     clerk_title: str = Field(default="주무관", description="서명란의 담당자 직급")
     approver_title: str = Field(default="과장", description="서명란의 결재권자 직위 (전결)")
+
+    mail_channel: Literal["maildir", "smtp"] = Field(
+        default="maildir", description="발송 경로: maildir = var_dir/maildir에 보관(로컬), smtp = 메일 서버"
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP 서버")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(default="starttls")
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, description="환경변수로만 주십시오 (저장소에 두지 않음)")
+    smtp_timeout: float = Field(default=30.0, gt=0)
+    mail_from: str = Field(default="gcworkflow@localhost", description="보내는 주소")
+    mail_domain: str = Field(default="gcworkflow.local", description="Message-ID의 도메인")
+    outbox_max_attempts: int = Field(default=5, ge=1, le=50, description="이 횟수만큼 실패하면 dead")
+    outbox_backoff_seconds: int = Field(default=60, ge=1, description="재시도 간격의 기준 (지수 증가)")
+    outbox_lease_seconds: int = Field(
+        default=600, ge=10, description="발송 중으로 잡힌 뒤 이 시간이 지나면 재발송"
+    )
+
+    @property
+    def maildir(self) -> Path:
+        return self.var_dir / "maildir"
 
     @property
     def resolved_database_url(self) -> str:

@@ -128,7 +128,7 @@ def test_designation_notice_issued_once_and_satisfies_the_publish_guard(office):
     pid = to_committee(ctx)
     committee_approves(ctx, pid)
     through_notice_signoff(ctx, pid)
-    (notice,) = issue(ctx, pid, "designation_notice", illustrative=True)
+    (notice,) = issue(ctx, pid, "designation_notice")
     text = _text(ctx, notice.sha256)
     for expected in (
         "기후에너지환경부고시 제2026-1호",
@@ -149,9 +149,9 @@ def test_designation_notice_issued_once_and_satisfies_the_publish_guard(office):
         gazette_issue="제21234호",
     )
     fire(ctx, pid, "publish_notice")
-    (again,) = issue(ctx, pid, "designation_notice", illustrative=True)
+    (again,) = issue(ctx, pid, "designation_notice")
     assert not again.new
-    letters = issue(ctx, pid, "designation_notification", illustrative=True)
+    letters = issue(ctx, pid, "designation_notification")
     assert [letter.subject for letter in letters] == ["1:governor:47"]
     assert "14일 이상" in _text(ctx, letters[0].sha256)
     with ctx.db.read() as session:

@@ -13,6 +13,7 @@ import typer
 
 from gcworkflow.cli import (
     audit,
+    automation,
     calendar,
     clusters,
     db,
@@ -75,6 +76,7 @@ for module in (
     views,
     deadlines,
     calendar,
+    automation,
     audit,
     tools,
 ):

@@ -52,9 +52,6 @@ def render_documents(
         ),
     ],
     procedure_id: Annotated[int, typer.Option("--procedure", metavar="ID", help="절차 번호")],
-    illustrative: Annotated[
-        bool, typer.Option("--illustrative", help="예시 문서 표시 (데모·교육용)")
-    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """절차가 지금 필요로 하는 공문·고시를 만들어 문서 저장소에 넣고 `document_issued`로 기록합니다.
@@ -69,7 +66,6 @@ def render_documents(
             rt.ctx,
             procedure_id,
             kind,
-            illustrative=illustrative,
             actor=Actor("system", interface="cli", os_user=os_user()),
         )
         rt.emit(

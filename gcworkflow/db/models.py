@@ -274,6 +274,13 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(200))
     deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id"))
+    address: Mapped[str | None] = mapped_column(String(200))  # the e-mail address it was sent to
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # the dispatcher sending it now
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    server_reply: Mapped[str | None] = mapped_column(Text)  # the mail server's answer, as received
+    # Claimed again after a dispatcher died mid-send: the server may have accepted it already, so the re-send
+    # carries the same Message-ID and the row says so.
+    resent: Mapped[bool] = mapped_column(Boolean, default=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -329,3 +336,14 @@ class Deadline(Base):
         Index("ix_deadlines_open_due", "status", "due_on"),
         Index("ix_deadlines_procedure", "procedure_id", "kind", "subject"),
     )
+
+
+class Contact(Base):
+    """Where a party is reached (a governor's or a ministry's office): kept by an admin, audited."""
+
+    __tablename__ = "contacts"
+
+    party: Mapped[str] = mapped_column(String(120), primary_key=True)  # governor:47, ministry:산업통상부
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

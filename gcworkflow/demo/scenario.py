@@ -9,6 +9,7 @@ Running it again shows the existing record instead of duplicating it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from importlib import resources
@@ -16,15 +17,15 @@ from typing import Any
 
 import yaml
 
-from gcworkflow import audit, clusters, deadlines, engine, people, queries
+from gcworkflow import audit, clusters, contacts, deadlines, engine, people, queries
 from gcworkflow.calendar import format_date_ko_weekday
 from gcworkflow.clock import SEOUL, to_kst
 from gcworkflow.context import Context, load_calendar
 from gcworkflow.db.migrate import upgrade
-from gcworkflow.documents.issue import issue
 from gcworkflow.engine import Actor, FireResult
 from gcworkflow.errors import GcwError
 from gcworkflow.procedures.registry import definition
+from gcworkflow.settings import get_settings
 
 Echo = Callable[[str], None]
 
@@ -37,6 +38,13 @@ CAST = (
 )
 GUMI = "첨단 전자산업 자원순환 녹색융합클러스터"
 MEETING = "중앙환경정책위원회 환경경제분과위원회"
+# Illustrative addresses (example.kr): the demo's mail goes to the Maildir under GCW_VAR_DIR, not out.
+CONTACTS = {
+    "governor:47": "env-policy@gyeongbuk.example.kr",
+    "ministry:산업통상부": "industry@motie.example.kr",
+    "ministry:국토교통부": "land@molit.example.kr",
+    "ministry:고용노동부": "labor@moel.example.kr",
+}
 MEMBERS = ["강위원", "고위원", "남위원", "문위원", "서위원", "오위원", "윤위원"]
 
 
@@ -106,7 +114,11 @@ class Demo:
         self.on(date(2026, 2, 2), 9)
         people.init_admin(self.ctx, ADMIN, "시스템 관리자", os_user="demo")
         for username, name, roles in CAST:
-            people.add_user(self.ctx, Actor(ADMIN, "demo"), username, name, roles)
+            people.add_user(
+                self.ctx, Actor(ADMIN, "demo"), username, name, roles, email=f"{username}@example.kr"
+            )
+        for party, email in CONTACTS.items():
+            contacts.set_contact(self.ctx, Actor(ADMIN, "demo"), party, email)
         self.echo(f"  ✓ 사용자: {', '.join(f'{n}({u})' for u, n, _ in CAST)}")
         for item in _data("clusters.yaml")["clusters"]:
             profile = {
@@ -340,13 +352,49 @@ class Demo:
             },
         )
         self.act(LEE, "publish_notice")
-        self.documents("designation_notification")
-        self.echo("      통보 시행문의 발송과 통보 완료 확인은 자동화(Prefect 흐름)가 이어받습니다.")
 
     def documents(self, kind: str) -> None:
-        """Issue the documents the last action called for, as the flows would right after its commit."""
-        for item in issue(self.ctx, self.pid, kind, illustrative=True):
-            self.echo(f"    ▣ {item.title} — PDF/A-3b {item.size:,} B, SHA-256 {item.sha256[:16]}…")
+        """The issue_documents flow, as the schedule would run it right after the action's commit."""
+        result = self.flow("issue_documents", procedure_id=self.pid)
+        for item in result["issued"]:
+            self.echo(f"    ▣ {item['title']} — PDF/A-3b {item['size']:,} B, SHA-256 {item['sha256'][:16]}…")
+        for refusal in result["refused"]:
+            self.echo(f"    ✗ 문서를 만들지 못함: {refusal}")
+        if not result["issued"] and not result["refused"]:
+            self.echo(f"    (발행할 {kind} 없음)")
+        sent = self.flow("dispatch_outbox")
+        self.echo(f"    ✉ dispatch_outbox 흐름: {sent['sent']}건 발송 (Maildir)")
+
+    def flow(self, name: str, **parameters: Any) -> Any:
+        from flows.environment import prepare
+
+        prepare(self.ctx.settings)
+        from flows.running import run
+
+        return run(name, heartbeats=False, **parameters)
+
+    def notification(self) -> None:
+        self.on(date(2026, 10, 13), 15)
+        result = self.flow("notify_governors", procedure_id=self.pid)
+        sent = result["dispatch"]
+        recorded = ", ".join(result["recorded"].get(self.pid, [])) or "-"
+        self.echo(
+            f"  ✓ notify_governors 흐름: 발송 {sent['sent']}건 (Maildir), 통보 기록 {recorded}, "
+            f"결과: {result['outcome'].get(self.pid)}"
+        )
+        self.on(date(2026, 10, 14), 0)
+        sweep = self.flow("deadline_sweep")
+        self.echo(
+            f"  ✓ deadline_sweep 흐름: 알림 {sweep['reminders']}건, 경과 보고 {sweep['escalations']}건, "
+            f"발송 {sweep['dispatch']['sent']}건, 체크포인트 {'기록' if sweep['checkpoint'] else '오늘 것 있음'}"
+        )
+        self.on(date(2026, 10, 19))
+        self.act(
+            LEE,
+            "record_inspection",
+            {"sido_code": "47", "starts_on": "2026-10-19", "ends_on": "2026-11-02"},
+            "경상북도 공고 제2026-1234호 (예시)에 따른 열람",
+        )
 
     # --- reporting ------------------------------------------------------------------------------------
 
@@ -403,6 +451,7 @@ class Demo:
         self.echo(f"  체크포인트: {line}")
         self.echo(f"\n■ 데이터베이스: {self.ctx.db.describe()}")
         self.echo(f"  문서 저장소: {self.ctx.settings.document_dir.resolve()}")
+        self.echo(f"  보낸 메일(Maildir): {self.ctx.settings.maildir.resolve()}")
 
 
 def _existing(ctx: Context) -> int | None:
@@ -426,8 +475,19 @@ DEMO_OFFICE = {
 
 def run_demo(ctx: Context, echo: Echo) -> None:
     upgrade(ctx.db.url)
-    configured = {k: v for k, v in DEMO_OFFICE.items() if not getattr(ctx.settings, k)}
-    ctx.settings = ctx.settings.model_copy(update={**configured, "notice_numbering": "local"})
+    # The flows build their own context from the environment: the demo's settings go there, so they agree.
+    demo_settings = {
+        **{k: v for k, v in DEMO_OFFICE.items() if not getattr(ctx.settings, k)},
+        "notice_numbering": "local",
+        "documents_illustrative": "true",
+        "mail_channel": "maildir",
+        "database_url": ctx.db.url,
+        "var_dir": str(ctx.settings.var_dir.resolve()),
+    }
+    for key, value in demo_settings.items():
+        os.environ[f"GCW_{key.upper()}"] = str(value)
+    get_settings.cache_clear()
+    ctx.settings = get_settings()
     demo = Demo(ctx, echo)
     existing = _existing(ctx)
     if existing is not None:
@@ -443,6 +503,7 @@ def run_demo(ctx: Context, echo: Echo) -> None:
     demo.consultations()
     demo.committee()
     demo.designation()
+    demo.notification()
     demo.report()
     when = to_kst(ctx.clock.now()).date()
     echo(f"\n데모 시계: {format_date_ko_weekday(when)} 기준으로 멈춤.")

@@ -9,7 +9,6 @@ PDF is byte-identical for the same content, and the content hash is the idempote
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from gcworkflow.documents import content
 from gcworkflow.documents.models import Letter, Notice
 from gcworkflow.engine import Actor, build_view
 from gcworkflow.errors import InvalidInput, NotFound
+from gcworkflow.faults import crash_point
 from gcworkflow.procedures.notice import NOTICE, notice_render_digest
 from gcworkflow.procedures.notification import governors_to_notify
 from gcworkflow.procedures.spec import ProcedureView
@@ -56,12 +56,6 @@ class Issued:
         }
 
 
-def crash_point(name: str) -> None:
-    """Named crash points for the fault tests (GCW_CRASH_AT=after_render …): the process exits right there."""
-    if os.environ.get("GCW_CRASH_AT") == name:
-        os._exit(86)
-
-
 def procedure_view(ctx: Context, procedure_id: int) -> ProcedureView:
     """The procedure as its documents are built from (read in one transaction, calendar included)."""
     with ctx.db.read() as session:
@@ -74,13 +68,11 @@ def procedure_view(ctx: Context, procedure_id: int) -> ProcedureView:
         return view
 
 
-def issue(
-    ctx: Context, procedure_id: int, kind: str, *, illustrative: bool = False, actor: Actor = SYSTEM
-) -> list[Issued]:
+def issue(ctx: Context, procedure_id: int, kind: str, *, actor: Actor = SYSTEM) -> list[Issued]:
     """Issue every document of ``kind`` the procedure calls for now, acting as ``system`` (through ``actor``'s
     interface: the flows, or an operator's CLI)."""
     if kind == "designation_notice":
-        return [_issue_notice(ctx, procedure_id, illustrative, actor)]
+        return [_issue_notice(ctx, procedure_id, actor)]
     if kind not in LETTERS:
         raise InvalidInput(
             f"알 수 없는 문서 종류입니다: {kind} (가능: designation_notice, {', '.join(LETTERS)})"
@@ -96,15 +88,12 @@ def issue(
     if kind == "designation_notification":
         parties = governors_to_notify(view)
     round_no = consultation.data["round"]
-    return [
-        _issue_letter(ctx, procedure_id, kind, f"{round_no}:{party}", party, illustrative, actor)
-        for party in parties
-    ]
+    return [_issue_letter(ctx, procedure_id, kind, f"{round_no}:{party}", party, actor) for party in parties]
 
 
-def _issue_notice(ctx: Context, procedure_id: int, illustrative: bool, actor: Actor) -> Issued:
+def _issue_notice(ctx: Context, procedure_id: int, actor: Actor) -> Issued:
     view = procedure_view(ctx, procedure_id)
-    notice, number = content.designation_notice(view, illustrative=illustrative)
+    notice, number = content.designation_notice(view, illustrative=ctx.settings.documents_illustrative)
     content_sha256 = notice_render_digest(view.fact("notice_content", NOTICE).data, number)
     return _render_and_record(
         ctx, procedure_id, "designation_notice", "", notice, number, content_sha256, actor
@@ -112,7 +101,7 @@ def _issue_notice(ctx: Context, procedure_id: int, illustrative: bool, actor: Ac
 
 
 def _issue_letter(
-    ctx: Context, procedure_id: int, kind: str, subject: str, party: str, illustrative: bool, actor: Actor
+    ctx: Context, procedure_id: int, kind: str, subject: str, party: str, actor: Actor
 ) -> Issued:
     purpose = f"{kind}:{subject}"
     view = procedure_view(ctx, procedure_id)
@@ -132,6 +121,7 @@ def _issue_letter(
         )
         view = procedure_view(ctx, procedure_id)
     number = view.fact("letter_number", purpose).data
+    illustrative = ctx.settings.documents_illustrative
     _, signed_by = LETTERS[kind]
     approval = view.fact(signed_by, party if signed_by == "consultation_request" else NOTICE)
     with ctx.db.read() as session:

@@ -171,7 +171,12 @@ def _open_round(
                     f"{name} 귀하\n\n{view.title}에 관하여 {letter_title}을(를) 보내 드립니다. "
                     f"{format_date_ko(reply_by)}까지 회신하여 주시기 바랍니다."
                 ),
-                payload={"document": document, "round": round_no, "reply_by": reply_by.isoformat()},
+                payload={
+                    "document": document,
+                    "round": round_no,
+                    "reply_by": reply_by.isoformat(),
+                    "documents": [f"{document}:{round_no}:{party}"],
+                },
             )
         )
     return writes

@@ -15,3 +15,18 @@ KINDS: dict[str, tuple[str, str]] = {
     "next_basic_plan": ("다음 기본계획 수립", f"{LAW} 제6조제1항"),
     "fact_finding_survey": ("실태조사", f"{LAW} 시행령 제4조제2항"),
 }
+
+# kind → what the clerk should do when reminded (the e-mail says it in these words).
+TO_DO: dict[str, str] = {
+    "governor_reply": "회신을 받으면 의견을 기록하십시오 (record_governor_opinion). 기한이 지나도 회신이 없으면 "
+    "독촉하거나 사유와 함께 '회신 없음'을 기록하십시오 (record_governor_no_reply).",
+    "ministry_reply": "회신을 받으면 협의 결과를 기록하십시오 (record_ministry_reply). 이견이면 조치 결과도 "
+    "기록해야 위원회에 회부할 수 있습니다. 기한이 지나면 사유와 함께 '회신 없음'을 기록하십시오.",
+    "committee_meeting": "회의 결과(출석·표결·의결)를 위원회 간사와 함께 기록하십시오.",
+    "notice_after_approval": "지정 결정, 지정 요건 검토, 고시문 작성과 결재, 관보 게재를 마치고 고시하십시오.",
+    "governor_notification": "지정 결과 통보 시행문을 관할 시·도지사에게 지체 없이 보내십시오. 늦어지면 사유를 "
+    "기록해야 합니다.",
+    "public_inspection": "관할 시·도지사에게 주민 열람(14일 이상)의 시작·종료일을 확인하여 기록하십시오.",
+    "next_basic_plan": "다음 기본계획 수립 절차를 개시하십시오.",
+    "fact_finding_survey": "실태조사 계획을 세우십시오.",
+}

@@ -24,6 +24,7 @@ from gcworkflow.procedures.spec import (
     CloseDeadline,
     OpenDeadline,
     ProcedureView,
+    QueueMessage,
     RecordFact,
     Role,
     SetClusterStatus,
@@ -51,14 +52,37 @@ def governors_to_notify(view: ProcedureView) -> list[str]:
 
 
 def notification_deadlines(view: ProcedureView, _payload: object) -> list[Write]:
-    """On publication: the notice target is met, and "지체 없이" starts for each governor (운영방침 SLA)."""
+    """On publication: the notice target is met, "지체 없이" starts for each governor (운영방침 SLA), and a
+    notification letter with the notice attached is queued for each (sent once its PDF is issued)."""
     gazette = view.fact("gazette_publication", NOTICE)
     published = date.fromisoformat(gazette.data["published_on"]) if gazette else view.today
     rule = DueRule("working_days", published, view.policy.notification_sla_working_days, label="관보 게재일")
-    return [
-        CloseDeadline("notice_after_approval", on=published),
-        *(OpenDeadline("governor_notification", rule, subject=party) for party in governors_to_notify(view)),
-    ]
+    consultation = view.fact("consultation_round", "governor")
+    round_no = consultation.data["round"] if consultation else 1
+    notice = view.fact("notice_content", NOTICE)
+    name = notice.data["name"] if notice else view.title
+    writes: list[Write] = [CloseDeadline("notice_after_approval", on=published)]
+    for party in governors_to_notify(view):
+        writes.append(OpenDeadline("governor_notification", rule, subject=party))
+        writes.append(
+            QueueMessage(
+                key=f"procedure:{view.id}:designation_notification:{party}",
+                kind="letter",
+                recipient=party,
+                subject=f"[지정 결과 통보] {name}",
+                body=(
+                    f"{party_name(party, published)} 귀하\n\n「녹색융합클러스터의 조성 및 육성에 관한 법률」 "
+                    f"제9조제3항에 따라 {name} 지정 결과를 통보합니다. 같은 조 제4항에 따라 그 내용을 14일 이상 "
+                    "주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
+                ),
+                payload={
+                    "document": "designation_notification",
+                    "party": party,
+                    "documents": [f"designation_notification:{round_no}:{party}", NOTICE],
+                },
+            )
+        )
+    return writes
 
 
 def _party(view: ProcedureView, code: str) -> tuple[str, list[Unmet]]:

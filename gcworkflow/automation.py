@@ -1,0 +1,202 @@
+"""What the automated flows do, as plain service functions: the flows in ``flows/`` orchestrate these and
+nothing else, so the domain logic is tested without Prefect (DESIGN.md §3).
+
+Every step is idempotent by our own tables: documents by their content hash, numbers by their facts, e-mails
+by their outbox rows, notifications by their facts — never by Prefect's retries or caches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from gcworkflow import audit, engine
+from gcworkflow.canonical import digest, format_instant, loads
+from gcworkflow.clock import to_kst
+from gcworkflow.context import Context
+from gcworkflow.db.models import AuditCheckpoint, OutboxMessage, Procedure
+from gcworkflow.documents.issue import SYSTEM, Issued, issue, procedure_view
+from gcworkflow.engine import Actor
+from gcworkflow.errors import GcwError
+from gcworkflow.notify import DispatchReport, dispatch
+from gcworkflow.notify.channels import Channel
+from gcworkflow.procedures.notice import NOTICE, notice_render_digest
+from gcworkflow.procedures.notification import governors_to_notify, notification_due
+from gcworkflow.procedures.spec import ProcedureView
+
+
+def _open_procedures(ctx: Context, state: str | None = None) -> list[int]:
+    with ctx.db.read() as session:
+        query = select(Procedure.id).where(Procedure.closed_at.is_(None)).order_by(Procedure.id)
+        if state is not None:
+            query = query.where(Procedure.state == state)
+        return list(session.execute(query).scalars())
+
+
+def _missing_letters(view: ProcedureView, kind: str, group: str) -> bool:
+    consultation = view.fact("consultation_round", group)
+    if consultation is None:
+        return False
+    round_no = consultation.data["round"]
+    return any(
+        (request := view.fact("consultation_request", party)) is not None
+        and request.data["round"] == round_no
+        and view.fact("document_issued", f"{kind}:{round_no}:{party}") is None
+        for party in consultation.data["parties"]
+    )
+
+
+def documents_due(view: ProcedureView) -> list[str]:
+    """The document kinds this procedure calls for now and has not issued (in the order they are needed)."""
+    due = []
+    if _missing_letters(view, "opinion_request", "governor"):
+        due.append("opinion_request")
+    if _missing_letters(view, "consultation_request", "ministry"):
+        due.append("consultation_request")
+    notice, number, signoff = (
+        view.fact(k, NOTICE) for k in ("notice_content", "notice_number", "notice_signoff")
+    )
+    if notice and number and signoff and signoff.data["notice_sha256"] == digest(notice.data):
+        issued = view.fact("document_issued", NOTICE)
+        if issued is None or issued.data["content_sha256"] != notice_render_digest(
+            notice.data, number.data["number"]
+        ):
+            due.append("designation_notice")
+    if view.state == "governor_notification":
+        consultation = view.fact("consultation_round", "governor")
+        round_no = consultation.data["round"] if consultation else 1
+        if any(
+            view.fact("document_issued", f"designation_notification:{round_no}:{p}") is None
+            for p in governors_to_notify(view)
+        ):
+            due.append("designation_notification")
+    return due
+
+
+@dataclass
+class IssueReport:
+    issued: list[Issued] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # documents that cannot be made yet, and why
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"issued": [i.as_dict() for i in self.issued], "refused": self.refused}
+
+
+def issue_documents(ctx: Context, procedure_id: int | None = None, *, actor: Actor = SYSTEM) -> IssueReport:
+    """Issue every document the open procedures (or one) call for; a refusal (a missing setting, a number the
+    clerk must register) is reported and leaves the others unaffected."""
+    report = IssueReport()
+    for pid in [procedure_id] if procedure_id is not None else _open_procedures(ctx):
+        for kind in documents_due(procedure_view(ctx, pid)):
+            try:
+                report.issued.extend(issue(ctx, pid, kind, actor=actor))
+            except GcwError as error:
+                report.refused.append(f"{pid}번 절차 {kind}: {error.message}")
+    return report
+
+
+def record_notifications(ctx: Context, procedure_id: int, actor: Actor = SYSTEM) -> list[str]:
+    """Each notification letter the mail server accepted becomes the governor's notification record."""
+    view = procedure_view(ctx, procedure_id)
+    with ctx.db.read() as session:
+        rows = (
+            session.execute(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.procedure_id == procedure_id,
+                    OutboxMessage.kind == "letter",
+                    OutboxMessage.status == "sent",
+                )
+                .order_by(OutboxMessage.id)
+            )
+            .scalars()
+            .all()
+        )
+    recorded = []
+    for row in rows:
+        payload = loads(row.payload)
+        party = payload.get("party")
+        if payload.get("document") != "designation_notification" or view.fact("governor_notification", party):
+            continue
+        engine.fire(
+            ctx,
+            procedure_id,
+            "record_governor_notification",
+            actor,
+            {
+                "sido_code": party.partition(":")[2],
+                "sent_at": format_instant(row.sent_at),
+                "channel": "전자우편",
+                "message_id": row.message_id,
+            },
+        )
+        recorded.append(party)
+    return recorded
+
+
+def confirm_in_time(ctx: Context, procedure_id: int, actor: Actor = SYSTEM) -> str:
+    """Fire ``confirm_notification`` when every governor was notified within the "지체 없이" SLA; a late one
+    waits for the clerk's justification (procedure.md §6, system)."""
+    view = procedure_view(ctx, procedure_id)
+    if view.state != "governor_notification":
+        return view.state
+    notifications = [view.fact("governor_notification", p) for p in governors_to_notify(view)]
+    if any(n is None for n in notifications):
+        return "waiting"
+    if any(n.data["late"] for n in notifications):
+        due = notification_due(view)
+        return f"late: {due.isoformat() if due else '-'} 이후 통보 — 담당자의 사유 기록 필요"
+    engine.fire(ctx, procedure_id, "confirm_notification", actor, {})
+    return "designated"
+
+
+@dataclass
+class NotifyReport:
+    documents: IssueReport
+    dispatch: DispatchReport
+    recorded: dict[int, list[str]]
+    outcome: dict[int, str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents.as_dict(),
+            "dispatch": self.dispatch.as_dict(),
+            "recorded": self.recorded,
+            "outcome": self.outcome,
+        }
+
+
+def notify_governors(
+    ctx: Context,
+    procedure_id: int | None = None,
+    *,
+    channel: Channel | None = None,
+    actor: Actor = SYSTEM,
+) -> NotifyReport:
+    """Issue the notification letters, send them with the notice attached, record each notification, and
+    confirm when all were in time."""
+    pids = [procedure_id] if procedure_id is not None else _open_procedures(ctx, "governor_notification")
+    documents = IssueReport()
+    for pid in pids:
+        part = issue_documents(ctx, pid, actor=actor)
+        documents.issued.extend(part.issued)
+        documents.refused.extend(part.refused)
+    sent = dispatch(ctx, channel=channel)
+    recorded = {pid: record_notifications(ctx, pid, actor) for pid in pids}
+    outcome = {pid: confirm_in_time(ctx, pid, actor) for pid in pids}
+    return NotifyReport(documents, sent, recorded, outcome)
+
+
+def checkpoint_daily(ctx: Context, actor: str = "system") -> str | None:
+    """One checkpoint per day (KST), written by the sweep; returns its line, or None if today's exists."""
+    today: date = ctx.clock.today()
+    with ctx.db.write() as session:
+        last = session.execute(
+            select(AuditCheckpoint.created_at).order_by(AuditCheckpoint.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        if last is not None and to_kst(last).date() == today:
+            return None
+        return audit.checkpoint_line(audit.checkpoint(session, actor, ctx.clock.now()))

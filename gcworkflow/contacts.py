@@ -1,0 +1,62 @@
+"""The directory of parties' e-mail addresses (a governor's or a ministry's office). Admin-kept, audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gcworkflow.context import Context
+from gcworkflow.db.models import Contact
+from gcworkflow.engine import Actor, Principal, act_on_system
+from gcworkflow.errors import InvalidInput
+from gcworkflow.procedures.common import party_name
+from gcworkflow.procedures.spec import Role
+from gcworkflow.reference import resolve_sido
+
+
+def normalise_party(party: str) -> str:
+    """``governor:47``, ``47`` or ``경북``-style keys for governors; ``ministry:<name>`` for ministries."""
+    kind, _, key = party.partition(":")
+    if kind == "ministry" and key.strip():
+        return f"ministry:{key.strip()}"
+    code = key if kind == "governor" else party
+    try:
+        return f"governor:{resolve_sido(code.strip()).current.code}"
+    except ValueError as exc:
+        raise InvalidInput(
+            f"알 수 없는 상대방입니다: {party!r} (예: governor:47, ministry:산업통상부)"
+        ) from exc
+
+
+def set_contact(ctx: Context, actor: Actor, party: str, email: str, name: str | None = None) -> int:
+    key = normalise_party(party)
+    if "@" not in email or email.strip() != email or " " in email:
+        raise InvalidInput(f"전자우편 주소 형식이 아닙니다: {email!r}")
+    label = name or party_name(key, ctx.clock.today())
+
+    def apply(session: Session, _principal: Principal) -> dict[str, Any]:
+        row = session.get(Contact, key)
+        if row is None:
+            session.add(Contact(party=key, name=label, email=email, updated_at=ctx.clock.now()))
+        else:
+            row.name, row.email, row.updated_at = label, email, ctx.clock.now()
+        return {"contact": key, "email": email, "name": label}
+
+    return act_on_system(
+        ctx,
+        actor,
+        "set_contact",
+        {"party": key, "email": email, "name": label},
+        frozenset({Role.ADMIN}),
+        apply,
+    )
+
+
+def list_contacts(ctx: Context) -> list[dict[str, Any]]:
+    with ctx.db.read() as session:
+        return [
+            {"party": c.party, "name": c.name, "email": c.email}
+            for c in session.execute(select(Contact).order_by(Contact.party)).scalars()
+        ]

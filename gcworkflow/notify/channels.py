@@ -1,0 +1,103 @@
+"""Where e-mail goes: an SMTP server (STARTTLS or implicit TLS, with authentication from settings) or, for a
+local installation and the demo, a Maildir under ``GCW_VAR_DIR`` that any mail client can open."""
+
+from __future__ import annotations
+
+import contextlib
+import mailbox
+import smtplib
+import ssl
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+from gcworkflow.settings import Settings
+
+
+class SendFailed(Exception):
+    """The server refused the message or could not be reached; the message is retried later."""
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, message: EmailMessage) -> str: ...  # the server's answer, as the record keeps it
+    def close(self) -> None: ...
+
+
+class MaildirChannel:
+    name = "maildir"
+
+    def __init__(self, path: Path) -> None:
+        self.box = mailbox.Maildir(path, create=True)
+
+    def send(self, message: EmailMessage) -> str:
+        key = self.box.add(message)
+        return f"maildir {key}"
+
+    def close(self) -> None:
+        self.box.close()
+
+
+class SmtpChannel:
+    """One connection for a whole dispatch batch, opened on the first message and reopened after a failure."""
+
+    name = "smtp"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.smtp_host:
+            raise SendFailed("SMTP 서버(GCW_SMTP_HOST)가 설정되지 않았습니다")
+        self.settings = settings
+        self._client: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        if s.smtp_security == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
+            if s.smtp_security == "starttls":
+                client.starttls(context=context)
+        if s.smtp_username:
+            client.login(s.smtp_username, s.smtp_password or "")
+        return client
+
+    def send(self, message: EmailMessage) -> str:
+        """MAIL, RCPT, DATA one by one, so that the server's own answer to DATA is what we record."""
+        try:
+            if self._client is None:
+                self._client = self._connect()
+            client = self._client
+            code, reply = client.mail(str(message["From"]))
+            if code != 250:
+                raise SendFailed(f"보내는 주소를 서버가 거부했습니다: {code} {reply!r}")
+            for recipient in message.get_all("To", []):
+                code, reply = client.rcpt(str(recipient))
+                if code not in (250, 251):
+                    raise SendFailed(f"받는 주소 {recipient}를 서버가 거부했습니다: {code} {reply!r}")
+            code, reply = client.data(message.as_bytes(policy=policy.SMTP))
+            if code != 250:
+                raise SendFailed(f"서버가 메시지를 받지 않았습니다: {code} {reply!r}")
+            return f"{code} {reply.decode(errors='replace')}".strip()
+        except SendFailed:
+            self.close()
+            raise
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise SendFailed(f"SMTP 발송 실패: {exc}") from exc
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self._client.quit()
+            self._client = None
+
+
+def channel_for(settings: Settings) -> Channel:
+    if settings.mail_channel == "smtp":
+        return SmtpChannel(settings)
+    return MaildirChannel(settings.maildir)
