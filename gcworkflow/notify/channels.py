@@ -62,6 +62,7 @@ class SmtpChannel:
             client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
             if s.smtp_security == "starttls":
                 client.starttls(context=context)
+        client.ehlo_or_helo_if_needed()  # MAIL before EHLO is refused (503); STARTTLS forgets the first EHLO
         if s.smtp_username:
             client.login(s.smtp_username, s.smtp_password or "")
         return client

@@ -16,6 +16,7 @@ from gcworkflow.calendar import format_date_ko
 from gcworkflow.canonical import digest
 from gcworkflow.errors import Unmet
 from gcworkflow.procedures.common import DECREE, LAW, RULE, Payload, Sha256, Text, not_after_today
+from gcworkflow.procedures.plan_content import parse_plan
 from gcworkflow.procedures.spec import (
     Action,
     LinkDocument,
@@ -61,19 +62,22 @@ class DesignationDecisionPayload(Payload):
     reason: Text = Field(description="지정 결정 사유")
 
 
-def decide_designation(sources: tuple[str, ...]) -> Action:
+def decide_designation(
+    sources: tuple[str, ...], decision: str = "지정", basis: str = f"{LAW} 제9조제1항"
+) -> Action:
+    """The Minister's decision (지정·변경·해제·수립), signed off by the approver."""
     return Action(
         trigger="decide_designation",
-        label="지정 결정 (결재)",
+        label=f"{decision} 결정 (결재)",
         sources=sources,
         dest=None,
         roles=frozenset({Role.APPROVER}),
-        basis=f"{LAW} 제9조제1항",
+        basis=basis,
         payload=DesignationDecisionPayload,
         effects=lambda view, p: [
             RecordFact(
                 "designation_decision",
-                {"decision": "지정", "reason": p.reason, "plan_version": view.plan_version_no},
+                {"decision": decision, "reason": p.reason, "plan_version": view.plan_version_no},
             )
         ],
         signoff=True,
@@ -179,9 +183,8 @@ class NoticePayload(Payload):
     )
 
 
-def _location(view: ProcedureView, day: date) -> str | None:
-    plan = view.plan
-    if plan is None or not plan.regions:
+def _location(plan: Any, day: date) -> str | None:
+    if plan is None or not getattr(plan, "regions", None):
         return None
     parts = []
     for region in plan.regions:
@@ -192,36 +195,46 @@ def _location(view: ProcedureView, day: date) -> str | None:
     return f"{place} {plan.location_detail}".strip() if plan.location_detail else f"{place} 일원"
 
 
-def notice_content(view: ProcedureView, payload: NoticePayload) -> dict[str, Any]:
-    """The notice as it will be printed, resolved from the current plan version (규칙 제3조)."""
+def printed_values(plan: Any, day: date, institution: str | None = None) -> dict[str, Any]:
+    """The values a notice prints about a cluster (규칙 제3조제1호·제3호·제4호)."""
+    period = getattr(plan, "creation_period", None)
+    operation = getattr(plan, "operation_plan", None)
+    return {
+        "name": getattr(plan, "name", None),
+        "location": _location(plan, day),
+        "area_m2": getattr(plan, "area_m2", None),
+        "period": {"start_year": period.start_year, "end_year": period.end_year} if period else None,
+        "operating_institution": institution or (operation.operating_institution if operation else None),
+    }
+
+
+def notice_content(view: ProcedureView, payload: NoticePayload, kind: str = "designation") -> dict[str, Any]:
+    """The notice as it will be printed, resolved from the current plan version (규칙 제3조); a change or
+    release notice also carries the values before (from the approved baseline)."""
     notice_date = payload.notice_date or payload.designation_date
     authority = authority_on(notice_date)
     plan = view.plan
-    period = plan.creation_period if plan else None
-    institution = payload.operating_institution or (
-        plan.operation_plan.operating_institution if plan and plan.operation_plan else None
-    )
-    governors = [governor_title(r.sido_code, notice_date) for r in (plan.regions or ())] if plan else []
-    return {
+    regions = getattr(plan, "regions", None) or ()
+    content: dict[str, Any] = {
+        "kind": kind,
         "authority": authority.head,
         "notice_series": authority.notice_series,
         "notice_date": notice_date.isoformat(),
-        "basis": "「녹색융합클러스터의 조성 및 육성에 관한 법률」 제9조제1항 및 제3항과 같은 법 시행규칙 제3조",
-        "name": plan.name if plan else None,
-        "location": _location(view, notice_date),
-        "area_m2": plan.area_m2 if plan else None,
+        **printed_values(plan, notice_date, payload.operating_institution),
         "purpose": payload.purpose,
         "designation_date": payload.designation_date.isoformat(),
-        "period": {"start_year": period.start_year, "end_year": period.end_year} if period else None,
-        "operating_institution": institution,
         "inspection_places": [
             p.model_dump(mode="json", exclude_none=True) for p in payload.inspection_places
         ],
         "inspection_period": "관할 시·도지사가 통보받은 날부터 14일 이상 (법 제9조제4항)",
-        "competent_governors": governors,
+        "competent_governors": [governor_title(r.sido_code, notice_date) for r in regions],
         "plan_version": view.plan_version_no,
         "plan_sha256": view.plan_sha256,
     }
+    baseline = view.fact("baseline")
+    if baseline is not None and baseline.data.get("current") is not None:
+        content["before"] = printed_values(parse_plan(baseline.data["current"]), notice_date)
+    return content
 
 
 def notice_items_complete(view: ProcedureView, _payload: object) -> list[Unmet]:
@@ -248,7 +261,7 @@ def notice_items_complete(view: ProcedureView, _payload: object) -> list[Unmet]:
     return unmet
 
 
-def compose_notice(sources: tuple[str, ...]) -> Action:
+def compose_notice(sources: tuple[str, ...], kind: str = "designation") -> Action:
     return Action(
         trigger="compose_notice",
         label="고시문 작성",
@@ -257,7 +270,7 @@ def compose_notice(sources: tuple[str, ...]) -> Action:
         roles=frozenset({Role.CLERK}),
         basis=f"{LAW} 제9조제3항, {RULE} 제3조",
         payload=NoticePayload,
-        effects=lambda view, p: [RecordFact("notice_content", notice_content(view, p), subject=NOTICE)],
+        effects=lambda view, p: [RecordFact("notice_content", notice_content(view, p, kind), subject=NOTICE)],
     )
 
 
@@ -506,3 +519,5 @@ PUBLISH_GUARDS = (
     notice_document_issued,
     gazette_recorded,
 )
+# A change or release is not a new designation: 법 제10조's requirements are not assessed again.
+CHANGE_PUBLISH_GUARDS = tuple(g for g in PUBLISH_GUARDS if g is not requirements_met)

@@ -30,7 +30,7 @@ from gcworkflow.procedures.spec import (
     SetClusterStatus,
     Write,
 )
-from gcworkflow.reference import resolve_sido
+from gcworkflow.reference import SIDOS, resolve_sido
 
 NOTIFY = f"{LAW} 제9조제3항"
 INSPECT = f"{LAW} 제9조제4항"
@@ -46,9 +46,14 @@ def notification_due(view: ProcedureView) -> date | None:
 
 
 def governors_to_notify(view: ProcedureView) -> list[str]:
+    """The competent governors of the plan's area; for a plan with no area (the basic plan), every 시·도지사."""
     gazette = view.fact("gazette_publication", NOTICE)
     day = date.fromisoformat(gazette.data["published_on"]) if gazette else view.today
-    return [governor_party(code) for code in competent_sido_codes(view.plan, day)] if view.plan else []
+    if view.plan is None:
+        return []
+    if getattr(view.plan, "regions", None) is None and not hasattr(view.plan, "area_m2"):
+        return [governor_party(s.on(day).code) for s in SIDOS]
+    return [governor_party(code) for code in competent_sido_codes(view.plan, day)]
 
 
 def notification_deadlines(view: ProcedureView, _payload: object) -> list[Write]:
@@ -217,12 +222,20 @@ def governors_notified(view: ProcedureView, _payload: object) -> list[Unmet]:
     return unmet
 
 
-def confirm_notification(sources: tuple[str, ...], dest: str, cluster_status: str) -> Action:
+def confirm_notification(
+    sources: tuple[str, ...], dest: str, cluster_status: str | None, *, inspection: bool = True
+) -> Action:
+    """``cluster_status``: what the cluster becomes (None: unchanged); a partial release leaves it designated."""
+
     def effects(view: ProcedureView, _payload: object) -> list[Write]:
         notice = view.fact("notice_content", NOTICE)
         effective = date.fromisoformat(notice.data["designation_date"]) if notice else view.today
-        writes: list[Write] = [SetClusterStatus(cluster_status, effective)]
-        for party in governors_to_notify(view):
+        scope = view.fact("release_scope")
+        partial = scope is not None and scope.data["scope"] == "partial"
+        writes: list[Write] = []
+        if cluster_status is not None and not partial:
+            writes.append(SetClusterStatus(cluster_status, effective))
+        for party in governors_to_notify(view) if inspection else ():
             # The governor's follow-up duty (법 제9조④) is kept as a deadline from the day it was notified.
             notified = to_kst(parse_instant(view.fact("governor_notification", party).data["sent_at"])).date()
             rule = DueRule("civil", notified, 14, label="통보일")
