@@ -6,13 +6,17 @@ template database); each test gets a fresh copy of it.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
 import sqlite3
+import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,6 +29,20 @@ from gcworkflow.db.migrate import upgrade
 from gcworkflow.db.session import Database, normalise_url
 from gcworkflow.documents.store import FileStore
 from gcworkflow.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.notify.smtp import SmtpServer
+
+# Prefect creates its home (default ~/.prefect) the moment it is imported, and the flow tests import it: point it
+# at a throw-away folder before anything does (DESIGN.md §3; gcworkflow, imported above, never imports Prefect).
+# Offline: analytics off. A `gcw` subprocess started by a test inherits all of this.
+assert "prefect" not in sys.modules, "Prefect was imported before tests/conftest.py could set PREFECT_HOME"
+_PREFECT_HOME = tempfile.mkdtemp(prefix="gcw-test-prefect-")
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 PG_URL = os.environ.get("GCW_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -100,3 +118,29 @@ def ctx(settings: Settings) -> Iterator[Context]:
     )
     yield context
     context.db.dispose()
+
+
+# --- shared by the notification and flow tests (tests/notify, tests/flows) ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[str]:
+    """One Prefect test server for the whole session (~8.5 s to start), flow heartbeats off; yields its API URL,
+    which a `gcw flows run` subprocess gets as PREFECT_API_URL so that it does not start a server of its own."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, started; stopped after the test."""
+    from tests.notify.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        yield server

@@ -205,3 +205,53 @@ def issue_notice_pdf(
         content_sha256=notice_render_digest(notice, number),
     )
     return sha
+
+
+def designate(ctx: Context, pid: int) -> None:
+    """From committee_review to designated (committee, notice, number, PDF record, gazette, notification)."""
+    committee_approves(ctx, pid)
+    through_notice_signoff(ctx, pid)
+    facts = {(f["kind"], f["subject"]) for f in _status_facts(ctx, pid)}
+    if ("notice_number", "designation_notice") not in facts:
+        fire(
+            ctx,
+            pid,
+            "register_notice_number",
+            number=f"기후에너지환경부고시 제{ctx.clock.today().year}-{pid}호",
+        )
+    issue_notice_pdf(ctx, pid)
+    fire(
+        ctx,
+        pid,
+        "record_gazette_publication",
+        published_on=ctx.clock.today().isoformat(),
+        gazette_issue="제21234호",
+    )
+    fire(ctx, pid, "publish_notice")
+    sent = datetime.combine(ctx.clock.today(), datetime.min.time(), SEOUL).replace(hour=9)
+    fire(
+        ctx,
+        pid,
+        "record_governor_notification",
+        sido_code="47",
+        sent_at=sent.isoformat(),
+        channel="문서유통",
+        message_id=f"msg-{pid}",
+    )
+    fire(ctx, pid, "confirm_notification", "system")
+
+
+def _status_facts(ctx: Context, pid: int) -> list[dict[str, Any]]:
+    from gcworkflow import queries
+
+    return queries.procedure_status(ctx, pid)["facts"]
+
+
+def designated_gumi(ctx: Context) -> tuple[int, int]:
+    """A designated 구미 cluster: (cluster id, designation procedure id)."""
+    pid = to_committee(ctx)
+    designate(ctx, pid)
+    with ctx.db.read() as session:
+        from gcworkflow.db.models import Procedure
+
+        return session.get(Procedure, pid).cluster_id, pid

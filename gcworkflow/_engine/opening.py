@@ -7,11 +7,16 @@ from sqlalchemy.orm import Session
 
 from gcworkflow import audit
 from gcworkflow._engine.access import load_principal
+from gcworkflow._engine.baseline import approved_plans
 from gcworkflow._engine.refusals import record_refusal
 from gcworkflow._engine.results import Actor, FireResult
+from gcworkflow._engine.writes import Resolved
+from gcworkflow.canonical import canonical_text, digest
 from gcworkflow.context import Context
 from gcworkflow.db.models import (
     Cluster,
+    Fact,
+    PlanVersion,
     Procedure,
 )
 from gcworkflow.errors import Forbidden, GcwError, GuardFailed, InvalidInput, NotFound, Unmet
@@ -89,6 +94,7 @@ def _open(
     )
     session.add(procedure)
     session.flush()
+    starting = _starting_records(session, definition, cluster)
     event = audit.append(
         session,
         audit.EventInput(
@@ -112,12 +118,14 @@ def _open(
                     "approver": approver,
                     "title": procedure.title,
                 },
-                "effects": [],
+                "effects": [r.summary for r in starting],
             },
         ),
         audit.ChainHead(0, audit.GENESIS),
     )
     procedure.chain_seq, procedure.chain_head = event.seq, event.hash
+    for record in starting:
+        record.persist(session, procedure, event.id, now)  # type: ignore[arg-type]
     return FireResult(procedure.id, "open", "", procedure.state, procedure.version, event.id, event.hash)
 
 
@@ -136,6 +144,18 @@ def _check_cluster_free(session: Session, definition: ProcedureDefinition, clust
                 )
             ]
         )
+    required = definition.requires_cluster_status
+    if required is not None and cluster.status != required:
+        raise GuardFailed(
+            [
+                Unmet(
+                    "cluster_not_designated",
+                    f"{LAW_NAME} 제12조제1항",
+                    f"{cluster.name}은(는) 지정된 클러스터가 아니어서 {definition.label} 절차를 "
+                    f"개시할 수 없습니다 (현재: {cluster.status})",
+                )
+            ]
+        )
     if definition.kind == "designation" and cluster.status == "designated":
         raise GuardFailed(
             [
@@ -149,3 +169,48 @@ def _check_cluster_free(session: Session, definition: ProcedureDefinition, clust
 
 
 LAW_NAME = "녹색융합클러스터법"
+
+
+def _starting_records(
+    session: Session, definition: ProcedureDefinition, cluster: Cluster | None
+) -> list[Resolved]:
+    """A change or release starts from the cluster's approved plan: plan version 1 and the ``baseline`` fact
+    (what a minor change is measured against), both listed in the ``open`` event."""
+    if not definition.starts_from_baseline or cluster is None:
+        return []
+    approved = approved_plans(session, cluster.id)
+    records = [
+        Resolved(
+            {"fact": "baseline", "subject": "", "data": approved.as_fact()},
+            [
+                (
+                    Fact.__table__,
+                    {
+                        "kind": "baseline",
+                        "subject": "",
+                        "data": canonical_text(approved.as_fact()),
+                        "corrects_fact_id": None,
+                    },
+                )
+            ],
+        )
+    ]
+    if approved.current is not None:
+        sha256 = digest(approved.current)
+        records.append(
+            Resolved(
+                {"plan_version": 1, "sha256": sha256},
+                [
+                    (
+                        PlanVersion.__table__,
+                        {
+                            "number": 1,
+                            "content": canonical_text(approved.current),
+                            "sha256": sha256,
+                            "based_on_id": None,
+                        },
+                    )
+                ],
+            )
+        )
+    return records

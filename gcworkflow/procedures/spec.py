@@ -260,6 +260,11 @@ class ProcedureDefinition:
     initial: str
     actions: tuple[Action, ...]
     title_suffix: str = ""  # a procedure's default title is "<cluster name> <suffix>", e.g. "… 지정"
+    # A change or release starts from the cluster's approved plan (plan version 1 and the `baseline` fact).
+    starts_from_baseline: bool = False
+    subject: str = "cluster"  # cluster, or basic_plan (no cluster)
+    requires_cluster_status: str | None = None  # e.g. designated: only a designated cluster can be changed
+    plan_parser: Callable[[Any], Any] | None = None  # None: the creation plan (procedures.plan_content)
 
     def state(self, name: str) -> State:
         for state in self.states:

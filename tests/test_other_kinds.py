@@ -1,0 +1,115 @@
+"""The rest of the law (procedure.md §3): plan changes, full and minor; release, whole and partial."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from gcworkflow import engine, queries
+from gcworkflow.errors import GuardFailed
+from tests.support import APPROVER, CLERK, actor, designated_gumi, fire, gumi_plan, signed
+
+
+def _open(ctx, kind: str, cluster_id: int) -> int:
+    return engine.open_procedure(
+        ctx, actor(CLERK), kind, cluster_id=cluster_id, approver=APPROVER
+    ).procedure_id
+
+
+def _classification(ctx, pid):
+    facts = {(f["kind"], f["subject"]): f["data"] for f in queries.procedure_status(ctx, pid)["facts"]}
+    return facts[("classification", "")]
+
+
+def test_change_starts_from_the_approved_plan(ctx):
+    cluster, designation = designated_gumi(ctx)
+    pid = _open(ctx, "plan_change", cluster)
+    assert queries.plan_version(ctx, pid)["content"] == queries.plan_version(ctx, designation)["content"]
+
+
+@pytest.mark.parametrize(("area", "minor"), [(36300, True), (36301, False), (29700, True), (29699, False)])
+def test_area_boundary_at_exactly_ten_percent(ctx, area, minor):
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "plan_change", cluster)
+    fire(ctx, pid, "record_plan", content={"area_m2": area}, mode="merge", change_reason="부지 경계 조정")
+    found = _classification(ctx, pid)
+    assert found["minor"] is minor
+    assert found["reasons"][0]["basis"] == "녹색융합클러스터법 시행규칙 제4조제2항제2호"
+
+
+def test_minor_change_goes_straight_to_changed(ctx):
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "plan_change", cluster)
+    fire(ctx, pid, "record_plan", content={"area_m2": 34000}, mode="merge", change_reason="부지 경계 조정")
+    with pytest.raises(GuardFailed) as refused:
+        signed(ctx, pid, "request_governor_opinions")
+    assert refused.value.unmet[-1].id == "change_is_minor"
+    result = signed(ctx, pid, "apply_minor_change")
+    assert result.to_state == "changed"
+
+
+def test_successive_small_changes_add_up_to_a_full_one(ctx):
+    cluster, _ = designated_gumi(ctx)
+    first = _open(ctx, "plan_change", cluster)
+    fire(ctx, first, "record_plan", content={"area_m2": 36000}, mode="merge", change_reason="1차 조정")
+    signed(ctx, first, "apply_minor_change")
+    second = _open(ctx, "plan_change", cluster)
+    assert queries.plan_version(ctx, second)["content"]["area_m2"] == 36000
+    fire(ctx, second, "record_plan", content={"area_m2": 37000}, mode="merge", change_reason="2차 조정")
+    found = _classification(ctx, second)
+    # 36,000 → 37,000 is +2.8 %, but against the designation's 33,000 it is +12.1 %: full.
+    assert found["minor"] is False and "33,000㎡ → 37,000㎡" in found["reasons"][0]["message"]
+    with pytest.raises(GuardFailed) as refused:
+        signed(ctx, second, "apply_minor_change")
+    assert refused.value.unmet[0].basis == "녹색융합클러스터법 시행규칙 제4조제2항제2호"
+
+
+def test_other_changes_are_full_unless_declared(ctx):
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "plan_change", cluster)
+    plan = copy.deepcopy(gumi_plan())
+    plan["infrastructure_plan"] += " 공동 물류시설을 추가한다."
+    fire(ctx, pid, "record_plan", content=plan, change_reason="기반시설 추가")
+    assert _classification(ctx, pid)["minor"] is False
+    fire(ctx, pid, "record_plan", content=plan, change_reason="오기 정정", declared=["착오·오기·누락 정정"])
+    assert _classification(ctx, pid)["minor"] is True
+
+
+def test_second_open_procedure_on_the_same_cluster_is_refused(ctx):
+    cluster, _ = designated_gumi(ctx)
+    _open(ctx, "plan_change", cluster)
+    with pytest.raises(GuardFailed) as refused:
+        _open(ctx, "release", cluster)
+    assert refused.value.unmet[0].basis == "운영방침: 클러스터당 진행 중인 절차는 하나"
+
+
+def test_release_needs_a_ground_and_partial_release_reduces_the_area(ctx):
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "release", cluster)
+    with pytest.raises(GuardFailed) as refused:
+        signed(ctx, pid, "request_governor_opinions")
+    assert refused.value.unmet[0].id == "release_ground_missing"
+    fire(
+        ctx,
+        pid,
+        "record_release_scope",
+        scope="partial",
+        ground="decree8_2",
+        reason="도로 편입",
+        released_area_m2=3000,
+    )
+    assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 30000
+    signed(ctx, pid, "request_governor_opinions")
+    assert queries.procedure_status(ctx, pid)["state"] == "governor_consultation"
+
+
+def test_change_of_an_undesignated_cluster_is_refused(ctx):
+    from gcworkflow import clusters
+    from tests.support import cast
+
+    cast(ctx)
+    cid = clusters.register_cluster(ctx, actor(CLERK), "생물소재 녹색융합클러스터")
+    with pytest.raises(GuardFailed) as refused:
+        _open(ctx, "plan_change", cid)
+    assert refused.value.unmet[0].id == "cluster_not_designated"
