@@ -23,7 +23,7 @@ from gcworkflow.engine import Actor
 from gcworkflow.errors import GcwError
 from gcworkflow.notify import DispatchReport, dispatch
 from gcworkflow.notify.channels import Channel
-from gcworkflow.procedures.notice import NOTICE, notice_render_digest
+from gcworkflow.procedures.notice import NOTICE, notice_document, notice_render_digest, notification_document
 from gcworkflow.procedures.notification import governors_to_notify, notification_due
 from gcworkflow.procedures.spec import ProcedureView
 
@@ -60,19 +60,20 @@ def documents_due(view: ProcedureView) -> list[str]:
         view.fact(k, NOTICE) for k in ("notice_content", "notice_number", "notice_signoff")
     )
     if notice and number and signoff and signoff.data["notice_sha256"] == digest(notice.data):
-        issued = view.fact("document_issued", NOTICE)
+        issued = view.fact("document_issued", notice_document(view))
         if issued is None or issued.data["content_sha256"] != notice_render_digest(
             notice.data, number.data["number"]
         ):
-            due.append("designation_notice")
+            due.append(notice_document(view))
     if view.state == "governor_notification":
         consultation = view.fact("consultation_round", "governor")
         round_no = consultation.data["round"] if consultation else 1
+        letter = notification_document(view)
         if any(
-            view.fact("document_issued", f"designation_notification:{round_no}:{p}") is None
+            view.fact("document_issued", f"{letter}:{round_no}:{p}") is None
             for p in governors_to_notify(view)
         ):
-            due.append("designation_notification")
+            due.append(letter)
     return due
 
 
@@ -119,7 +120,9 @@ def record_notifications(ctx: Context, procedure_id: int, actor: Actor = SYSTEM)
     for row in rows:
         payload = loads(row.payload)
         party = payload.get("party")
-        if payload.get("document") != "designation_notification" or view.fact("governor_notification", party):
+        if not str(payload.get("document", "")).endswith("_notification") or view.fact(
+            "governor_notification", party
+        ):
             continue
         engine.fire(
             ctx,

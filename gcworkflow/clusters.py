@@ -127,3 +127,29 @@ def find_cluster(ctx: Context, name_or_id: str) -> ClusterInfo:
         if str(cluster.id) == name_or_id or cluster.name == name_or_id:
             return cluster
     raise NotFound(f"클러스터가 없습니다: {name_or_id}")
+
+
+def current_facts(ctx: Context, cluster_id: int) -> dict[str, Any]:
+    """What the cluster is now — name, area, creation period, operating institution — derived from its approved
+    history (designation, changes, partial releases); a deemed cluster's come from its registration."""
+    from gcworkflow._engine.baseline import approved_plans
+
+    with ctx.db.read() as session:
+        cluster = session.get(Cluster, cluster_id)
+        if cluster is None:
+            raise NotFound(f"{cluster_id}번 클러스터가 없습니다")
+        approved = approved_plans(session, cluster_id)
+        profile = loads(cluster.profile)
+    plan = approved.current or {}
+    return {
+        "id": cluster_id,
+        "name": plan.get("name", cluster.name),
+        "status": cluster.status,
+        "area_m2": plan.get("area_m2", profile.get("area_m2")),
+        "creation_period": plan.get("creation_period"),
+        "operating_institution": (plan.get("operation_plan") or {}).get(
+            "operating_institution", profile.get("operating_institution")
+        ),
+        "from_procedure": approved.current_from,
+        "baseline_from_procedure": approved.full_from,
+    }

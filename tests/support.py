@@ -82,11 +82,15 @@ ATTENDANCE = {
 }
 
 
-def to_committee(ctx: Context, pid: int | None = None) -> int:
+def to_committee(
+    ctx: Context, pid: int | None = None, *, plan: dict[str, Any] | None = None, draft: bool = True
+) -> int:
     """Drafting → governor → ministries → committee_review, with every requirement met (a new 구미 procedure
-    unless ``pid`` names an open one in drafting)."""
+    unless ``pid`` names an open one in drafting). ``plan``: the record_plan payload (default: the 구미 plan);
+    ``draft=False`` when the caller has prepared the drafting stage itself (a release)."""
     pid = open_gumi(ctx) if pid is None else pid
-    fire(ctx, pid, "record_plan", content=gumi_plan())
+    if draft:
+        fire(ctx, pid, "record_plan", **(plan or {"content": gumi_plan()}))
     signed(ctx, pid, "request_governor_opinions")
     advance(ctx, 10)
     fire(
@@ -164,19 +168,15 @@ NOTICE = {
 REQUIREMENTS = ("law10_1", "law10_2", "law10_3", "law10_4", "decree6_1", "decree6_2")
 
 
-def through_notice_signoff(ctx: Context, pid: int) -> None:
-    """designation_notice: decision, assessments, notice composed and signed (number left to the caller)."""
-    signed(ctx, pid, "decide_designation", reason="위원회 원안 의결 및 지정 요건 충족")
-    for requirement in REQUIREMENTS:
-        fire(ctx, pid, "assess_requirement", requirement=requirement, result="met", note="검토 결과 충족")
-    fire(
-        ctx,
-        pid,
-        "assess_requirement",
-        requirement="decree6_3",
-        result="not_applicable",
-        note="영 제6조제3호에 따른 고시 없음",
-    )
+def through_notice_signoff(ctx: Context, pid: int, *, assess: bool = True) -> None:
+    """The notice stage: decision, assessments (a designation's), notice composed and signed (the number, when
+    not drawn at the sign-off, is left to the caller)."""
+    signed(ctx, pid, "decide_designation", reason="위원회 원안 의결 및 요건 충족")
+    if assess:
+        for requirement in REQUIREMENTS:
+            fire(ctx, pid, "assess_requirement", requirement=requirement, result="met", note="검토 결과 충족")
+        fire(ctx, pid, "assess_requirement", requirement="decree6_3", result="not_applicable",
+             note="영 제6조제3호에 따른 고시 없음")
     fire(ctx, pid, "compose_notice", designation_date=ctx.clock.today().isoformat(), **NOTICE)
     signed(ctx, pid, "sign_notice_content")
 
@@ -198,7 +198,7 @@ def issue_notice_pdf(
         pid,
         "document_issued",
         "system",
-        document="designation_notice",
+        document=f"{notice.get('kind', 'designation')}_notice",
         sha256=sha,
         title=f"{number} 지정 고시",
         size=len(body),
@@ -207,10 +207,10 @@ def issue_notice_pdf(
     return sha
 
 
-def designate(ctx: Context, pid: int) -> None:
-    """From committee_review to designated (committee, notice, number, PDF record, gazette, notification)."""
+def designate(ctx: Context, pid: int, *, assess: bool = True) -> None:
+    """From committee_review to the end (committee, notice, number, PDF record, gazette, notification)."""
     committee_approves(ctx, pid)
-    through_notice_signoff(ctx, pid)
+    through_notice_signoff(ctx, pid, assess=assess)
     facts = {(f["kind"], f["subject"]) for f in _status_facts(ctx, pid)}
     if ("notice_number", "designation_notice") not in facts:
         fire(

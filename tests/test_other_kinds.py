@@ -113,3 +113,54 @@ def test_change_of_an_undesignated_cluster_is_refused(ctx):
     with pytest.raises(GuardFailed) as refused:
         _open(ctx, "plan_change", cid)
     assert refused.value.unmet[0].id == "cluster_not_designated"
+
+
+OFFICE = {
+    "office_postcode": "30103",
+    "office_address": "세종 (예시)",
+    "office_homepage": "www.me.go.kr",
+    "office_phone": "044-201-0000",
+    "office_fax": "044-201-0001",
+    "office_email": "green@korea.kr",
+    "notice_numbering": "local",
+}
+
+
+def _documents(ctx, pid):
+    from gcworkflow import automation
+
+    return automation.issue_documents(ctx, pid)
+
+
+def test_full_change_walks_the_whole_path_with_a_change_notice(ctx):
+    from tests.support import designate, to_committee
+
+    ctx.settings = ctx.settings.model_copy(update=OFFICE)
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "plan_change", cluster)
+    plan = gumi_plan() | {"area_m2": 40000}
+    to_committee(ctx, pid, plan={"content": plan, "change_reason": "인접 부지 편입"})
+    designate(ctx, pid, assess=False)
+    status = queries.procedure_status(ctx, pid)
+    assert status["state"] == "changed"
+    issued = [d for d in status["documents"] if d["direction"] == "issued"]
+    assert {d["kind"] for d in issued} == {"change_notice"}
+    # The cluster's facts now come from the change.
+    from gcworkflow import clusters
+
+    assert clusters.current_facts(ctx, cluster)["area_m2"] == 40000
+
+
+def test_release_whole_ends_released_and_the_cluster_with_it(ctx):
+    from gcworkflow import clusters
+    from tests.support import designate, to_committee
+
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "release", cluster)
+    fire(ctx, pid, "record_release_scope", scope="whole", ground="law12_1", reason="지정 목적 달성 불가")
+    to_committee(ctx, pid, draft=False)
+    designate(ctx, pid, assess=False)
+    assert queries.procedure_status(ctx, pid)["state"] == "released"
+    assert clusters.find_cluster(ctx, str(cluster)).status == "released"
+    with pytest.raises(GuardFailed):
+        _open(ctx, "plan_change", cluster)

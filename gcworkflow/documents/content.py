@@ -15,7 +15,7 @@ from gcworkflow.calendar import format_date_ko
 from gcworkflow.canonical import loads
 from gcworkflow.clock import to_kst
 from gcworkflow.db.models import AuditEvent, User
-from gcworkflow.documents.models import Item, Letter, Line, Notice, Office, Section, Signature
+from gcworkflow.documents.models import Item, Letter, Line, Notice, Office, Section, Signature, Table
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
 from gcworkflow.procedures.common import party_name
 from gcworkflow.procedures.notice import NOTICE, notice_items_complete
@@ -29,9 +29,13 @@ _OFFICE_FIELDS = ("postcode", "address", "homepage", "phone", "fax", "email")
 
 TITLES = {
     "designation_notice": "지정 고시",
+    "change_notice": "변경 고시",
+    "release_notice": "해제 고시",
     "opinion_request": "의견조회 시행문",
     "consultation_request": "협의 요청 시행문",
     "designation_notification": "지정 결과 통보 시행문",
+    "change_notification": "변경 결과 통보 시행문",
+    "release_notification": "해제 결과 통보 시행문",
 }
 
 
@@ -175,6 +179,117 @@ def designation_notice(view: ProcedureView, *, illustrative: bool = False) -> tu
     return notice, number.data["number"]
 
 
+def _values_row(label: str, before: Any, after: Any) -> tuple[str, str, str]:
+    return (label, before or "-", after or "-")
+
+
+def _printed(values: dict[str, Any]) -> dict[str, str]:
+    period = values.get("period")
+    return {
+        "명칭": values.get("name") or "-",
+        "위치": values.get("location") or "-",
+        "면적": f"{values['area_m2']:,}㎡" if values.get("area_m2") else "-",
+        "조성기간": f"{period['start_year']}년 ~ {period['end_year']}년" if period else "-",
+        "전문운영기관": values.get("operating_institution") or "-",
+    }
+
+
+def _checked(view: ProcedureView) -> tuple[dict[str, Any], str]:
+    unmet = notice_items_complete(view, None)
+    number = view.fact("notice_number", NOTICE)
+    if number is None:
+        unmet.append(
+            Unmet(
+                "notice_number_missing",
+                "행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조",
+                "고시 번호가 등록되지 않아 고시문을 만들 수 없습니다",
+            )
+        )
+    if unmet:
+        raise GuardFailed(unmet, "고시문을 만들 수 없습니다.")
+    return dict(view.fact("notice_content", NOTICE).data), number.data["number"]
+
+
+def _inspection_section(n: dict[str, Any]) -> Section:
+    places = [
+        f"{p['office']}" + (f" (☎ {p['phone']})" if p.get("phone") else "") for p in n["inspection_places"]
+    ]
+    return Section(
+        title="관련 자료의 열람",
+        lines=(
+            Line(label="열람 장소", value="\n".join(places) or "기후에너지환경부 및 관할 시·도"),
+            Line(
+                label="열람 기간",
+                value="관할 시·도지사가 통보받은 날부터 14일 이상 (법 제12조제4항, 제9조제4항)",
+            ),
+        ),
+    )
+
+
+def notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, str]:
+    """The procedure's notice (지정·변경·해제 고시), refused before rendering when anything is missing."""
+    kind = (
+        view.fact("notice_content", NOTICE).data.get("kind", "designation")
+        if view.fact("notice_content", NOTICE)
+        else "designation"
+    )
+    if kind == "designation":
+        return designation_notice(view, illustrative=illustrative)
+    n, number = _checked(view)
+    before, after = _printed(n.get("before") or {}), _printed(n)
+    rows = tuple((label, before[label], after[label]) for label in after)
+    day = format_date_ko(date.fromisoformat(n["designation_date"]))
+    if kind == "change":
+        changed = tuple(r for r in rows if r[1] != r[2]) or rows
+        sections = (
+            Section(title="변경 내용", table=Table(columns=("구분", "변경 전", "변경 후"), rows=changed)),
+            Section(title="변경 사유", paragraphs=(n["purpose"],)),
+            Section(title="변경일", paragraphs=(day,)),
+            _inspection_section(n),
+        )
+        sentence = (
+            f"{LAW} 제12조제1항·제4항 및 제9조제3항에 따라 {n['name']}의 조성계획을 다음과 같이 변경하고 "
+            "고시합니다."
+        )
+        title, doc_kind = f"{number} {n['name']} 조성계획 변경 고시", "change_notice"
+    else:
+        scope = view.fact("release_scope")
+        partial = scope is not None and scope.data["scope"] == "partial"
+        released = f"{scope.data['released_area_m2']:,}㎡" if partial else f"전부 ({before['면적']})"
+        sections = (
+            Section(
+                title="해제 대상",
+                lines=(
+                    Line(label="명  칭", value=n["name"]),
+                    Line(label="위  치", value=n["location"] or "-"),
+                    Line(label="해제 면적", value=released),
+                    *((Line(label="남는 면적", value=after["면적"]),) if partial else ()),
+                ),
+            ),
+            Section(
+                title="해제 사유 및 근거",
+                paragraphs=(f"{n['purpose']} ({scope.data['basis'] if scope else LAW + ' 제12조제1항'})",),
+            ),
+            Section(title="해제일", paragraphs=(day,)),
+            _inspection_section(n),
+        )
+        sentence = (
+            f"{LAW} 제12조제1항 및 제4항에 따라 {n['name']}의 지정을 다음과 같이 "
+            f"{'일부' if partial else '전부'} 해제하고 고시합니다."
+        )
+        title, doc_kind = f"{number} {n['name']} 지정 {'일부 ' if partial else ''}해제 고시", "release_notice"
+    return Notice(
+        kind=doc_kind,
+        document_title=title,
+        date=n["notice_date"],
+        number=number,  # type: ignore[arg-type]
+        authority=n["authority"],
+        basis_sentence=sentence,
+        sections=sections,
+        illustrative=illustrative,
+    ), number
+
+
 # --- letters (시행문) -----------------------------------------------------------------------------------
 
 
@@ -281,7 +396,7 @@ def consultation_request(
     )
 
 
-def designation_notification(
+def notification(
     view: ProcedureView,
     settings: Settings,
     signed: Signing,
@@ -291,25 +406,29 @@ def designation_notification(
     *,
     illustrative: bool = False,
 ) -> Letter:
-    notice = view.fact("notice_content", NOTICE).data
+    """The 결과 통보 시행문 (law.md §5.2) for a designation, a change or a release, with the notice attached."""
+    notice_data = view.fact("notice_content", NOTICE).data
+    kind = notice_data.get("kind", "designation")
+    what = {"designation": "지정", "change": "조성계획 변경", "release": "지정 해제"}[kind]
+    article = "제9조제3항" if kind == "designation" else "제12조제4항 및 제9조제3항"
     gazette = view.fact("gazette_publication", NOTICE)
     published = format_date_ko(date.fromisoformat(gazette.data["published_on"])) if gazette else ""
     items = (
         Item(text=f"관련: {notice_number}({published})"),
-        Item(text=f"{LAW} 제9조제3항에 따라 {notice['name']} 지정 내용을 붙임과 같이 통보합니다."),
+        Item(text=f"{LAW} {article}에 따라 {notice_data['name']} {what} 내용을 붙임과 같이 통보합니다."),
         Item(
-            text="같은 조 제4항에 따라 그 내용을 14일 이상 주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
+            text="같은 법 제9조제4항에 따라 그 내용을 14일 이상 주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
         ),
     )
     return _letter(
-        "designation_notification",
+        f"{kind}_notification",
         view,
         settings,
         signed,
         number,
         party_name(party, date.fromisoformat(number["dated"])),
-        f"{notice['name']} 지정 결과 통보",
+        f"{notice_data['name']} {what} 결과 통보",
         items,
-        ("지정 고시문 1부", "조성계획(요약) 1부"),
+        (f"{what} 고시문 1부", "조성계획(요약) 1부"),
         illustrative,
     )

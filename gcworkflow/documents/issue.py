@@ -21,7 +21,7 @@ from gcworkflow.documents.models import Letter, Notice
 from gcworkflow.engine import Actor, build_view
 from gcworkflow.errors import InvalidInput, NotFound
 from gcworkflow.faults import crash_point
-from gcworkflow.procedures.notice import NOTICE, notice_render_digest
+from gcworkflow.procedures.notice import NOTICE, notice_document, notice_render_digest
 from gcworkflow.procedures.notification import governors_to_notify
 from gcworkflow.procedures.spec import ProcedureView
 
@@ -31,7 +31,10 @@ LETTERS = {
     "opinion_request": ("governor", "consultation_request"),
     "consultation_request": ("ministry", "consultation_request"),
     "designation_notification": ("governor", "notice_signoff"),
+    "change_notification": ("governor", "notice_signoff"),
+    "release_notification": ("governor", "notice_signoff"),
 }
+NOTICES = ("designation_notice", "change_notice", "release_notice")
 
 
 @dataclass(frozen=True)
@@ -71,12 +74,10 @@ def procedure_view(ctx: Context, procedure_id: int) -> ProcedureView:
 def issue(ctx: Context, procedure_id: int, kind: str, *, actor: Actor = SYSTEM) -> list[Issued]:
     """Issue every document of ``kind`` the procedure calls for now, acting as ``system`` (through ``actor``'s
     interface: the flows, or an operator's CLI)."""
-    if kind == "designation_notice":
-        return [_issue_notice(ctx, procedure_id, actor)]
+    if kind in NOTICES:
+        return [_issue_notice(ctx, procedure_id, kind, actor)]
     if kind not in LETTERS:
-        raise InvalidInput(
-            f"알 수 없는 문서 종류입니다: {kind} (가능: designation_notice, {', '.join(LETTERS)})"
-        )
+        raise InvalidInput(f"알 수 없는 문서 종류입니다: {kind} (가능: {', '.join((*NOTICES, *LETTERS))})")
     group, _ = LETTERS[kind]
     view = procedure_view(ctx, procedure_id)
     consultation = view.fact("consultation_round", group)
@@ -85,19 +86,19 @@ def issue(ctx: Context, procedure_id: int, kind: str, *, actor: Actor = SYSTEM) 
             f"{content.TITLES[kind]}을(를) 보낼 차례가 아닙니다 (의견 요청·협의 요청 기록 없음)"
         )
     parties = consultation.data["parties"]
-    if kind == "designation_notification":
+    if kind.endswith("_notification"):
         parties = governors_to_notify(view)
     round_no = consultation.data["round"]
     return [_issue_letter(ctx, procedure_id, kind, f"{round_no}:{party}", party, actor) for party in parties]
 
 
-def _issue_notice(ctx: Context, procedure_id: int, actor: Actor) -> Issued:
+def _issue_notice(ctx: Context, procedure_id: int, kind: str, actor: Actor) -> Issued:
     view = procedure_view(ctx, procedure_id)
-    notice, number = content.designation_notice(view, illustrative=ctx.settings.documents_illustrative)
+    if kind != notice_document(view):
+        raise InvalidInput(f"이 절차의 고시는 {notice_document(view)}입니다 ({kind} 아님)")
+    notice, number = content.notice(view, illustrative=ctx.settings.documents_illustrative)
     content_sha256 = notice_render_digest(view.fact("notice_content", NOTICE).data, number)
-    return _render_and_record(
-        ctx, procedure_id, "designation_notice", "", notice, number, content_sha256, actor
-    )
+    return _render_and_record(ctx, procedure_id, kind, "", notice, number, content_sha256, actor)
 
 
 def _issue_letter(
@@ -130,9 +131,9 @@ def _issue_letter(
         "opinion_request": content.opinion_request,
         "consultation_request": content.consultation_request,
     }
-    if kind == "designation_notification":
+    if kind.endswith("_notification"):
         notice_number = view.fact("notice_number", NOTICE).data["number"]
-        letter = content.designation_notification(
+        letter = content.notification(
             view, ctx.settings, signed, party, number, notice_number, illustrative=illustrative
         )
     else:

@@ -432,8 +432,18 @@ def document_issued(sources: tuple[str, ...]) -> Action:
     )
 
 
+def notice_document(view: ProcedureView) -> str:
+    """The document kind of this procedure's notice: designation_notice, change_notice, release_notice …"""
+    content = view.fact("notice_content", NOTICE)
+    return f"{content.data.get('kind', 'designation') if content else 'designation'}_notice"
+
+
+def notification_document(view: ProcedureView) -> str:
+    return notice_document(view).replace("_notice", "_notification")
+
+
 def notice_document_issued(view: ProcedureView, _payload: object) -> list[Unmet]:
-    issued = view.fact("document_issued", NOTICE)
+    issued = view.fact("document_issued", notice_document(view))
     number = view.fact("notice_number", NOTICE)
     notice = view.fact("notice_content", NOTICE)
     expected = notice_render_digest(notice.data, number.data["number"]) if number and notice else None

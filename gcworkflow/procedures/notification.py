@@ -17,7 +17,7 @@ from gcworkflow.canonical import parse_instant
 from gcworkflow.clock import to_kst
 from gcworkflow.errors import Unmet
 from gcworkflow.procedures.common import LAW, Payload, Text, governor_party, party_name
-from gcworkflow.procedures.notice import NOTICE
+from gcworkflow.procedures.notice import NOTICE, notice_document, notification_document
 from gcworkflow.procedures.plan_content import competent_sido_codes
 from gcworkflow.procedures.spec import (
     Action,
@@ -32,6 +32,12 @@ from gcworkflow.procedures.spec import (
 )
 from gcworkflow.reference import SIDOS, resolve_sido
 
+_WHAT = {
+    "designation_notice": "지정",
+    "change_notice": "변경",
+    "release_notice": "해제",
+    "basic_plan_notice": "기본계획",
+}
 NOTIFY = f"{LAW} 제9조제3항"
 INSPECT = f"{LAW} 제9조제4항"
 
@@ -66,24 +72,25 @@ def notification_deadlines(view: ProcedureView, _payload: object) -> list[Write]
     round_no = consultation.data["round"] if consultation else 1
     notice = view.fact("notice_content", NOTICE)
     name = notice.data["name"] if notice else view.title
+    letter, what = notification_document(view), _WHAT.get(notice_document(view), "지정")
     writes: list[Write] = [CloseDeadline("notice_after_approval", on=published)]
     for party in governors_to_notify(view):
         writes.append(OpenDeadline("governor_notification", rule, subject=party))
         writes.append(
             QueueMessage(
-                key=f"procedure:{view.id}:designation_notification:{party}",
+                key=f"procedure:{view.id}:{letter}:{party}",
                 kind="letter",
                 recipient=party,
-                subject=f"[지정 결과 통보] {name}",
+                subject=f"[{what} 결과 통보] {name}",
                 body=(
                     f"{party_name(party, published)} 귀하\n\n「녹색융합클러스터의 조성 및 육성에 관한 법률」 "
-                    f"제9조제3항에 따라 {name} 지정 결과를 통보합니다. 같은 조 제4항에 따라 그 내용을 14일 이상 "
+                    f"제9조제3항에 따라 {name} {what} 결과를 통보합니다. 같은 조 제4항에 따라 그 내용을 14일 이상 "
                     "주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
                 ),
                 payload={
-                    "document": "designation_notification",
+                    "document": letter,
                     "party": party,
-                    "documents": [f"designation_notification:{round_no}:{party}", NOTICE],
+                    "documents": [f"{letter}:{round_no}:{party}", notice_document(view)],
                 },
             )
         )

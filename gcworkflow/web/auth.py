@@ -124,16 +124,20 @@ def _locked_until(session, username: str, now: datetime) -> datetime | None:
     since = now - LOCK_WINDOW
     if last_success is not None and last_success > since:
         since = last_success
-    failures = session.execute(
-        select(LoginAttempt.occurred_at)
-        .where(
-            LoginAttempt.username == username,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.occurred_at > since,
+    failures = (
+        session.execute(
+            select(LoginAttempt.occurred_at)
+            .where(
+                LoginAttempt.username == username,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.occurred_at > since,
+            )
+            .order_by(LoginAttempt.occurred_at.desc())
+            .limit(LOCK_AFTER_FAILURES)
         )
-        .order_by(LoginAttempt.occurred_at.desc())
-        .limit(LOCK_AFTER_FAILURES)
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     if len(failures) < LOCK_AFTER_FAILURES:
         return None
     return failures[0] + LOCK_WINDOW

@@ -1,0 +1,308 @@
+"""The web application: the REST API under ``/api/``, the clerks' pages, ``/healthz`` and the API reference.
+
+``create_app(ctx)`` builds it around one :class:`~gcworkflow.context.Context`; ``gcw serve`` runs it with
+uvicorn. Refusals are the engine's (DESIGN.md §4): the API answers them as JSON with their stable code and
+HTTP status, the pages show them beside the form.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import func, select, text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gcworkflow.context import Context
+from gcworkflow.db.models import OutboxMessage
+from gcworkflow.errors import GcwError
+from gcworkflow.web import api, pages
+from gcworkflow.web.templates import render
+
+log = logging.getLogger("gcworkflow.web")
+
+STATIC = Path(__file__).with_name("static")
+BODY_LIMIT = 1 << 20  # 1 MiB: every form and JSON body of the desk
+UPLOAD_LIMIT = 25 << 20  # 25 MiB: a scanned reply or a gazette page
+# Scripts and styles come from /static only; no inline script, no inline style, no framing.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+STATUS_CODES = {
+    400: "invalid_input",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "invalid_input",
+    422: "invalid_input",
+}
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _upload_path(method: str, path: str) -> bool:
+    return method == "POST" and (
+        path == "/api/documents" or (path.startswith("/procedures/") and "/actions/" in path)
+    )
+
+
+class Guard:
+    """Security headers on every response and a limit on every request body (ASGI middleware).
+
+    The limit is checked against Content-Length first, and counted as the body streams in, so a chunked
+    request cannot get round it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = UPLOAD_LIMIT if _upload_path(scope["method"], scope["path"]) else BODY_LIMIT
+        https = scope.get("scheme") == "https"
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = message.setdefault("headers", [])
+                names = {name.lower() for name, _ in headers}
+                for name, value in _security_headers(https, scope["path"]):
+                    if name not in names:
+                        headers.append((name, value))
+            await send(message)
+
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(scope, send_with_headers, limit)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send_with_headers)
+        except _TooLarge:
+            if started:
+                raise
+            await _too_large(scope, send_with_headers, limit)
+
+
+def _security_headers(https: bool, path: str) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-security-policy", CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    ]
+    if not path.startswith("/static/"):
+        headers.append((b"cache-control", b"no-store"))
+    if https:
+        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return headers
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    message = f"요청 본문이 너무 큽니다 (최대 {limit // (1 << 20)} MiB)."
+    if scope["path"].startswith("/api/"):
+        body = JSONResponse({"code": "payload_too_large", "message": message, "unmet": []}, status_code=413)
+    else:
+        body = HTMLResponse(render("error.html", {"status": 413, "message": message}), status_code=413)
+    await body({**scope, "type": "http"}, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/openapi.json")
+
+
+def _error(request: Request, status: int, code: str, message: str, unmet: list[dict[str, str]]) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"code": code, "message": message, "unmet": unmet}, status_code=status)
+    return HTMLResponse(
+        render("error.html", {"status": status, "message": message, "unmet": unmet}), status_code=status
+    )
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    lines = []
+    for error in exc.errors()[:10]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "요청"
+        lines.append(f"{where}: {error.get('msg', '')}")
+    return "요청 형식이 맞지 않습니다:\n" + "\n".join(lines)
+
+
+def create_app(ctx: Context) -> FastAPI:
+    app = FastAPI(
+        title="gcworkflow API",
+        version="1",
+        summary="녹색융합클러스터 법정 절차 워크플로: 절차 처리·조회, 결재, 기한, 문서, 감사",
+        description=(
+            "모든 처리는 엔진의 단일 관문(engine.fire)을 거칩니다. 인증은 관리자가 발급한 API 토큰"
+            "(`Authorization: Bearer gcw_…`)으로 하며, 토큰은 한 사용자·한 권한으로 한정됩니다.\n\n"
+            "오류는 JSON `{code, message, unmet}`으로 돌려줍니다. code: `invalid_input`(400), "
+            "`unauthenticated`(401), `forbidden`(403), `not_found`(404), `conflict`(409), "
+            "`guard_failed`(422, unmet에 요건·근거 조문), `payload_too_large`(413)."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.ctx = ctx
+
+    @app.exception_handler(GcwError)
+    async def gcw_error(request: Request, exc: GcwError) -> Response:
+        return _error(request, exc.http_status, exc.code, exc.message, [u.as_dict() for u in exc.unmet])
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        return _error(request, 400, "invalid_input", _validation_message(exc), [])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (302, 303) and exc.headers:
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        code = STATUS_CODES.get(exc.status_code, "error")
+        messages = {404: "찾는 주소가 없습니다.", 405: "이 주소에서 허용되지 않는 요청 방식입니다."}
+        message = messages.get(exc.status_code, str(exc.detail))
+        response = _error(request, exc.status_code, code, message, [])
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("처리 중 예기치 않은 오류: %s %s", request.method, request.url.path)
+        return _error(request, 500, "internal_error", "서버 내부 오류입니다. 관리자에게 알려 주십시오.", [])
+
+    @app.get("/healthz", tags=["상태"], summary="데이터베이스와 발송 대기열(outbox) 상태")
+    def healthz() -> JSONResponse:
+        report = health(ctx)
+        return JSONResponse(report, status_code=200 if report["status"] != "error" else 503)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(render("api_docs.html", {"operations": operations(app.openapi())}))
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(Guard)
+    return app
+
+
+def _head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    from gcworkflow.db.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+def health(ctx: Context) -> dict[str, Any]:
+    """The database (reachable, schema at the code's head) and the outbox (waiting, stuck, dead)."""
+    head = _head_revision()
+    database: dict[str, Any] = {"dialect": ctx.db.dialect, "head": head}
+    outbox: dict[str, Any] = {}
+    try:
+        with ctx.db.read() as session:
+            database["revision"] = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            counts = dict(
+                session.execute(
+                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                ).all()
+            )
+            oldest = session.execute(
+                select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
+            ).scalar()
+    except Exception as exc:  # any failure here is the answer, not a crash
+        database.update(ok=False, error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+        return {"status": "error", "database": database, "outbox": None}
+    database["ok"] = database["revision"] == head
+    if not database["ok"]:
+        database["error"] = "스키마가 프로그램보다 오래되었습니다: gcw db upgrade"
+    outbox = {
+        "pending": counts.get("pending", 0),
+        "sending": counts.get("sending", 0),
+        "sent": counts.get("sent", 0),
+        "dead": counts.get("dead", 0),
+        "oldest_pending_at": oldest.isoformat() if oldest else None,
+    }
+    status = "ok" if database["ok"] and not outbox["dead"] else "degraded"
+    if not database["ok"]:
+        status = "error"
+    return {"status": status, "database": database, "outbox": outbox}
+
+
+def operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The OpenAPI operations, for the server-rendered reference at /docs (no CDN, no inline script)."""
+    found = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, op in methods.items():
+            body = op.get("requestBody", {}).get("content", {})
+            media = next(iter(body), None)
+            body_schema = body.get(media, {}).get("schema", {}) if media else {}
+            found.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "tag": (op.get("tags") or ["기타"])[0],
+                    "parameters": op.get("parameters", []),
+                    "body_media": media,
+                    "body_fields": _fields(body_schema, schema),
+                    "responses": sorted(op.get("responses", {}).items()),
+                    "secured": bool(op.get("security")),
+                }
+            )
+    return found
+
+
+def _fields(body: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    ref = body.get("$ref")
+    if ref:
+        body = schema.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[-1], {})
+    required = set(body.get("required", []))
+    return [
+        {
+            "name": name,
+            "required": name in required,
+            "type": prop.get("type") or " | ".join(o.get("type", "?") for o in prop.get("anyOf", [])) or "",
+            "description": prop.get("description", prop.get("title", "")),
+        }
+        for name, prop in body.get("properties", {}).items()
+    ]

@@ -1,0 +1,165 @@
+"""Faults, each ending with nothing lost and nothing doubled (issue #5).
+
+The flows run as an operator runs them, `gcw flows run NAME` in a subprocess, against the session's Prefect test
+server and a real SMTP server (aiosmtpd). Crashes are the named crash points of gcworkflow/faults.py: the process
+ends right there with exit status 86, as a power cut would. What the server received is counted by Message-ID:
+the total may exceed the number of distinct Message-IDs only when a dispatcher died after the server accepted a
+message and before the outbox recorded it — and then the copy carries the same Message-ID and the row says
+`resent`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gcworkflow import automation
+from gcworkflow.notify import dispatch
+from tests.flows import CRASHED, Gcw
+from tests.notify import (
+    facts,
+    events,
+    env,
+    later,
+    letter_row,
+    opinion_letter,
+    queue_messages,
+    ready,
+    row,
+    rows,
+)
+from tests.notify.smtp import SmtpServer
+from tests.support import committee_approves, through_notice_signoff, to_committee
+
+
+@pytest.fixture
+def mail(ctx, smtp_server: SmtpServer):
+    return ready(ctx, smtp_server, outbox_lease_seconds=30)
+
+
+@pytest.fixture
+def gcw(mail, smtp_server: SmtpServer, prefect_api: str, tmp_path: Path) -> Gcw:
+    return Gcw.for_test(env(mail, smtp_server), prefect_api, tmp_path / "prefect")
+
+
+def now(ctx) -> str:
+    return ctx.clock.now().isoformat()
+
+
+def stored(ctx) -> dict[str, str]:
+    """The document store's files: SHA-256 of the bytes → file name (which must be that hash)."""
+    root = ctx.settings.document_dir
+    files = [p for p in root.glob("??/*") if not p.name.startswith(".")] if root.exists() else []
+    return {hashlib.sha256(p.read_bytes()).hexdigest(): p.name for p in files}
+
+
+def test_smtp_server_down_for_the_first_run_and_up_for_the_second(mail, smtp_server: SmtpServer, gcw: Gcw):
+    ctx = mail
+    pid = opinion_letter(ctx)
+    automation.issue_documents(ctx, pid)
+    letter = letter_row(ctx, pid, "opinion_request")["id"]
+    smtp_server.stop()
+
+    first = gcw.flow("dispatch_outbox", GCW_NOW=now(ctx))
+    assert first.returncode == 0, first.explain()
+    assert (first.json["claimed"], first.json["sent"], first.json["failed"]) == (1, 0, 1)
+    item = row(ctx, letter)
+    assert item["status"] == "pending" and item["attempts"] == 1 and "SMTP 발송 실패" in item["last_error"]
+    backoff = timedelta(seconds=ctx.settings.outbox_backoff_seconds)
+    assert item["next_attempt_at"] == ctx.clock.now() + backoff
+
+    smtp_server.start()
+    ctx.clock.advance(backoff - timedelta(seconds=1))
+    assert dispatch(ctx).claimed == 0  # the server is back, but the message is still backing off
+    second = gcw.flow("dispatch_outbox", GCW_NOW=later(ctx, 1))
+    assert second.returncode == 0, second.explain()
+    assert (second.json["sent"], second.json["failed"], second.json["resent"]) == (1, 0, 0)
+    item = row(ctx, letter)
+    assert item["status"] == "sent" and item["attempts"] == 2 and not item["resent"]
+    assert smtp_server.counts() == (1, 1)  # distinct Message-IDs, total received
+    (received,) = smtp_server.received
+    assert received.message_id == item["message_id"] and len(received.attachments) == 1
+
+
+def test_crash_between_rendering_and_recording_the_notice(mail, gcw: Gcw):
+    ctx = mail
+    pid = to_committee(ctx)
+    committee_approves(ctx, pid)
+    through_notice_signoff(ctx, pid)
+    (number,) = facts(ctx, pid, "notice_number")
+
+    rendered = gcw.flow("issue_notice", pid, GCW_CRASH_AT="after_render", GCW_NOW=now(ctx))
+    assert rendered.returncode == CRASHED, rendered.explain()
+    assert facts(ctx, pid, "document_issued") == [] and stored(ctx) == {}
+
+    kept = gcw.flow("issue_notice", pid, GCW_CRASH_AT="after_store", GCW_NOW=now(ctx))
+    assert kept.returncode == CRASHED, kept.explain()
+    assert facts(ctx, pid, "document_issued") == []
+    (orphan,) = stored(ctx)  # the PDF is in the store, no record points at it yet
+
+    done = gcw.flow("issue_notice", pid, GCW_NOW=now(ctx))
+    assert done.returncode == 0, done.explain()
+    (issued,) = done.json["issued"]
+    assert issued["new"] is True and issued["number"] == number["number"] == "기후에너지환경부고시 제2026-1호"
+    # Exactly one document_issued, one notice number, and the same PDF as the crashed runs rendered.
+    (record,) = facts(ctx, pid, "document_issued")
+    assert record["sha256"] == issued["sha256"] == orphan
+    assert events(ctx, pid, "document_issued") == 1
+    assert facts(ctx, pid, "notice_number") == [number]
+    assert list(stored(ctx)) == [orphan]
+    assert automation.issue_documents(ctx, pid).issued == []  # nothing left to issue
+
+
+def test_dispatcher_killed_after_the_server_accepted(mail, smtp_server: SmtpServer, gcw: Gcw):
+    ctx = mail
+    pid = opinion_letter(ctx)
+    automation.issue_documents(ctx, pid)
+    letter = letter_row(ctx, pid, "opinion_request")["id"]
+    others = queue_messages(ctx, 2)  # claimed in the same batch, never handed to the server by the dead run
+
+    crashed = gcw.flow("dispatch_outbox", GCW_CRASH_AT="after_smtp_accept", GCW_NOW=now(ctx))
+    assert crashed.returncode == CRASHED, crashed.explain()
+    assert smtp_server.counts() == (1, 1)
+    first = smtp_server.received[0].message_id
+    item = row(ctx, letter)
+    assert item["status"] == "sending" and item["attempts"] == 0 and not item["resent"]
+    assert {row(ctx, i)["status"] for i in others} == {"sending"}
+
+    # Within the lease (GCW_OUTBOX_LEASE_SECONDS=30) nobody touches the rows: the dead run may still hold them.
+    ctx.clock.advance(timedelta(seconds=29))
+    assert dispatch(ctx).claimed == 0 and smtp_server.counts() == (1, 1)
+
+    rerun = gcw.flow("dispatch_outbox", GCW_NOW=later(ctx, 2))
+    assert rerun.returncode == 0, rerun.explain()
+    assert (rerun.json["claimed"], rerun.json["sent"], rerun.json["failed"]) == (3, 3, 0)
+    # Nothing lost: all three sent once more; the accepted one twice, with the SAME Message-ID.
+    assert smtp_server.counts() == (3, 4)
+    assert smtp_server.message_ids()[first] == 2
+    item = row(ctx, letter)
+    assert item["status"] == "sent" and item["resent"] is True and item["message_id"] == first
+    assert {r["status"] for r in rows(ctx)} == {"sent"}
+
+    listed = gcw("outbox", "list", "--json")
+    assert listed.returncode == 0, listed.explain()
+    shown = next(r for r in listed.json if r["id"] == letter)
+    assert (shown["status"], shown["resent"], shown["message_id"]) == ("sent", True, first)
+    table = gcw("outbox", "list", "--status", "sent")
+    assert "재발송(중복 가능)" in table.stdout and first in table.stdout
+
+
+def test_two_dispatchers_at_once(mail, smtp_server: SmtpServer, gcw: Gcw):
+    ctx = mail
+    ids = queue_messages(ctx, 30)
+    args = ("flows", "run", "dispatch_outbox", "--json")
+    started = [gcw.start(*args, GCW_NOW=now(ctx)) for _ in range(2)]
+    done = [gcw.wait(process, args) for process in started]
+    for run in done:
+        assert run.returncode == 0, run.explain()
+    assert sum(run.json["sent"] for run in done) == 30
+    assert all(run.json["failed"] == 0 for run in done)
+    assert smtp_server.counts() == (30, 30)
+    assert [r["status"] for r in rows(ctx)] == ["sent"] * len(ids)
+    assert not any(r["resent"] for r in rows(ctx))
