@@ -175,8 +175,14 @@ def through_notice_signoff(ctx: Context, pid: int, *, assess: bool = True) -> No
     if assess:
         for requirement in REQUIREMENTS:
             fire(ctx, pid, "assess_requirement", requirement=requirement, result="met", note="검토 결과 충족")
-        fire(ctx, pid, "assess_requirement", requirement="decree6_3", result="not_applicable",
-             note="영 제6조제3호에 따른 고시 없음")
+        fire(
+            ctx,
+            pid,
+            "assess_requirement",
+            requirement="decree6_3",
+            result="not_applicable",
+            note="영 제6조제3호에 따른 고시 없음",
+        )
     fire(ctx, pid, "compose_notice", designation_date=ctx.clock.today().isoformat(), **NOTICE)
     signed(ctx, pid, "sign_notice_content")
 

@@ -164,3 +164,53 @@ def test_release_whole_ends_released_and_the_cluster_with_it(ctx):
     assert clusters.find_cluster(ctx, str(cluster)).status == "released"
     with pytest.raises(GuardFailed):
         _open(ctx, "plan_change", cluster)
+
+
+BASIC_PLAN = {
+    "name": "제2차 녹색융합클러스터 기본계획(2028~2032)",
+    "creation_period": {"start_year": 2028, "end_year": 2032},
+    "goals": "탄소중립·순환경제 선도 녹색산업 거점 10곳 육성",
+    "agglomeration": "권역별 녹색산업 집적과 융복합 촉진",
+    "strategy": "실증·사업화 연계 강화와 지역 특화",
+    "zones": "기존 산업단지 연계형 구역 지정 원칙",
+    "support": "입주기업·전문인력·실증 지원의 원칙",
+}
+
+
+def _open_basic(ctx) -> int:
+    from tests.support import cast
+
+    cast(ctx)
+    return engine.open_procedure(
+        ctx, actor(CLERK), "basic_plan", cluster_id=None, approver=APPROVER
+    ).procedure_id
+
+
+def test_basic_plan_asks_every_governor(ctx):
+    pid = _open_basic(ctx)
+    fire(ctx, pid, "record_plan", content=BASIC_PLAN)
+    signed(ctx, pid, "request_governor_opinions")
+    status = queries.procedure_status(ctx, pid)
+    requests = [f for f in status["facts"] if f["kind"] == "consultation_request"]
+    assert len(requests) == 17
+    with pytest.raises(GuardFailed) as refused:
+        signed(ctx, pid, "request_ministry_consultation", ministries=["산업통상부"])
+    assert len(refused.value.unmet) == 17 and refused.value.unmet[0].basis == "녹색융합클러스터법 제6조제2항"
+
+
+def test_basic_plan_minor_change_skips_consultation_but_not_the_notice(ctx):
+    pid = _open_basic(ctx)
+    fire(
+        ctx,
+        pid,
+        "record_plan",
+        content=BASIC_PLAN,
+        change="change",
+        minor_ground="law_change",
+        reason="재생에너지법 시행령 개정 반영",
+    )
+    with pytest.raises(GuardFailed) as refused:
+        signed(ctx, pid, "request_governor_opinions")
+    assert refused.value.unmet[-1].id == "basic_plan_change_is_minor"
+    result = signed(ctx, pid, "apply_minor_change")
+    assert result.to_state == "designation_notice"

@@ -7,7 +7,7 @@ parsed form is cached by its SHA-256; a fact's JSON is parsed only when a guard 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 from gcworkflow._engine import sql
 from gcworkflow.canonical import loads
 from gcworkflow.context import Context
-from gcworkflow.procedures.plan_content import PlanContent, parse_plan
+from gcworkflow.procedures.plan_content import parse_plan
+from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import FactRecord, ProcedureView
 
 
 class Viewed(Protocol):
     id: int
     kind: str
+    definition_version: int
     state: str
     version: int
     title: str
@@ -31,9 +33,11 @@ def fact_record(row: Row) -> FactRecord:
     return FactRecord(row.id, row.kind, row.subject, row.data, row.event_id, row.created_at)
 
 
+# A plan version never changes, so its parsed form is cached; the hash is in the key to keep versions apart.
 @lru_cache(maxsize=512)
-def _plan(sha256: str, content: str) -> PlanContent:
-    return parse_plan(loads(content))
+def _plan(kind: str, version: int, sha256: str, content: str) -> Any:
+    parser = definition_of(kind, version).plan_parser or parse_plan
+    return parser(loads(content))
 
 
 def build_view(
@@ -51,7 +55,7 @@ def build_view(
         cluster_name=cluster_name,
         today=ctx.clock.today(),
         now=ctx.clock.now(),
-        plan=_plan(plan.sha256, plan.content) if plan else None,
+        plan=_plan(procedure.kind, procedure.definition_version, plan.sha256, plan.content) if plan else None,
         plan_version_no=plan.number if plan else None,
         plan_sha256=plan.sha256 if plan else None,
         facts={(f.kind, f.subject): f for f in current},

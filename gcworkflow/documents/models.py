@@ -55,6 +55,7 @@ class Letter(_Model):
         "designation_notification",
         "change_notification",
         "release_notification",
+        "basic_plan_notification",
     ]
     document_title: str  # the PDF's title metadata
     date: str  # 시행일 (ISO)
@@ -96,7 +97,7 @@ class Section(_Model):
 class Notice(_Model):
     """A 고시 (공고문서): number, basis sentence, date line, issuing authority without seal, the sections."""
 
-    kind: Literal["designation_notice", "change_notice", "release_notice"]
+    kind: Literal["designation_notice", "change_notice", "release_notice", "basic_plan_notice"]
     document_title: str
     date: str  # 고시일 (ISO)
     number: str  # 기후에너지환경부고시 제2026-1호
@@ -116,6 +117,8 @@ DOCUMENT_KINDS = (
     "designation_notification",
     "change_notification",
     "release_notification",
+    "basic_plan_notice",
+    "basic_plan_notification",
 )
 
 __all__ = [

@@ -46,6 +46,11 @@ REQUIREMENTS: dict[str, tuple[str, str]] = {
 # 영 제6조제3호 refers to a 고시 that does not exist yet (law.md §1.4): "해당 없음" is allowed only there.
 MAY_NOT_APPLY = frozenset({"decree6_3"})
 
+# A basic plan notice: the plan's name and period, what it is for and the date (법 제6조제5항).
+BASIC_PLAN_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("", "계획명·계획기간", ("name", "period")),
+    ("", "수립·변경 내용과 고시일", ("purpose", "designation_date")),
+)
 # 규칙 제3조: the four items every designation notice must carry.
 NOTICE_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("제1호", "명칭·위치 및 면적", ("name", "location", "area_m2")),
@@ -242,12 +247,16 @@ def notice_items_complete(view: ProcedureView, _payload: object) -> list[Unmet]:
     if notice is None:
         return [Unmet("notice_not_composed", f"{RULE} 제3조", "고시문이 작성되지 않았습니다")]
     unmet = []
-    for number, label, fields in NOTICE_ITEMS:
+    # 규칙 제3조 lists a cluster's notice items; a basic plan notice (법 제6조⑤) prints the plan instead.
+    items = BASIC_PLAN_ITEMS if notice.data.get("kind") == "basic_plan" else NOTICE_ITEMS
+    for number, label, fields in items:
         missing = [f for f in fields if not notice.data.get(f)]
         if missing:
             unmet.append(
                 Unmet(
-                    "notice_item_missing", f"{RULE} 제3조{number}", f"고시문에 '{label}' 항목이 빠져 있습니다"
+                    "notice_item_missing",
+                    f"{RULE} 제3조{number}" if number else f"{LAW} 제6조제5항",
+                    f"고시문에 '{label}' 항목이 빠져 있습니다",
                 )
             )
     if notice.data.get("plan_version") != view.plan_version_no:

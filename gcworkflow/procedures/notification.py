@@ -22,6 +22,7 @@ from gcworkflow.procedures.plan_content import competent_sido_codes
 from gcworkflow.procedures.spec import (
     Action,
     CloseDeadline,
+    Effects,
     OpenDeadline,
     ProcedureView,
     QueueMessage,
@@ -230,7 +231,12 @@ def governors_notified(view: ProcedureView, _payload: object) -> list[Unmet]:
 
 
 def confirm_notification(
-    sources: tuple[str, ...], dest: str, cluster_status: str | None, *, inspection: bool = True
+    sources: tuple[str, ...],
+    dest: str,
+    cluster_status: str | None,
+    *,
+    inspection: bool = True,
+    also: Effects | None = None,
 ) -> Action:
     """``cluster_status``: what the cluster becomes (None: unchanged); a partial release leaves it designated."""
 
@@ -247,7 +253,7 @@ def confirm_notification(
             notified = to_kst(parse_instant(view.fact("governor_notification", party).data["sent_at"])).date()
             rule = DueRule("civil", notified, 14, label="통보일")
             writes.append(OpenDeadline("public_inspection", rule, subject=party))
-        return writes
+        return writes + (also(view, _payload) if also else [])
 
     return Action(
         trigger="confirm_notification",

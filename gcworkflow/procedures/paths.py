@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gcworkflow.procedures import committee, common, consultation, notice, notification
-from gcworkflow.procedures.spec import Action, Guard, RecordFact, Role, State
+from gcworkflow.procedures.spec import Action, Effects, Guard, RecordFact, Role, State
 
 LAW = common.LAW
 BEFORE_NOTICE = ("drafting", "governor_consultation", "ministry_consultation", "committee_review")
@@ -32,6 +32,7 @@ class Path:
     follow_up_inspection: bool = True
     extra_drafting: tuple[Action, ...] = field(default_factory=tuple)
     plan_action: Action | None = None
+    on_final: Effects | None = None  # what entering the final state also writes (the basic plan's deadlines)
 
 
 def states(path: Path) -> tuple[State, ...]:

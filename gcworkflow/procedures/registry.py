@@ -13,11 +13,12 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from gcworkflow.procedures import change, designation, release
+from gcworkflow.procedures import basic_plan, change, designation, release
 from gcworkflow.procedures.spec import Action, ProcedureDefinition
 
 _DEFINITIONS: dict[tuple[str, int], ProcedureDefinition] = {
-    (d.kind, d.version): d for d in (designation.DEFINITION, change.DEFINITION, release.DEFINITION)
+    (d.kind, d.version): d
+    for d in (designation.DEFINITION, change.DEFINITION, release.DEFINITION, basic_plan.DEFINITION)
 }
 
 

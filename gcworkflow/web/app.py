@@ -23,7 +23,7 @@ from gcworkflow.context import Context
 from gcworkflow.db.models import OutboxMessage
 from gcworkflow.errors import GcwError
 from gcworkflow.web import api, pages
-from gcworkflow.web.templates import render
+from gcworkflow.web.rendering import render
 
 log = logging.getLogger("gcworkflow.web")
 
@@ -54,10 +54,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def _upload_path(method: str, path: str) -> bool:
     return method == "POST" and (
         path == "/api/documents" or (path.startswith("/procedures/") and "/actions/" in path)
@@ -68,7 +64,8 @@ class Guard:
     """Security headers on every response and a limit on every request body (ASGI middleware).
 
     The limit is checked against Content-Length first, and counted as the body streams in, so a chunked
-    request cannot get round it.
+    request cannot get round it (FastAPI passes an HTTPException raised while reading the body on to the
+    handlers, which answer 413 in the form the client reads).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -80,12 +77,9 @@ class Guard:
             return
         limit = UPLOAD_LIMIT if _upload_path(scope["method"], scope["path"]) else BODY_LIMIT
         https = scope.get("scheme") == "https"
-        started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 headers = message.setdefault("headers", [])
                 names = {name.lower() for name, _ in headers}
                 for name, value in _security_headers(https, scope["path"]):
@@ -105,15 +99,10 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge
+                    raise StarletteHTTPException(413, _too_large_message(limit))
             return message
 
-        try:
-            await self.app(scope, counted, send_with_headers)
-        except _TooLarge:
-            if started:
-                raise
-            await _too_large(scope, send_with_headers, limit)
+        await self.app(scope, counted, send_with_headers)
 
 
 def _security_headers(https: bool, path: str) -> list[tuple[bytes, bytes]]:
@@ -132,8 +121,12 @@ def _security_headers(https: bool, path: str) -> list[tuple[bytes, bytes]]:
     return headers
 
 
+def _too_large_message(limit: int) -> str:
+    return f"요청 본문이 너무 큽니다 (최대 {limit // (1 << 20)} MiB)."
+
+
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    message = f"요청 본문이 너무 큽니다 (최대 {limit // (1 << 20)} MiB)."
+    message = _too_large_message(limit)
     if scope["path"].startswith("/api/"):
         body = JSONResponse({"code": "payload_too_large", "message": message, "unmet": []}, status_code=413)
     else:

@@ -1,0 +1,242 @@
+"""The basic plan (녹색융합클러스터 기본계획): establishment and change — 법 제6조, 제7조, 규칙 제2조.
+
+Every five years the Minister establishes a basic plan: the opinions of every 시·도지사 (all 17, not only the
+competent ones), consultation of the ministries, the committee's deliberation, then the gazette notice and the
+notification of the 시·도지사 (제6조⑤). A minor change (규칙 제2조: following an amended law, or correcting a
+mistake with a clear basis) skips the consultations and the committee (제6조④ 단서) but not the notice and the
+notification. At its entry into force the next plan and the fact-finding survey are kept as deadlines.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, ValidationError
+
+from gcworkflow.calendar import DueRule
+from gcworkflow.errors import InvalidInput, Unmet
+from gcworkflow.procedures import paths
+from gcworkflow.procedures.common import LAW, Payload, Text
+from gcworkflow.procedures.plan_content import CreationPeriod, _Section
+from gcworkflow.procedures.spec import (
+    Action,
+    NewPlanVersion,
+    OpenDeadline,
+    ProcedureDefinition,
+    ProcedureView,
+    RecordFact,
+    Role,
+    State,
+    Write,
+)
+from gcworkflow.validation import korean_errors
+
+BASIC = f"{LAW} 제6조"
+MINOR_RULE = f"{LAW} 시행규칙 제2조"
+MINOR_GROUNDS = {
+    "law_change": f"{MINOR_RULE}제1호",  # 법령의 제정·개정·폐지를 반영하는 변경
+    "correction": f"{MINOR_RULE}제2호",  # 착오·오기·누락 등 기본방향에 영향이 없는 명확한 변경
+}
+# 법 제7조: what a basic plan contains, in its order.
+ITEMS = (
+    ("goals", "제1호", "기본목표 및 중장기 추진방향"),
+    ("agglomeration", "제2호", "녹색산업등의 집적 및 융복합에 관한 사항"),
+    ("strategy", "제3호", "녹색융합클러스터의 발전 전략"),
+    ("zones", "제4호", "녹색융합클러스터의 구역과 조성의 기본원칙"),
+    ("support", "제5호", "지원의 기본원칙"),
+)
+
+
+class BasicPlanContent(_Section):
+    """A basic plan version (법 제7조); ``name`` and ``creation_period`` as the notices print them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Text | None = Field(
+        None, title="계획명", description="예: 제2차 녹색융합클러스터 기본계획(2028~2032)"
+    )
+    creation_period: CreationPeriod | None = Field(None, title="계획기간")
+    goals: Text | None = Field(None, title="기본목표 및 중장기 추진방향")
+    agglomeration: Text | None = Field(None, title="집적 및 융복합")
+    strategy: Text | None = Field(None, title="발전 전략")
+    zones: Text | None = Field(None, title="구역과 조성의 기본원칙")
+    support: Text | None = Field(None, title="지원의 기본원칙")
+    other: Text | None = Field(None, title="그 밖의 사항 (제7조제6호)")
+
+
+def parse_basic_plan(data: Any) -> BasicPlanContent:
+    try:
+        return BasicPlanContent.model_validate(dict(data or {}))
+    except ValidationError as exc:
+        raise InvalidInput(f"기본계획안의 값을 확인하십시오:\n{korean_errors(exc)}") from exc
+
+
+def basic_plan_complete(view: ProcedureView, _payload: object) -> list[Unmet]:
+    plan = view.plan
+    if plan is None:
+        return [Unmet("basic_plan_missing", f"{LAW} 제7조", "기본계획안이 작성되지 않았습니다")]
+    unmet = []
+    if not plan.name or not plan.creation_period:
+        unmet.append(
+            Unmet("basic_plan_title_missing", f"{LAW} 제6조제1항", "계획명과 계획기간(5년)을 적어야 합니다")
+        )
+    elif plan.creation_period.end_year - plan.creation_period.start_year != 4:
+        unmet.append(
+            Unmet(
+                "basic_plan_not_five_years",
+                f"{LAW} 제6조제1항",
+                "기본계획은 5년마다 수립합니다 (계획기간 5년)",
+            )
+        )
+    for field, number, label in ITEMS:
+        if not getattr(plan, field):
+            unmet.append(
+                Unmet(
+                    f"basic_plan_{field}_missing",
+                    f"{LAW} 제7조{number}",
+                    f"기본계획에 '{label}'이(가) 없습니다",
+                )
+            )
+    return unmet
+
+
+class BasicPlanPayload(Payload):
+    content: dict[str, Any]
+    mode: Literal["replace", "merge"] = "replace"
+    change: Literal["establishment", "change"] = Field(default="establishment", description="수립 / 변경")
+    minor_ground: Literal["law_change", "correction"] | None = Field(
+        default=None, description="경미한 변경의 근거 (규칙 제2조제1호 법령 반영, 제2호 착오·오기·누락 등)"
+    )
+    reason: Text | None = None
+
+
+def _record(view: ProcedureView, payload: BasicPlanPayload) -> list[Write]:
+    base = (
+        view.plan.model_dump(mode="json", exclude_none=True) if view.plan and payload.mode == "merge" else {}
+    )
+    plan = parse_basic_plan({**base, **payload.content})
+    return [
+        NewPlanVersion(plan.model_dump(mode="json", exclude_none=True)),
+        RecordFact(
+            "basic_plan_change",
+            {
+                "change": payload.change,
+                "minor_ground": payload.minor_ground,
+                "reason": payload.reason,
+                "plan_version": (view.plan_version_no or 0) + 1,
+            },
+        ),
+    ]
+
+
+def _minor(view: ProcedureView) -> dict[str, Any] | None:
+    fact = view.fact("basic_plan_change")
+    if fact is None or fact.data.get("plan_version") != view.plan_version_no:
+        return None
+    return dict(fact.data) if fact.data["change"] == "change" and fact.data["minor_ground"] else None
+
+
+def not_minor(view: ProcedureView, _payload: object) -> list[Unmet]:
+    if _minor(view) is not None:
+        return [
+            Unmet(
+                "basic_plan_change_is_minor",
+                f"{LAW} 제6조제4항 단서",
+                "경미한 변경이므로 의견 청취·협의·심의 없이 고시 단계로 갑니다 (경미한 변경 확정)",
+            )
+        ]
+    return []
+
+
+def minor_declared(view: ProcedureView, _payload: object) -> list[Unmet]:
+    minor = _minor(view)
+    if minor is None:
+        return [
+            Unmet(
+                "basic_plan_change_not_minor",
+                MINOR_RULE,
+                "경미한 변경(규칙 제2조제1호·제2호)의 근거와 사유를 기록한 변경안이 아닙니다",
+            )
+        ]
+    if not minor.get("reason"):
+        return [
+            Unmet(
+                "basic_plan_minor_reason_missing",
+                MINOR_GROUNDS[minor["minor_ground"]],
+                "변경 근거를 적으십시오",
+            )
+        ]
+    return []
+
+
+def record_basic_plan(sources: tuple[str, ...]) -> Action:
+    return Action(
+        trigger="record_plan",
+        label="기본계획안 작성·수정 (새 판)",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK}),
+        basis=f"{LAW} 제6조, 제7조",
+        payload=BasicPlanPayload,
+        effects=_record,
+    )
+
+
+def skip_to_notice(sources: tuple[str, ...]) -> Action:
+    return Action(
+        trigger="apply_minor_change",
+        label="경미한 변경 확정 — 고시 단계로 (결재)",
+        sources=sources,
+        dest="designation_notice",
+        roles=frozenset({Role.APPROVER}),
+        basis=f"{LAW} 제6조제4항 단서, {MINOR_RULE}",
+        guards=(basic_plan_complete, minor_declared),
+        signoff=True,
+        signed_content=lambda view, _p: {"plan_sha256": view.plan_sha256},
+    )
+
+
+def next_plan_deadlines(view: ProcedureView) -> list[Write]:
+    """At entry into force: the next basic plan by the end of this one (법 제6조①) and the fact-finding survey
+    every five years (영 제4조②), kept as deadlines with reminders from a year ahead."""
+    period = getattr(view.plan, "creation_period", None)
+    end = date(period.end_year, 12, 31) if period else view.today
+    return [
+        OpenDeadline("next_basic_plan", DueRule("date", end, label="현 기본계획 종료일")),
+        OpenDeadline(
+            "fact_finding_survey", DueRule("civil", view.today, 5, "years", label="기본계획 고시일")
+        ),
+    ]
+
+
+PATH = paths.Path(
+    hear=f"{LAW} 제6조제2항",
+    decision="수립·변경",
+    notice_kind="basic_plan",
+    final=State("in_force", "고시·통보 완료 (시행)", f"{LAW} 제6조제5항", final=True),
+    cluster_status=None,
+    drafting_labels=("기본계획안 작성", "기본계획 고시"),
+    request_guards=(basic_plan_complete, not_minor),
+    all_governors=True,
+    follow_up_inspection=False,
+    extra_drafting=(skip_to_notice(("drafting",)),),
+    plan_action=record_basic_plan(("drafting",)),
+    on_final=next_plan_deadlines,
+)
+STATES = paths.states(PATH)
+ACTIONS = paths.actions(
+    PATH, every=[s.name for s in STATES], open_states=[s.name for s in STATES if not s.final]
+)
+DEFINITION = ProcedureDefinition(
+    kind="basic_plan",
+    version=1,
+    label="녹색융합클러스터 기본계획 수립·변경",
+    title_suffix="",
+    basis=BASIC,
+    states=STATES,
+    initial="drafting",
+    actions=ACTIONS,
+    subject="basic_plan",
+    plan_parser=parse_basic_plan,
+)
