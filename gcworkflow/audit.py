@@ -295,7 +295,9 @@ class CheckpointLine:
             prefix, ident, created_at, chains, sha = parts
             if prefix != cls.PREFIX or not chains.startswith("chains=") or not sha.startswith("sha256="):
                 raise ValueError
-            line = cls(int(ident), created_at, int(chains.removeprefix("chains=")), sha.removeprefix("sha256="))
+            line = cls(
+                int(ident), created_at, int(chains.removeprefix("chains=")), sha.removeprefix("sha256=")
+            )
         except ValueError:
             raise ValueError(
                 f"체크포인트 줄의 형식이 아닙니다: {text.strip()!r} "
@@ -397,9 +399,7 @@ class VerifyReport:
             return "이상 없음" if not found else f"이상 {len(found)}건 — 첫 문제: {found[0]}"
 
         scope = (
-            f"체크포인트 {self.since_checkpoint}번 이후"
-            if self.since_checkpoint is not None
-            else "처음부터"
+            f"체크포인트 {self.since_checkpoint}번 이후" if self.since_checkpoint is not None else "처음부터"
         )
         documents = (
             f"문서: {self.documents:,}건 해시 — {verdict('documents')}"
@@ -935,7 +935,9 @@ def _verify_documents(
     progress: Progress | None,
 ) -> None:
     """Every document the trail names must still be in the store with the SHA-256 it was recorded with."""
-    query = select(Document.sha256, Document.id, Document.procedure_id, Document.event_id).order_by(Document.id)
+    query = select(Document.sha256, Document.id, Document.procedure_id, Document.event_id).order_by(
+        Document.id
+    )
     rows = [r for r in session.execute(query).all() if event_ids is None or r.event_id in event_ids]
     checked: dict[str, str | None] = {}
     for n, (sha256, document_id, procedure_id, _event_id) in enumerate(rows, start=1):

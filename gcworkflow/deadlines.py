@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, func, literal, select, update
+from sqlalchemy import Integer, String, case, cast, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -102,10 +102,18 @@ def _days_left(due: ColumnElement[date], today: date, dialect: str) -> ColumnEle
     return cast(func.julianday(due) - func.julianday(literal(today.isoformat())), Integer)
 
 
+# Deadlines a year or more away (the next basic plan, 법 제6조①; the fact-finding survey, 영 제4조②) are
+# reminded monthly from a year before (procedure.md §5), then at the usual points.
+LONG_RANGE = ("next_basic_plan", "fact_finding_survey")
+LONG_RANGE_DAYS = 365
+
+
 def _point(days_left: ColumnElement[int], offsets: Sequence[int]) -> ColumnElement[str]:
-    """The latest reminder point reached: D-7 while 7…4 days are left, D-3 at 3…2, D-1, D-0, then D+n."""
+    """The latest reminder point reached: D-7 while 7…4 days are left, D-3 at 3…2, D-1, D-0, then D+n; for a
+    long-range deadline, before those, one point a month (D-360, D-330 …)."""
     ordered = sorted({o for o in offsets if o > 0}, reverse=True)
-    whens = []
+    horizon = ordered[0] if ordered else 0
+    whens = [(days_left > horizon, literal("D-") + cast((days_left + 29) // 30 * 30, String))]
     for index, offset in enumerate(ordered):
         floor = ordered[index + 1] + 1 if index + 1 < len(ordered) else 1
         whens.append((days_left.between(floor, offset), literal(f"D-{offset}")))
@@ -171,7 +179,14 @@ def plan_reminders(
             d.id,
         )
         .select_from(dt.join(pt, p.id == d.procedure_id).join(clerk, clerk.c.id == p.clerk_id))
-        .where(d.status == "open", d.due_on <= literal(date.fromordinal(today.toordinal() + horizon)))
+        .where(
+            d.status == "open",
+            or_(
+                d.due_on <= literal(date.fromordinal(today.toordinal() + horizon)),
+                d.kind.in_(LONG_RANGE)
+                & (d.due_on <= literal(date.fromordinal(today.toordinal() + LONG_RANGE_DAYS))),
+            ),
+        )
     )
     escalations = (
         select(

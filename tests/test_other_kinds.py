@@ -214,3 +214,80 @@ def test_basic_plan_minor_change_skips_consultation_but_not_the_notice(ctx):
     assert refused.value.unmet[-1].id == "basic_plan_change_is_minor"
     result = signed(ctx, pid, "apply_minor_change")
     assert result.to_state == "designation_notice"
+
+
+def test_basic_plan_in_force_keeps_the_next_plan_and_the_survey_as_deadlines(ctx):
+    from datetime import date
+
+    from gcworkflow import deadlines
+    from gcworkflow.reference import SIDOS
+    from tests.support import SEOUL, advance, meeting, on
+
+    on(ctx, date(2027, 3, 2))
+    pid = _open_basic(ctx)
+    fire(ctx, pid, "record_plan", content=BASIC_PLAN)
+    signed(ctx, pid, "request_governor_opinions")
+    advance(ctx, 35)
+    for sido in SIDOS:
+        fire(
+            ctx,
+            pid,
+            "record_governor_no_reply",
+            party=sido.on(ctx.clock.today()).code,
+            reason="기한 내 회신 없음",
+        )
+    signed(ctx, pid, "request_ministry_consultation", ministries=["산업통상부"])
+    fire(
+        ctx,
+        pid,
+        "record_ministry_reply",
+        ministry="산업통상부",
+        position="동의",
+        received_on=ctx.clock.today().isoformat(),
+        summary="동의",
+    )
+    signed(ctx, pid, "refer_to_committee")
+    meeting(ctx, pid, 1, "원안 의결")
+    fire(ctx, pid, "approve")
+    signed(ctx, pid, "decide_designation", reason="위원회 의결")
+    fire(
+        ctx,
+        pid,
+        "compose_notice",
+        designation_date=ctx.clock.today().isoformat(),
+        purpose="제2차 기본계획 수립",
+        inspection_places=[{"office": "기후에너지환경부 탈탄소녹색산업혁신과"}],
+    )
+    signed(ctx, pid, "sign_notice_content")
+    fire(ctx, pid, "register_notice_number", number=f"기후에너지환경부고시 제{ctx.clock.today().year}-7호")
+    from tests.support import issue_notice_pdf
+
+    issue_notice_pdf(ctx, pid)
+    fire(
+        ctx,
+        pid,
+        "record_gazette_publication",
+        published_on=ctx.clock.today().isoformat(),
+        gazette_issue="제1호",
+    )
+    fire(ctx, pid, "publish_notice")
+    sent = f"{ctx.clock.today().isoformat()}T09:00:00+09:00"
+    for sido in SIDOS:
+        fire(
+            ctx,
+            pid,
+            "record_governor_notification",
+            "system",
+            sido_code=sido.on(ctx.clock.today()).code,
+            sent_at=sent,
+            channel="문서유통",
+            message_id=f"basic-{sido.key}",
+        )
+    assert fire(ctx, pid, "confirm_notification", "system").to_state == "in_force"
+    due = {d["kind"]: d["due_on"] for d in queries.procedure_status(ctx, pid)["deadlines"]}
+    assert due["next_basic_plan"] == date(2032, 12, 31)
+    assert due["fact_finding_survey"].year == 2032
+    # Reminded monthly from a year before.
+    ctx.clock.set(date(2032, 1, 5))
+    assert deadlines.plan_due_reminders(ctx).reminders >= 1
+    assert SEOUL

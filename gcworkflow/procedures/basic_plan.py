@@ -197,7 +197,7 @@ def skip_to_notice(sources: tuple[str, ...]) -> Action:
     )
 
 
-def next_plan_deadlines(view: ProcedureView) -> list[Write]:
+def next_plan_deadlines(view: ProcedureView, _payload: object) -> list[Write]:
     """At entry into force: the next basic plan by the end of this one (법 제6조①) and the fact-finding survey
     every five years (영 제4조②), kept as deadlines with reminders from a year ahead."""
     period = getattr(view.plan, "creation_period", None)

@@ -150,6 +150,7 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
             path.final.name,
             path.cluster_status,
             inspection=path.follow_up_inspection,
+            also=path.on_final,
         ),
         *([notification.record_inspection((path.final.name,))] if path.follow_up_inspection else []),
         notice.document_issued(tuple(every)),

@@ -65,22 +65,21 @@ def set_password(
     old_password: str | None = None,
     keep_session_sha256: str | None = None,
 ) -> int:
-    """Set a password: an admin for anyone, or a user for themselves with the old password. Returns the event.
+    """Set a password: an admin for anyone (their own first one included), or a user for themselves with the
+    old password. Returns the audit event's id.
 
     ``keep_session_sha256`` is the session making the change, which stays signed in; every other session of
     the user ends.
     """
     check_password_rules(username, new_password)
-    own = actor.username == username
-    if own and old_password is None:
-        raise InvalidInput("자기 비밀번호를 바꾸려면 지금 비밀번호를 함께 적으십시오.")
+    with ctx.db.read() as session:
+        stored = _person(session, username).password_hash
+    # Changing one's own password takes the old one; an admin's first password (after `gcw init`) has none.
+    own = actor.username == username and (stored is not None or old_password is not None)
+    if own and not verify_password(stored, old_password or ""):
+        raise Forbidden("지금 비밀번호가 맞지 않습니다.")
     # The hash is computed before the write transaction: it is slow on purpose.
     new_hash = hash_password(new_password)
-    if own:
-        with ctx.db.read() as session:
-            stored = _person(session, username).password_hash
-        if not verify_password(stored, old_password or ""):
-            raise Forbidden("지금 비밀번호가 맞지 않습니다.")
 
     def apply(session: Session, principal: Principal) -> dict[str, Any]:
         user = _person(session, username)

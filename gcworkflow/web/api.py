@@ -56,7 +56,9 @@ class UnmetOut(BaseModel):
 
 
 class ErrorOut(BaseModel):
-    code: str = Field(description="invalid_input | unauthenticated | forbidden | not_found | conflict | guard_failed")
+    code: str = Field(
+        description="invalid_input | unauthenticated | forbidden | not_found | conflict | guard_failed"
+    )
     message: str
     unmet: list[UnmetOut]
 
@@ -140,7 +142,9 @@ class ActiveIn(_In):
 
 class PasswordIn(_In):
     password: Annotated[CleanText, StringConstraints(max_length=accounts.MAX_PASSWORD_LENGTH)]
-    old_password: Annotated[CleanText, StringConstraints(max_length=accounts.MAX_PASSWORD_LENGTH)] | None = None
+    old_password: Annotated[CleanText, StringConstraints(max_length=accounts.MAX_PASSWORD_LENGTH)] | None = (
+        None
+    )
 
 
 class TokenIn(_In):
@@ -274,7 +278,9 @@ def transition(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId, body: Transiti
     )
 
 
-@router.get("/procedures/{procedure_id}/history", tags=["절차"], summary="감사 기록 (시간순)", responses=ERRORS)
+@router.get(
+    "/procedures/{procedure_id}/history", tags=["절차"], summary="감사 기록 (시간순)", responses=ERRORS
+)
 def history(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
     return queries.history(ctx, procedure_id)
 
@@ -340,7 +346,10 @@ def plan(
 
 
 @router.get(
-    "/procedures/{procedure_id}/plan/versions", tags=["조성계획"], summary="조성계획의 판 목록", responses=ERRORS
+    "/procedures/{procedure_id}/plan/versions",
+    tags=["조성계획"],
+    summary="조성계획의 판 목록",
+    responses=ERRORS,
 )
 def plan_versions(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
     reads.procedure_kind(ctx, procedure_id)
@@ -362,7 +371,11 @@ def plan_diff(
 ) -> dict[str, Any]:
     old = queries.plan_version(ctx, procedure_id, from_version)
     new = queries.plan_version(ctx, procedure_id, to_version)
-    return {"from": old["number"], "to": new["number"], "changes": planform.diff(old["content"], new["content"])}
+    return {
+        "from": old["number"],
+        "to": new["number"],
+        "changes": planform.diff(old["content"], new["content"]),
+    }
 
 
 @router.post(
@@ -373,14 +386,19 @@ def plan_diff(
 )
 def record_plan(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId, body: PlanIn) -> FireOut:
     payload = {"content": body.content, "mode": body.mode}
-    return FireOut(**_fire(ctx, who, procedure_id, "record_plan", payload, body.expected_version, body.comment))
+    return FireOut(
+        **_fire(ctx, who, procedure_id, "record_plan", payload, body.expected_version, body.comment)
+    )
 
 
 # --- documents --------------------------------------------------------------------------------------
 
 
 @router.get(
-    "/procedures/{procedure_id}/documents", tags=["문서"], summary="절차의 문서 (SHA-256 포함)", responses=ERRORS
+    "/procedures/{procedure_id}/documents",
+    tags=["문서"],
+    summary="절차의 문서 (SHA-256 포함)",
+    responses=ERRORS,
 )
 def procedure_documents(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
     reads.procedure_kind(ctx, procedure_id)
@@ -433,7 +451,12 @@ async def upload_document(request: Request, who: ApiUser) -> dict[str, Any]:
 # --- sign-off ---------------------------------------------------------------------------------------
 
 
-@router.get("/proposals", tags=["결재"], summary="결재 대기함 (mine=true: 내가 결재권자·대결자인 것)", responses=ERRORS)
+@router.get(
+    "/proposals",
+    tags=["결재"],
+    summary="결재 대기함 (mine=true: 내가 결재권자·대결자인 것)",
+    responses=ERRORS,
+)
 def proposals(
     ctx: Ctx,
     who: ApiUser,
@@ -449,18 +472,30 @@ def approve(ctx: Ctx, who: ApiUser, proposal_id: ItemId, body: DecisionIn | None
     procedure_id = reads.proposal_procedure(ctx, proposal_id)
     return FireOut(
         **_fire(
-            ctx, who, procedure_id, "approve_proposal", {"proposal_id": proposal_id}, body.expected_version,
+            ctx,
+            who,
+            procedure_id,
+            "approve_proposal",
+            {"proposal_id": proposal_id},
+            body.expected_version,
             body.comment,
         )
     )
 
 
-@router.post("/proposals/{proposal_id}/reject", tags=["결재"], summary="상신 반려 (사유 필수)", responses=ERRORS)
+@router.post(
+    "/proposals/{proposal_id}/reject", tags=["결재"], summary="상신 반려 (사유 필수)", responses=ERRORS
+)
 def reject(ctx: Ctx, who: ApiUser, proposal_id: ItemId, body: DecisionIn) -> FireOut:
     procedure_id = reads.proposal_procedure(ctx, proposal_id)
     return FireOut(
         **_fire(
-            ctx, who, procedure_id, "reject_proposal", {"proposal_id": proposal_id}, body.expected_version,
+            ctx,
+            who,
+            procedure_id,
+            "reject_proposal",
+            {"proposal_id": proposal_id},
+            body.expected_version,
             body.comment,
         )
     )
@@ -469,7 +504,9 @@ def reject(ctx: Ctx, who: ApiUser, proposal_id: ItemId, body: DecisionIn) -> Fir
 # --- deadlines, clusters, refusals ------------------------------------------------------------------
 
 
-@router.get("/deadlines", tags=["기한"], summary="열린 기한 (급한 순, 근무일 포함)과 멈춘 절차", responses=ERRORS)
+@router.get(
+    "/deadlines", tags=["기한"], summary="열린 기한 (급한 순, 근무일 포함)과 멈춘 절차", responses=ERRORS
+)
 def deadlines(ctx: Ctx, who: ApiUser) -> dict[str, Any]:
     with ctx.db.read() as session:
         rows = open_deadlines(session, ctx.clock.today(), load_calendar(session))
@@ -502,11 +539,17 @@ def holidays(
 
 
 @router.post(
-    "/holidays", tags=["공휴일"], summary="공휴일 조정 추가 (임시공휴일 등, 관리자)", status_code=201, responses=ERRORS
+    "/holidays",
+    tags=["공휴일"],
+    summary="공휴일 조정 추가 (임시공휴일 등, 관리자)",
+    status_code=201,
+    responses=ERRORS,
 )
 def add_holiday(ctx: Ctx, who: ApiUser, body: HolidayIn) -> EventOut:
     require_scope(who, {Role.ADMIN}, "공휴일 조정")
-    return EventOut(event_id=holiday_overrides.add_holiday(ctx, who.actor(), body.date, body.name, body.reason))
+    return EventOut(
+        event_id=holiday_overrides.add_holiday(ctx, who.actor(), body.date, body.name, body.reason)
+    )
 
 
 @router.delete("/holidays/{day}", tags=["공휴일"], summary="공휴일 조정 삭제·정정 (관리자)", responses=ERRORS)
@@ -542,7 +585,9 @@ def grant(ctx: Ctx, who: ApiUser, username: Annotated[Username, Path()], body: R
     return EventOut(event_id=people.grant_role(ctx, who.actor(), username, body.role))
 
 
-@router.delete("/users/{username}/roles/{role}", tags=["사용자"], summary="권한 회수 (관리자)", responses=ERRORS)
+@router.delete(
+    "/users/{username}/roles/{role}", tags=["사용자"], summary="권한 회수 (관리자)", responses=ERRORS
+)
 def revoke(ctx: Ctx, who: ApiUser, username: Annotated[Username, Path()], role: RoleName) -> EventOut:
     require_scope(who, {Role.ADMIN}, "권한 회수")
     return EventOut(event_id=people.revoke_role(ctx, who.actor(), username, role))
@@ -589,4 +634,3 @@ def create_token(ctx: Ctx, who: ApiUser, body: TokenIn) -> TokenOut:
 def revoke_token(ctx: Ctx, who: ApiUser, token_id: ItemId) -> EventOut:
     require_scope(who, {Role.ADMIN}, "토큰 폐기")
     return EventOut(event_id=accounts.revoke_token(ctx, who.actor(), token_id))
-

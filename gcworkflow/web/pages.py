@@ -47,10 +47,10 @@ NOT_A_FORM = {"record_plan": "조성계획 작성·수정은 조성계획 화면
 ProcedureId = int
 
 
-def _page(template: str, page: Page | None, status: int = 200, **context: Any) -> HTMLResponse:
+def _page(template: str, page: Page | None, http_status: int = 200, **context: Any) -> HTMLResponse:
     if page is not None:
         context.update(identity=page.identity, csrf=page.csrf)
-    return HTMLResponse(render(template, context), status_code=status)
+    return HTMLResponse(render(template, context), status_code=http_status)
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -155,7 +155,9 @@ def _dashboard(
     identity = page.identity
     mine = queries.proposals(ctx, approver=identity.username) if identity.has(Role.APPROVER) else []
     proposed = [
-        p for p in queries.proposals(ctx) if p["proposed_by"] == identity.username and identity.has(Role.CLERK)
+        p
+        for p in queries.proposals(ctx)
+        if p["proposed_by"] == identity.username and identity.has(Role.CLERK)
     ]
     with ctx.db.read() as session:
         stuck = stuck_procedures(session, ctx.clock.now(), ctx.settings.stuck_after_days)
@@ -269,7 +271,9 @@ def _procedure_page(
     for proposal in status["pending_proposals"]:
         action = definition.action(proposal["trigger"])
         proposal["label"] = action.label if action else proposal["trigger"]
-        proposal["mine_to_sign"] = proposal["id"] in inbox and proposal["proposed_by"] != page.identity.username
+        proposal["mine_to_sign"] = (
+            proposal["id"] in inbox and proposal["proposed_by"] != page.identity.username
+        )
     done_label = None
     if done:
         action = definition.action(done)
@@ -342,7 +346,12 @@ def act(ctx: Ctx, form: Form, procedure_id: ProcedureId, trigger: str) -> Respon
         actor = form.page.identity.actor()
         if action.signoff:
             engine.fire(
-                ctx, procedure_id, "propose", actor, {"trigger": trigger, "payload": payload}, version,
+                ctx,
+                procedure_id,
+                "propose",
+                actor,
+                {"trigger": trigger, "payload": payload},
+                version,
                 comment=comment,
             )
         else:
@@ -473,8 +482,14 @@ def save_plan(ctx: Ctx, form: Form, procedure_id: ProcedureId) -> Response:
     except PlanValidationError as invalid:
         by_input = planform.problems_by_input(invalid.problems, where)
         return _plan_page(
-            ctx, form.page, procedure_id, form=shown, problems=invalid.problems, by_input=by_input,
-            values=form.values, status_code=400,
+            ctx,
+            form.page,
+            procedure_id,
+            form=shown,
+            problems=invalid.problems,
+            by_input=by_input,
+            values=form.values,
+            status_code=400,
         )
     try:
         engine.fire(
@@ -488,7 +503,12 @@ def save_plan(ctx: Ctx, form: Form, procedure_id: ProcedureId) -> Response:
         )
     except GcwError as error:
         return _plan_page(
-            ctx, form.page, procedure_id, form=shown, error=error, values=form.values,
+            ctx,
+            form.page,
+            procedure_id,
+            form=shown,
+            error=error,
+            values=form.values,
             status_code=error.http_status,
         )
     return _see_other(f"/procedures/{procedure_id}/plan/diff?done=1")
@@ -553,12 +573,19 @@ def change_password(ctx: Ctx, form: Form) -> Response:
         )
     except GcwError as error:
         return _page("account.html", form.page, error.http_status, nav="account", error=error)
-    return _page("account.html", form.page, nav="account", notice="비밀번호를 바꾸었습니다. 다른 기기의 로그인은 끝났습니다.")
+    return _page(
+        "account.html",
+        form.page,
+        nav="account",
+        notice="비밀번호를 바꾸었습니다. 다른 기기의 로그인은 끝났습니다.",
+    )
 
 
 def _require_admin(identity: Identity) -> None:
     if not identity.has(Role.ADMIN):
-        raise Forbidden(f"관리자만 볼 수 있는 화면입니다 ({identity.username}의 권한: {identity.role_labels or '없음'})")
+        raise Forbidden(
+            f"관리자만 볼 수 있는 화면입니다 ({identity.username}의 권한: {identity.role_labels or '없음'})"
+        )
 
 
 def _admin_users(ctx: Context, page: Page, status: int = 200, **extra: Any) -> HTMLResponse:
@@ -611,8 +638,14 @@ def _admin_tokens(ctx: Context, page: Page, status: int = 200, **extra: Any) -> 
     roles = [(r.value, ROLE_LABELS[r]) for r in Role if r is not Role.SYSTEM]
     users = [u for u in people.list_users(ctx) if u.active]
     return _page(
-        "admin_tokens.html", page, status, nav="admin", tokens=accounts.list_tokens(ctx), roles=roles,
-        users=users, **extra,
+        "admin_tokens.html",
+        page,
+        status,
+        nav="admin",
+        tokens=accounts.list_tokens(ctx),
+        roles=roles,
+        users=users,
+        **extra,
     )
 
 
@@ -667,9 +700,7 @@ def _admin_holidays(ctx: Context, page: Page, year: int, status: int = 200, **ex
 
 
 @router.get("/admin/holidays", response_class=HTMLResponse)
-def admin_holidays(
-    ctx: Ctx, page: PageUser, year: int | None = Query(None, ge=2000, le=2100)
-) -> Response:
+def admin_holidays(ctx: Ctx, page: PageUser, year: int | None = Query(None, ge=2000, le=2100)) -> Response:
     return _admin_holidays(ctx, page, _year(year, ctx.clock.today()))
 
 
