@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from gcworkflow import audit
 from gcworkflow._engine.access import Principal, acting_approver, authorise, load_principal, role_names
 from gcworkflow._engine.apply import action_of, apply_action, validate_payload
-from gcworkflow._engine.opening import open_procedure
+from gcworkflow._engine.opening import import_procedure, open_procedure
 from gcworkflow._engine.refusals import record_refusal
 from gcworkflow._engine.results import Actor, FireResult
 from gcworkflow._engine.row import lock_procedure
@@ -42,6 +42,7 @@ __all__ = [
     "acting_approver",
     "build_view",
     "fire",
+    "import_procedure",
     "load_principal",
     "open_procedure",
     "record_refusal",

@@ -210,7 +210,10 @@ def history(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
             .all()
         )
         labels = {a.trigger: a.label for a in definition.actions}
-        labels.update(open="절차 개시", propose="결재 상신", reject_proposal="결재 반려")
+        labels.update(
+            open="절차 개시", propose="결재 상신", reject_proposal="결재 반려", import_="진행 중 절차 이관"
+        )
+        labels["import"] = labels.pop("import_")
         return [
             {
                 "seq": e.seq,

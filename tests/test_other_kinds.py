@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from gcworkflow import engine, queries
-from gcworkflow.errors import GuardFailed
+from gcworkflow.errors import Forbidden, GuardFailed
 from tests.support import APPROVER, CLERK, actor, designated_gumi, fire, gumi_plan, signed
 
 
@@ -291,3 +291,90 @@ def test_basic_plan_in_force_keeps_the_next_plan_and_the_survey_as_deadlines(ctx
     ctx.clock.set(date(2032, 1, 5))
     assert deadlines.plan_due_reminders(ctx).reminders >= 1
     assert SEOUL
+
+
+def test_a_procedure_under_way_is_imported_at_its_stage_with_its_history_marked(ctx):
+    from gcworkflow import audit, clusters
+    from tests.support import ADMIN, cast
+
+    cast(ctx)
+    cid = clusters.register_cluster(ctx, actor(CLERK), "태양광 사용후 패널 녹색융합클러스터")
+    history = [{"date": "2024-06-12", "action": "조성계획 수립 용역 착수보고회", "by": "해남군"}]
+    result = engine.import_procedure(
+        ctx,
+        actor(ADMIN),
+        "designation",
+        cluster_id=cid,
+        state="drafting",
+        clerk=CLERK,
+        approver=APPROVER,
+        history=history,
+        plan=gumi_plan() | {"name": "해남 (예시)"},
+        source="2026-11 이관 (종이 기록)",
+    )
+    events = queries.history(ctx, result.procedure_id)
+    assert [e["trigger"] for e in events] == ["import"] and events[0]["seq"] == 1
+    assert events[0]["payload"]["input"]["imported_history"] == history
+    assert queries.procedure_status(ctx, result.procedure_id)["plan_version"] == 1
+    fire(
+        ctx,
+        result.procedure_id,
+        "record_site_selection",
+        announced_on="2023-09-01",
+        selected_on="2023-12-01",
+        summary="공모 선정 (이관 후 기록)",
+    )
+    with ctx.db.read() as session:
+        assert audit.verify(session).ok
+    with pytest.raises(Forbidden):  # only an admin imports
+        engine.import_procedure(
+            ctx,
+            actor(CLERK),
+            "designation",
+            cluster_id=None,
+            state="drafting",
+            clerk=CLERK,
+            approver=APPROVER,
+            history=[],
+            source="x",
+        )
+
+
+def test_a_running_procedure_keeps_its_definition_version(ctx, monkeypatch):
+    """Editing a definition (a v2) never moves a procedure started under v1: it keeps v1's machine."""
+    from dataclasses import replace
+
+    from gcworkflow.procedures import designation, registry
+    from tests.support import open_gumi
+
+    first = open_gumi(ctx)
+    v2 = replace(
+        designation.DEFINITION,
+        version=2,
+        actions=tuple(a for a in designation.DEFINITION.actions if a.trigger != "record_site_selection"),
+    )
+    monkeypatch.setitem(registry._DEFINITIONS, ("designation", 2), v2)
+    from gcworkflow import clusters
+
+    cid = clusters.register_cluster(ctx, actor(CLERK), "Post-플라스틱 녹색융합클러스터")
+    second = _open(ctx, "designation", cid)
+    versions = {p["id"]: p["definition_version"] for p in queries.list_procedures(ctx)}
+    assert versions == {first: 1, second: 2}
+    fire(
+        ctx,
+        first,
+        "record_site_selection",
+        announced_on="2021-03-01",
+        selected_on="2021-06-01",
+        summary="공모",
+    )
+    with pytest.raises(Exception) as refused:
+        fire(
+            ctx,
+            second,
+            "record_site_selection",
+            announced_on="2021-03-01",
+            selected_on="2021-06-01",
+            summary="공모",
+        )
+    assert "없는 처리" in str(refused.value)

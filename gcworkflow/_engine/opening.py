@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,7 @@ from gcworkflow.db.models import (
     Procedure,
 )
 from gcworkflow.errors import Forbidden, GcwError, GuardFailed, InvalidInput, NotFound, Unmet
+from gcworkflow.procedures.plan_content import parse_plan
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import (
     ProcedureDefinition,
@@ -214,3 +217,134 @@ def _starting_records(
             )
         )
     return records
+
+
+def import_procedure(
+    ctx: Context,
+    actor: Actor,
+    kind: str,
+    *,
+    cluster_id: int | None,
+    state: str,
+    clerk: str,
+    approver: str,
+    history: list[dict[str, Any]],
+    plan: dict[str, Any] | None = None,
+    source: str,
+) -> FireResult:
+    """Bring a procedure already under way at go-live into the engine at its current stage (procedure.md §3).
+
+    Its earlier history is recorded as *imported* in the first event of its chain — the chain starts at the
+    import, and nothing before it is claimed to have happened through the engine. An admin's action."""
+    try:
+        with ctx.db.write() as session:
+            return _import(
+                ctx, session, actor, kind, cluster_id, state, clerk, approver, history, plan, source
+            )
+    except GcwError as error:
+        record_refusal(ctx, None, f"import:{kind}", actor, error)
+        raise
+
+
+def _import(
+    ctx: Context,
+    session: Session,
+    actor: Actor,
+    kind: str,
+    cluster_id: int | None,
+    state: str,
+    clerk: str,
+    approver: str,
+    history: list[dict[str, Any]],
+    plan: dict[str, Any] | None,
+    source: str,
+) -> FireResult:
+    try:
+        definition = definition_of(kind)
+    except KeyError as exc:
+        raise InvalidInput(f"알 수 없는 절차 종류입니다: {kind}") from exc
+    admin = load_principal(session, actor.username)
+    if Role.ADMIN not in admin.roles:
+        raise Forbidden("진행 중인 절차의 이관(가져오기)은 관리자가 합니다")
+    if state not in {s.name for s in definition.states if not s.final}:
+        raise InvalidInput(f"'{definition.label}'의 진행 중 단계가 아닙니다: {state}")
+    clerk_user, approver_user = load_principal(session, clerk), load_principal(session, approver)
+    if Role.CLERK not in clerk_user.roles or Role.APPROVER not in approver_user.roles:
+        raise InvalidInput("담당 주무관(clerk)과 결재권자(approver) 권한이 있는 사용자를 지정하십시오")
+    cluster = session.get(Cluster, cluster_id) if cluster_id is not None else None
+    if cluster_id is not None and cluster is None:
+        raise NotFound(f"{cluster_id}번 클러스터가 없습니다")
+    if cluster is not None:
+        _check_cluster_free(session, definition, cluster)
+    parser = definition.plan_parser or parse_plan
+    content = parser(plan).model_dump(mode="json", exclude_none=True) if plan else None
+    now = ctx.clock.now()
+    procedure = Procedure(
+        kind=definition.kind,
+        definition_version=definition.version,
+        cluster_id=cluster_id,
+        title=f"{cluster.name} {definition.title_suffix}" if cluster else definition.label,
+        state=state,
+        version=1,
+        clerk_id=clerk_user.user.id,
+        approver_id=approver_user.user.id,
+        imported=True,
+        chain_seq=0,
+        chain_head=audit.GENESIS,
+        opened_at=now,
+        last_action_at=now,
+    )
+    session.add(procedure)
+    session.flush()
+    records = []
+    if content is not None:
+        sha256 = digest(content)
+        records.append(
+            Resolved(
+                {"plan_version": 1, "sha256": sha256},
+                [
+                    (
+                        PlanVersion.__table__,
+                        {
+                            "number": 1,
+                            "content": canonical_text(content),
+                            "sha256": sha256,
+                            "based_on_id": None,
+                        },
+                    )
+                ],
+            )
+        )
+    event = audit.append(
+        session,
+        audit.EventInput(
+            chain=audit.procedure_chain(procedure.id),
+            procedure_id=procedure.id,
+            procedure_version=1,
+            occurred_at=now,
+            actor=admin.user.username,
+            actor_role=Role.ADMIN.value,
+            interface=actor.interface,
+            os_user=actor.os_user,
+            trigger="import",
+            from_state=None,
+            to_state=state,
+            comment=f"진행 중 절차 이관: {source}",
+            payload={
+                "input": {
+                    "kind": kind,
+                    "state": state,
+                    "clerk": clerk,
+                    "approver": approver,
+                    "source": source,
+                    "imported_history": history,
+                },
+                "effects": [r.summary for r in records],
+            },
+        ),
+        audit.ChainHead(0, audit.GENESIS),
+    )
+    procedure.chain_seq, procedure.chain_head = event.seq, event.hash
+    for record in records:
+        record.persist(session, procedure, event.id, now)  # type: ignore[arg-type]
+    return FireResult(procedure.id, "import", "", state, 1, event.id, event.hash)

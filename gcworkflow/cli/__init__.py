@@ -26,6 +26,7 @@ from gcworkflow.cli import (
     tools,
     users,
     views,
+    web,
 )
 from gcworkflow.cli._runtime import Options
 
@@ -79,6 +80,7 @@ for module in (
     automation,
     audit,
     tools,
+    web,
 ):
     module.register(app)
 
