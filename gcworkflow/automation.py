@@ -152,8 +152,7 @@ def confirm_in_time(ctx: Context, procedure_id: int, actor: Actor = SYSTEM) -> s
     if any(n.data["late"] for n in notifications):
         due = notification_due(view)
         return f"late: {due.isoformat() if due else '-'} 이후 통보 — 담당자의 사유 기록 필요"
-    engine.fire(ctx, procedure_id, "confirm_notification", actor, {})
-    return "designated"
+    return engine.fire(ctx, procedure_id, "confirm_notification", actor, {}).to_state
 
 
 @dataclass

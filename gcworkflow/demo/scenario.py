@@ -57,8 +57,8 @@ class Demo:
         self.ctx = ctx
         self.echo = echo
         self.pid = 0
-        self.labels = {a.trigger: a.label for a in definition("designation").actions}
-        self.labels.update(propose="결재 상신", approve_proposal="결재 승인", reject_proposal="결재 반려")
+        self.purpose = ""
+        self.kind = "designation"
 
     # --- narration ---------------------------------------------------------------------------------
 
@@ -72,9 +72,7 @@ class Demo:
         result = engine.fire(
             self.ctx, self.pid, trigger, Actor(who, "demo"), payload or {}, comment=note or None
         )
-        label = self.labels.get(
-            payload.get("trigger") if trigger == "propose" and payload else trigger, trigger
-        )
+        label = self.label(payload.get("trigger") if trigger == "propose" and payload else trigger, trigger)
         label = f"{label} 결재 상신" if trigger == "propose" else label
         moved = f" → {self._state(result.to_state)}" if result.to_state != result.from_state else ""
         self.echo(f"  ✓ {who}: {label}{moved}  (판 {result.version})")
@@ -92,7 +90,7 @@ class Demo:
         try:
             engine.fire(self.ctx, self.pid, trigger, Actor(who, "demo"), payload or {})
         except GcwError as error:
-            self.echo(f"  ✗ {who}: {self.labels.get(trigger, trigger)} — 거부됨 [{error.code}] {why}")
+            self.echo(f"  ✗ {who}: {self.label(trigger)} — 거부됨 [{error.code}] {why}")
             self.echo(f"      {error.message.splitlines()[0]}")
             for unmet in error.unmet[:4]:
                 self.echo(f"      - {unmet.message} ({unmet.basis})")
@@ -102,7 +100,12 @@ class Demo:
         raise AssertionError(f"demo expected a refusal of {trigger}")
 
     def _state(self, state: str) -> str:
-        return definition("designation").state(state).label
+        return definition(self.kind).state(state).label
+
+    def label(self, trigger: str, default: str | None = None) -> str:
+        meta = {"propose": "결재 상신", "approve_proposal": "결재 승인", "reject_proposal": "결재 반려"}
+        action = definition(self.kind).action(trigger)
+        return action.label if action else meta.get(trigger, default or trigger)
 
     def store(self, text: str) -> str:
         assert self.ctx.store is not None
@@ -396,6 +399,178 @@ class Demo:
             "경상북도 공고 제2026-1234호 (예시)에 따른 열람",
         )
 
+    # --- after the designation: changes, a partial release, an import (procedure.md §3) ----------------
+
+    def open(self, kind: str, note: str) -> int:
+        gumi = clusters.find_cluster(self.ctx, GUMI)
+        pid = engine.open_procedure(
+            self.ctx, Actor(LEE, "demo"), kind, cluster_id=gumi.id, approver=PARK
+        ).procedure_id
+        self.pid, self.kind = pid, kind
+        self.echo(f"  ✓ {LEE}: {note} ({pid}번 절차)")
+        return pid
+
+    def classification(self) -> None:
+        status = queries.procedure_status(self.ctx, self.pid)
+        found = next(f["data"] for f in status["facts"] if f["kind"] == "classification")
+        self.echo(f"      분류: {'경미한 변경' if found['minor'] else '전체 절차(제9조 준용)'}")
+        for reason in found["reasons"]:
+            self.echo(f"      - {reason['message']} ({reason['basis']})")
+
+    def full_path(self, decision: str, meeting_no: int, on: date) -> None:
+        """Consultations, committee, notice and notification, as the designation did (법 제12조④: 제9조 준용)."""
+        self.on(on)
+        self.signed(LEE, "request_governor_opinions")
+        self.documents("opinion_request")
+        self.on(date.fromordinal(on.toordinal() + 14))
+        self.act(
+            LEE,
+            "record_governor_opinion",
+            {"sido_code": "47", "received_on": self.ctx.clock.today().isoformat(), "summary": "이견 없음"},
+        )
+        self.signed(LEE, "request_ministry_consultation", {"ministries": ["산업통상부"]})
+        self.documents("consultation_request")
+        self.on(date.fromordinal(on.toordinal() + 28))
+        self.act(
+            LEE,
+            "record_ministry_reply",
+            {
+                "ministry": "산업통상부",
+                "position": "동의",
+                "received_on": self.ctx.clock.today().isoformat(),
+                "summary": "동의",
+            },
+        )
+        self.signed(LEE, "refer_to_committee")
+        self.on(date.fromordinal(on.toordinal() + 42), 14)
+        self.act(
+            CHOI,
+            "schedule_meeting",
+            {
+                "meeting_name": MEETING,
+                "meeting_no": meeting_no,
+                "held_on": self.ctx.clock.today().isoformat(),
+                "agenda_no": "제1호 안건",
+            },
+        )
+        self.act(
+            CHOI,
+            "record_attendance",
+            {"chair": "위원장", "designated": MEMBERS, "present": MEMBERS[:5], "recusals": []},
+        )
+        self.act(CHOI, "record_committee_decision", {"decision": "원안 의결", "votes_for": 5})
+        self.act(LEE, "approve")
+        self.on(date.fromordinal(on.toordinal() + 49))
+        self.signed(LEE, "decide_designation", {"reason": f"위원회 원안 의결에 따른 {decision} 결정"})
+        self.act(
+            LEE,
+            "compose_notice",
+            {
+                "purpose": self.purpose,
+                "designation_date": self.ctx.clock.today().isoformat(),
+                "inspection_places": [
+                    {"office": "기후에너지환경부 탈탄소녹색산업혁신과", "phone": "044-201-0000 (예시)"}
+                ],
+            },
+        )
+        self.signed(LEE, "sign_notice_content")
+        self.documents("notice")
+        gazette = self.store(f"관보 게재면 ({decision}, 예시) {self.ctx.clock.today().isoformat()}")
+        self.act(
+            LEE,
+            "record_gazette_publication",
+            {
+                "published_on": self.ctx.clock.today().isoformat(),
+                "gazette_issue": "제2xxxx호 (예시)",
+                "page_document_sha256": gazette,
+            },
+        )
+        self.act(LEE, "publish_notice")
+        result = self.flow("notify_governors", procedure_id=self.pid)
+        self.echo(
+            f"  ✓ notify_governors 흐름: 발송 {result['dispatch']['sent']}건, 결과: {result['outcome'].get(self.pid)}"
+        )
+
+    def afterwards(self) -> None:
+        self.on(date(2026, 11, 2))
+        self.echo("\n■ 지정 이후: 경미한 변경 (규칙 제4조제2항)")
+        self.open("plan_change", "조성계획 변경 개시 — 측량 결과에 따른 면적 조정")
+        self.act(
+            LEE,
+            "record_plan",
+            {
+                "content": {"area_m2": 34500},
+                "mode": "merge",
+                "change_reason": "지적 측량 결과 반영 (33,000㎡ → 34,500㎡, +4.5%)",
+            },
+        )
+        self.classification()
+        self.signed(LEE, "apply_minor_change")
+        self.echo("\n■ 전체 절차의 변경 (총사업비 10% 초과)")
+        self.on(date(2026, 11, 16))
+        self.open("plan_change", "조성계획 변경 개시 — 실증 플랜트 증설")
+        plan = queries.plan_version(self.ctx, self.pid)["content"]
+        financing = plan["financing"]
+        items = [dict(i) for i in financing["items"]]
+        items[0]["amount_krw"] += 7_000_000_000
+        self.act(
+            LEE,
+            "record_plan",
+            {
+                "content": {
+                    "financing": {
+                        "total_cost_krw": financing["total_cost_krw"] + 7_000_000_000,
+                        "items": items,
+                    }
+                },
+                "mode": "merge",
+                "change_reason": "재자원화 실증 플랜트 증설 (국비 70억원 증액)",
+            },
+        )
+        self.classification()
+        self.refused(LEE, "propose", {"trigger": "apply_minor_change", "payload": {}}, "경미한 변경 아님")
+        self.purpose = "재자원화 실증 플랜트 증설에 따른 총사업비 변경"
+        self.full_path("변경", 21, date(2026, 11, 23))
+        self.echo("\n■ 일부 지정 해제 (영 제8조제2호)")
+        self.on(date(2027, 2, 1))
+        self.open("release", "지정 일부 해제 개시 — 국도 확장 편입 부지")
+        self.act(
+            LEE,
+            "record_release_scope",
+            {
+                "scope": "partial",
+                "ground": "decree8_2",
+                "released_area_m2": 3000,
+                "reason": "국도 확장 사업에 편입되는 부지 (예시)",
+            },
+        )
+        self.purpose = "국도 확장 사업 편입 부지의 지정 해제 (예시)"
+        self.full_path("해제", 25, date(2027, 2, 8))
+        facts = clusters.current_facts(self.ctx, clusters.find_cluster(self.ctx, GUMI).id)
+        self.echo(f"  ✓ {GUMI}: {facts['status']}, 면적 {facts['area_m2']:,}㎡ (승인 이력에서 계산)")
+        self.echo("\n■ 진행 중이던 절차의 이관 (해남)")
+        haenam = "태양광 사용후 패널 녹색융합클러스터"
+        imported = engine.import_procedure(
+            self.ctx,
+            Actor(ADMIN, "demo"),
+            "designation",
+            cluster_id=clusters.find_cluster(self.ctx, haenam).id,
+            state="drafting",
+            clerk=KIM,
+            approver=PARK,
+            source="시스템 도입 전 종이 기록 (예시)",
+            history=[
+                {
+                    "date": "2024-06-12",
+                    "action": "조성계획 수립 용역 착수보고회",
+                    "by": "해남군·기후에너지환경부",
+                }
+            ],
+        )
+        self.echo(
+            f"  ✓ {haenam}: {imported.procedure_id}번 절차로 '조성계획 수립' 단계에 이관 (이전 이력은 이관 기록으로)"
+        )
+
     # --- reporting ------------------------------------------------------------------------------------
 
     def report(self) -> None:
@@ -415,9 +590,7 @@ class Demo:
             )
             label = event["label"]
             if event["trigger"] == "propose":
-                label = (
-                    f"결재 상신: {self.labels.get(event['payload']['trigger'], event['payload']['trigger'])}"
-                )
+                label = f"결재 상신: {self.label(event['payload']['trigger'])}"
             self.echo(f"  {event['seq']:>3}. {event['occurred_at_kst']}  {event['actor']:<6} {label}{moved}")
         with self.ctx.db.read() as session:
             waiting = deadlines.open_deadlines(
@@ -504,6 +677,9 @@ def run_demo(ctx: Context, echo: Echo) -> None:
     demo.committee()
     demo.designation()
     demo.notification()
+    first = demo.pid
+    demo.afterwards()
+    demo.pid, demo.kind = first, "designation"
     demo.report()
     when = to_kst(ctx.clock.now()).date()
     echo(f"\n데모 시계: {format_date_ko_weekday(when)} 기준으로 멈춤.")

@@ -173,7 +173,8 @@ def _trigger_roles(ctx: Any, procedure_id: int, trigger: str) -> frozenset[Role]
     if trigger in ("approve_proposal", "reject_proposal"):
         return frozenset({Role.APPROVER})
     action = definition_of(*reads.procedure_kind(ctx, procedure_id)).action(trigger)
-    return action.roles if action else None  # an unknown trigger is the engine's to refuse and record
+    # An unknown trigger, or a sign-off action fired directly, is the engine's to refuse (and record).
+    return action.roles if action and not action.signoff else None
 
 
 def _fire(

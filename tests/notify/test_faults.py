@@ -38,6 +38,13 @@ from tests.notify import (
 from tests.notify.smtp import SmtpServer
 from tests.support import committee_approves, through_notice_signoff, to_committee
 
+# Each `gcw flows run` costs 2–3 s here (importing Prefect and the engine), so the faults whose handling does not
+# depend on the database (backoff after an outage; crashes before any database write) run on SQLite only: the
+# same logic runs on both databases in test_dispatch.py (backoff, dead, requeue) and tests/flows (the notice).
+# The two that do depend on it, the lease re-claim and concurrent claims (SKIP LOCKED vs BEGIN IMMEDIATE), run
+# on both.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def mail(ctx, smtp_server: SmtpServer):
@@ -72,6 +79,7 @@ def stored(ctx) -> dict[str, str]:
     return {hashlib.sha256(p.read_bytes()).hexdigest(): p.name for p in files}
 
 
+@SQLITE_ONLY
 def test_smtp_server_down_for_the_first_run_and_up_for_the_second(mail, smtp_server: SmtpServer, gcw: Gcw):
     ctx = mail
     pid = opinion_letter(ctx)
@@ -100,9 +108,7 @@ def test_smtp_server_down_for_the_first_run_and_up_for_the_second(mail, smtp_ser
     assert received.message_id == item["message_id"] and len(received.attachments) == 1
 
 
-# The crash points here come before any database write, so PostgreSQL would add only time (three `gcw flows run`
-# with WeasyPrint, ~9 s); the notice's recording on PostgreSQL is covered by tests/flows and test_documents_issue.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_crash_between_rendering_and_recording_the_notice(mail, gcw: Gcw):
     ctx = mail
     pid = to_committee(ctx)
