@@ -115,7 +115,11 @@ FormatOpt = Annotated[
 OutputOpt = Annotated[
     Path | None,
     typer.Option(
-        "--output", "-o", metavar="FILE", help="json·csv를 이 파일로 (확장자로 형식 추정)", rich_help_panel=_OUT
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="json·csv를 이 파일로 (확장자로 형식 추정)",
+        rich_help_panel=_OUT,
     ),
 ]
 LimitOpt = Annotated[int, typer.Option("--limit", metavar="N", help="한 쪽의 행 수", rich_help_panel=_OUT)]
@@ -123,7 +127,8 @@ OffsetOpt = Annotated[
     int | None, typer.Option("--offset", metavar="N", help="앞에서 건너뛸 행 수", rich_help_panel=_OUT)
 ]
 PageOpt = Annotated[
-    int | None, typer.Option("--page", metavar="N", help="쪽 번호 (1부터, --limit 행씩)", rich_help_panel=_OUT)
+    int | None,
+    typer.Option("--page", metavar="N", help="쪽 번호 (1부터, --limit 행씩)", rich_help_panel=_OUT),
 ]
 AllOpt = Annotated[bool, typer.Option("--all", help="모든 행 (쪽 나눔 없이)", rich_help_panel=_OUT)]
 
@@ -227,7 +232,9 @@ def _format(fmt: str, json_output: bool, output: Path | None) -> str:
     if fmt == "table" and output is not None:
         suffix = output.suffix.lower().lstrip(".")
         if suffix not in ("json", "csv"):
-            raise InvalidInput("표는 화면에만 보입니다: 파일로 쓰려면 --format csv 또는 --format json을 지정하십시오")
+            raise InvalidInput(
+                "표는 화면에만 보입니다: 파일로 쓰려면 --format csv 또는 --format json을 지정하십시오"
+            )
         return suffix
     return fmt
 
@@ -248,7 +255,12 @@ def _render(result: QueryResult) -> None:
     if not result.rows:
         typer.echo("해당하는 기록이 없습니다.")
     else:
-        typer.echo(table([c.label for c in columns], [[_table_cell(r.get(c.key)) for c in columns] for r in result.rows]))
+        typer.echo(
+            table(
+                [c.label for c in columns],
+                [[_table_cell(r.get(c.key)) for c in columns] for r in result.rows],
+            )
+        )
     typer.echo(_footer(result))
 
 
@@ -342,7 +354,7 @@ def history(
     with command(cli, json_output) as rt:
         from gcworkflow import audit_queries
 
-        kind = _format(fmt, json_output, output)
+        shape = _format(fmt, json_output, output)
         filters = _filters(
             rt,
             actor=actor,
@@ -356,13 +368,13 @@ def history(
             year=year,
             month=month,
         )
-        result = audit_queries.history(rt.ctx, _reader(rt), procedure_id, filters, _page(limit, offset, page, every))
-        _emit(kind, output, result)
+        result = audit_queries.history(
+            rt.ctx, _reader(rt), procedure_id, filters, _page(limit, offset, page, every)
+        )
+        _emit(shape, output, result)
 
 
-def _query_command(
-    name: str, function: str, summary: str, outcomes: str
-) -> Callable[..., None]:
+def _query_command(name: str, function: str, summary: str, outcomes: str) -> Callable[..., None]:
     """A query over many procedures: the same narrowing, paging and output for each."""
 
     def run(
@@ -374,7 +386,7 @@ def _query_command(
         role: RoleOpt = None,
         trigger: TriggerOpt = None,
         state: StateOpt = None,
-        outcome: Annotated[str | None, _outcome_option(outcomes)] = None,
+        outcome: str | None = None,
         article: ArticleOpt = None,
         since: SinceOpt = None,
         until: UntilOpt = None,
@@ -413,6 +425,8 @@ def _query_command(
             _emit(shape, output, result)
 
     run.__doc__ = summary
+    # The module's annotations are strings resolved in its globals; this one needs the factory's argument.
+    run.__annotations__["outcome"] = Annotated[str | None, _outcome_option(outcomes)]
     app.command(name)(run)
     return run
 
@@ -458,10 +472,12 @@ def as_of(
     outcome: Annotated[str | None, _outcome_option("open(진행 중), closed(종료)")] = None,
     article: ArticleOpt = None,
     since: Annotated[
-        str | None, typer.Option("--from", metavar="YYYY-MM-DD", help="이날부터 개시된 절차만", rich_help_panel=_WHERE)
+        str | None,
+        typer.Option("--from", metavar="YYYY-MM-DD", help="이날부터 개시된 절차만", rich_help_panel=_WHERE),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--to", metavar="YYYY-MM-DD", help="이날까지 개시된 절차만", rich_help_panel=_WHERE)
+        str | None,
+        typer.Option("--to", metavar="YYYY-MM-DD", help="이날까지 개시된 절차만", rich_help_panel=_WHERE),
     ] = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
@@ -511,13 +527,16 @@ def report_stages(
     outcome: Annotated[str | None, _outcome_option("open(진행 중), closed(종료)")] = None,
     article: ArticleOpt = None,
     since: Annotated[
-        str | None, typer.Option("--from", metavar="YYYY-MM-DD", help="이날부터 개시된 절차만", rich_help_panel=_WHERE)
+        str | None,
+        typer.Option("--from", metavar="YYYY-MM-DD", help="이날부터 개시된 절차만", rich_help_panel=_WHERE),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--to", metavar="YYYY-MM-DD", help="이날까지 개시된 절차만", rich_help_panel=_WHERE)
+        str | None,
+        typer.Option("--to", metavar="YYYY-MM-DD", help="이날까지 개시된 절차만", rich_help_panel=_WHERE),
     ] = None,
     year: Annotated[
-        int | None, typer.Option("--year", metavar="YYYY", help="이해에 개시된 절차만", rich_help_panel=_WHERE)
+        int | None,
+        typer.Option("--year", metavar="YYYY", help="이해에 개시된 절차만", rich_help_panel=_WHERE),
     ] = None,
     summary: Annotated[
         bool, typer.Option("--summary", help="단계별 중앙값만 (csv·json도)", rich_help_panel=_OUT)
@@ -657,7 +676,9 @@ def verify(
     ] = None,
     archive: Annotated[
         Path | None,
-        typer.Option("--archive", metavar="FILE", help="데이터베이스 없이 절차 기록물(gcw audit export)을 검증"),
+        typer.Option(
+            "--archive", metavar="FILE", help="데이터베이스 없이 절차 기록물(gcw audit export)을 검증"
+        ),
     ] = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
@@ -668,22 +689,31 @@ def verify(
     이상이 있으면 첫 문제(변조·삭제된 첫 사건 또는 문서)를 밝히고 1로 끝납니다."""
     with command(cli, json_output) as rt:
         from gcworkflow import audit, audit_archive
+        from gcworkflow.audit_queries import record_read
 
         shape = _format(fmt, json_output, output)
         line = _line(against_line)
         with _progress_bar() as progress:
             if archive is not None:
                 if since:
-                    raise InvalidInput("--archive에는 --since를 쓸 수 없습니다 (기록물은 늘 처음부터 검증합니다)")
+                    raise InvalidInput(
+                        "--archive에는 --since를 쓸 수 없습니다 (기록물은 늘 처음부터 검증합니다)"
+                    )
                 report = audit_archive.verify_archive(archive, line, progress)
             else:
                 rt.require_reader()
-                report = audit.verify_database(rt.ctx.db, rt.ctx.store, since=since, against=line, progress=progress)
-                from gcworkflow.audit_queries import record_read
-
+                report = audit.verify_database(
+                    rt.ctx.db, rt.ctx.store, since=since, against=line, progress=progress
+                )
                 parameters = {"since": since, "against": str(line) if line else None}
                 record_read(
-                    rt.ctx, _reader(rt), (), "verify", parameters, report.events, "ok" if report.ok else "failed"
+                    rt.ctx,
+                    _reader(rt),
+                    (),
+                    "verify",
+                    parameters,
+                    report.events,
+                    "ok" if report.ok else "failed",
                 )
         lines = report.lines()
         if archive is not None:
@@ -819,7 +849,9 @@ def export(
     procedure_id: Annotated[int, typer.Option("--procedure", metavar="ID", help="내보낼 절차")],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="기록물 파일 (기본: gcw-procedure-<ID>-<날짜>.zip)"),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="기록물 파일 (기본: gcw-procedure-<ID>-<날짜>.zip)"
+        ),
     ] = None,
     fmt: FormatOpt = "table",
     json_output: JsonOption = False,
@@ -835,7 +867,9 @@ def export(
             summary = audit_archive.export_procedure(rt.ctx, _reader(rt), procedure_id, target, progress)
 
         def render() -> None:
-            typer.echo(f"{summary.procedure_id}번 절차 기록물을 만들었습니다: {summary.path} ({summary.size:,} B)")
+            typer.echo(
+                f"{summary.procedure_id}번 절차 기록물을 만들었습니다: {summary.path} ({summary.size:,} B)"
+            )
             typer.echo(
                 f"  사건 {summary.events:,}건 (머리 #{summary.head_seq} {summary.head_hash[:16]}…), 문서 {summary.documents}건"
             )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from gcworkflow.cli._input import read_mapping
-from gcworkflow.cli._output import echo_table
+from gcworkflow.cli._output import echo_table, fields
 from gcworkflow.cli._runtime import JsonOption, command
 from gcworkflow.errors import InvalidInput
 
@@ -117,6 +117,21 @@ def list_(cli: typer.Context, json_output: JsonOption = False) -> None:
                 "등록된 클러스터가 없습니다.",
             ),
         )
+
+
+@app.command("facts")
+def facts(
+    cli: typer.Context,
+    cluster: Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="클러스터 명칭 또는 번호")],
+    json_output: JsonOption = False,
+) -> None:
+    """클러스터의 현재 사실(면적·조성기간·전문운영기관): 지정·변경·일부 해제의 승인 이력에서 계산합니다."""
+    with command(cli, json_output) as rt:
+        from gcworkflow import clusters
+
+        rt.require_reader()
+        data = clusters.current_facts(rt.ctx, clusters.find_cluster(rt.ctx, cluster).id)
+        rt.emit(data, lambda: typer.echo(fields([(k, v) for k, v in data.items()])))
 
 
 def register(root: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -74,6 +75,43 @@ def list_(
                     for p in rows
                 ],
                 "진행 중인 절차가 없습니다." if open_only else "절차가 없습니다.",
+            ),
+        )
+
+
+@app.command("import")
+def import_(
+    cli: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="이관할 절차 (YAML 또는 JSON)")],
+    json_output: JsonOption = False,
+) -> None:
+    """시스템 도입 전부터 진행 중인 절차를 현재 단계로 이관합니다 (관리자). 이전 이력은 '이관' 기록으로 남고,
+    감사 체인은 이관 시점부터 시작합니다.
+
+    파일 항목: kind, cluster (명칭 또는 번호), state, clerk, approver, source, history (목록), plan (조성계획)."""
+    with command(cli, json_output) as rt:
+        from gcworkflow import clusters, engine
+        from gcworkflow.cli._input import read_mapping
+
+        actor = rt.actor()
+        data = read_mapping(file)
+        cluster = data.get("cluster")
+        result = engine.import_procedure(
+            rt.ctx,
+            actor,
+            data.get("kind", "designation"),
+            cluster_id=clusters.find_cluster(rt.ctx, str(cluster)).id if cluster is not None else None,
+            state=data["state"],
+            clerk=data["clerk"],
+            approver=data["approver"],
+            history=data.get("history", []),
+            plan=data.get("plan"),
+            source=data.get("source", str(file)),
+        )
+        rt.emit(
+            result.as_dict(),
+            lambda: typer.echo(
+                f"{result.procedure_id}번 절차로 이관했습니다 (단계: {result.to_state}, 감사 사건 #{result.event_id})."
             ),
         )
 
