@@ -674,7 +674,12 @@ def procedure_record(session: Session, procedure_id: int) -> dict[str, Any]:
 
 
 _HISTORY_TABLE = (
-    *_EVENT_TABLE,
+    Column("seq", "순번"),
+    *(
+        replace(c, in_table=False) if c.key in ("event_id", "procedure_id") else c
+        for c in _EVENT_TABLE
+        if c.key != "seq"
+    ),
     Column("documents", "문서(해시)"),
     Column("input", "입력", False),
     Column("effects", "기록한 내용", False),

@@ -378,3 +378,47 @@ def test_a_running_procedure_keeps_its_definition_version(ctx, monkeypatch):
             summary="공모",
         )
     assert "없는 처리" in str(refused.value)
+
+
+def test_basic_plan_minor_change_is_noticed_and_notified_with_documents(ctx):
+    import io
+
+    from pypdf import PdfReader
+
+    from gcworkflow import automation
+
+    ctx.settings = ctx.settings.model_copy(update=OFFICE)
+    pid = _open_basic(ctx)
+    fire(
+        ctx,
+        pid,
+        "record_plan",
+        content=BASIC_PLAN,
+        change="change",
+        minor_ground="correction",
+        reason="계획기간 표기 오기 정정",
+    )
+    signed(ctx, pid, "apply_minor_change")
+    signed(ctx, pid, "decide_designation", reason="경미한 변경")
+    fire(
+        ctx,
+        pid,
+        "compose_notice",
+        designation_date=ctx.clock.today().isoformat(),
+        purpose="오기 정정",
+        inspection_places=[{"office": "기후에너지환경부 탈탄소녹색산업혁신과"}],
+    )
+    signed(ctx, pid, "sign_notice_content")
+    (notice,) = automation.issue_documents(ctx, pid).issued
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(ctx.store.get(notice.sha256))).pages)
+    assert "제6조제5항" in text and "제2차 녹색융합클러스터 기본계획" in text
+    fire(
+        ctx,
+        pid,
+        "record_gazette_publication",
+        published_on=ctx.clock.today().isoformat(),
+        gazette_issue="제1호",
+    )
+    fire(ctx, pid, "publish_notice")
+    letters = automation.issue_documents(ctx, pid).issued
+    assert len(letters) == 17 and {letter.kind for letter in letters} == {"basic_plan_notification"}

@@ -48,7 +48,9 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-report_app = typer.Typer(help="감사 보고서.", no_args_is_help=True)
+report_app = typer.Typer(
+    help="감사 보고서: stages (단계별 소요 기간·중앙값, SLA 보고서).", no_args_is_help=True
+)
 app.add_typer(report_app, name="report")
 
 # --- the options every query shares -----------------------------------------------------------------------
@@ -240,7 +242,9 @@ def _format(fmt: str, json_output: bool, output: Path | None) -> str:
 
 
 def _table_cell(value: Any) -> str:
-    if isinstance(value, list) and value and all(isinstance(v, dict) and "sha256" in v for v in value):
+    if value == [] or value == {}:
+        return "-"
+    if isinstance(value, list) and all(isinstance(v, dict) and "sha256" in v for v in value):
         return ", ".join(f"{v.get('kind')} {v['sha256'][:12]}…" for v in value)  # a history's documents
     if isinstance(value, (list, dict)):
         from gcworkflow.cli._output import compact
@@ -592,7 +596,8 @@ def _render_stages(report: StageReport) -> None:
         ]
         rows.append([row["procedure_id"], row["state_label"], *days])
     medians = {r["stage"]: r for r in report.summary.rows}
-    rows.append(["중앙값", "", *(cell(medians[s]["median_days"]) for s, _ in stages)])
+    median = [medians[s]["median_days"] for s, _ in stages]
+    rows.append(["중앙값", "", *("-" if m is None else f"{m:.1f}" for m in median)])
     rows.append(["완료 절차", "", *(medians[s]["procedures"] for s, _ in stages)])
     rows.append(["진행 중", "", *(medians[s]["ongoing"] for s, _ in stages)])
     typer.echo(table(headers, rows))

@@ -17,6 +17,7 @@ from gcworkflow.clock import to_kst
 from gcworkflow.db.models import AuditEvent, User
 from gcworkflow.documents.models import Item, Letter, Line, Notice, Office, Section, Signature, Table
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
+from gcworkflow.procedures.basic_plan import ITEMS as BASIC_PLAN_ITEMS
 from gcworkflow.procedures.common import party_name
 from gcworkflow.procedures.notice import NOTICE, notice_items_complete
 from gcworkflow.procedures.plan_content import format_krw_eok
@@ -36,6 +37,8 @@ TITLES = {
     "designation_notification": "지정 결과 통보 시행문",
     "change_notification": "변경 결과 통보 시행문",
     "release_notification": "해제 결과 통보 시행문",
+    "basic_plan_notice": "기본계획 고시",
+    "basic_plan_notification": "기본계획 통보 시행문",
 }
 
 
@@ -236,6 +239,8 @@ def notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, 
     if kind == "designation":
         return designation_notice(view, illustrative=illustrative)
     n, number = _checked(view)
+    if kind == "basic_plan":
+        return _basic_plan_notice(view, n, number, illustrative), number
     before, after = _printed(n.get("before") or {}), _printed(n)
     rows = tuple((label, before[label], after[label]) for label in after)
     day = format_date_ko(date.fromisoformat(n["designation_date"]))
@@ -288,6 +293,43 @@ def notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, 
         sections=sections,
         illustrative=illustrative,
     ), number
+
+
+def _basic_plan_notice(view: ProcedureView, n: dict[str, Any], number: str, illustrative: bool) -> Notice:
+    plan = view.plan
+    period = n.get("period") or {}
+    contents = [
+        Line(label=label, value=getattr(plan, field))
+        for field, _, label in BASIC_PLAN_ITEMS
+        if plan is not None and getattr(plan, field, None)
+    ]
+    sections = (
+        Section(
+            title="계획명 및 계획기간",
+            lines=(
+                Line(label="계 획 명", value=n["name"]),
+                Line(label="계획기간", value=f"{period.get('start_year')}년 ~ {period.get('end_year')}년"),
+            ),
+        ),
+        Section(title="주요 내용 (법 제7조)", lines=tuple(contents)),
+        Section(title="수립·변경 사유", paragraphs=(n["purpose"],)),
+        Section(
+            title="관련 자료의 열람",
+            paragraphs=(
+                "기본계획 전문은 기후에너지환경부 누리집과 탈탄소녹색산업혁신과에서 열람할 수 있습니다.",
+            ),
+        ),
+    )
+    return Notice(
+        kind="basic_plan_notice",
+        document_title=f"{number} {n['name']} 고시",
+        date=n["notice_date"],
+        number=number,
+        authority=n["authority"],
+        basis_sentence=f"{LAW} 제6조제5항에 따라 {n['name']}을(를) 다음과 같이 수립(변경)하여 고시합니다.",
+        sections=sections,
+        illustrative=illustrative,
+    )
 
 
 # --- letters (시행문) -----------------------------------------------------------------------------------
@@ -409,8 +451,13 @@ def notification(
     """The 결과 통보 시행문 (law.md §5.2) for a designation, a change or a release, with the notice attached."""
     notice_data = view.fact("notice_content", NOTICE).data
     kind = notice_data.get("kind", "designation")
-    what = {"designation": "지정", "change": "조성계획 변경", "release": "지정 해제"}[kind]
-    article = "제9조제3항" if kind == "designation" else "제12조제4항 및 제9조제3항"
+    what = {
+        "designation": "지정",
+        "change": "조성계획 변경",
+        "release": "지정 해제",
+        "basic_plan": "기본계획",
+    }[kind]
+    article = {"designation": "제9조제3항", "basic_plan": "제6조제5항"}.get(kind, "제12조제4항 및 제9조제3항")
     gazette = view.fact("gazette_publication", NOTICE)
     published = format_date_ko(date.fromisoformat(gazette.data["published_on"])) if gazette else ""
     items = (
@@ -429,6 +476,6 @@ def notification(
         party_name(party, date.fromisoformat(number["dated"])),
         f"{notice_data['name']} {what} 결과 통보",
         items,
-        (f"{what} 고시문 1부", "조성계획(요약) 1부"),
+        (f"{what} 고시문 1부", "기본계획 1부" if kind == "basic_plan" else "조성계획(요약) 1부"),
         illustrative,
     )

@@ -33,8 +33,9 @@ LETTERS = {
     "designation_notification": ("governor", "notice_signoff"),
     "change_notification": ("governor", "notice_signoff"),
     "release_notification": ("governor", "notice_signoff"),
+    "basic_plan_notification": ("governor", "notice_signoff"),
 }
-NOTICES = ("designation_notice", "change_notice", "release_notice")
+NOTICES = ("designation_notice", "change_notice", "release_notice", "basic_plan_notice")
 
 
 @dataclass(frozen=True)
@@ -81,14 +82,13 @@ def issue(ctx: Context, procedure_id: int, kind: str, *, actor: Actor = SYSTEM) 
     group, _ = LETTERS[kind]
     view = procedure_view(ctx, procedure_id)
     consultation = view.fact("consultation_round", group)
-    if consultation is None:
-        raise InvalidInput(
-            f"{content.TITLES[kind]}을(를) 보낼 차례가 아닙니다 (의견 요청·협의 요청 기록 없음)"
-        )
-    parties = consultation.data["parties"]
     if kind.endswith("_notification"):
-        parties = governors_to_notify(view)
-    round_no = consultation.data["round"]
+        # A notification goes to the governors whatever the consultations were (a minor change had none).
+        parties, round_no = governors_to_notify(view), consultation.data["round"] if consultation else 1
+    elif consultation is None:
+        raise InvalidInput(f"{content.TITLES[kind]}을(를) 보낼 차례가 아닙니다 (의견 요청·협의 요청 기록 없음)")
+    else:
+        parties, round_no = consultation.data["parties"], consultation.data["round"]
     return [_issue_letter(ctx, procedure_id, kind, f"{round_no}:{party}", party, actor) for party in parties]
 
 

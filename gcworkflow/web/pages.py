@@ -357,7 +357,7 @@ def act(ctx: Ctx, form: Form, procedure_id: ProcedureId, trigger: str) -> Respon
         else:
             engine.fire(ctx, procedure_id, trigger, actor, payload, version, comment=comment)
     except GcwError as error:
-        failed = {"trigger": trigger, "error": error, "values": values}
+        failed = {"trigger": trigger, "error": error, "typed": values}
         return _procedure_page(ctx, form.page, procedure_id, status_code=error.http_status, failed=failed)
     done = "propose" if action.signoff else trigger
     return _see_other(f"/procedures/{procedure_id}?done={quote(done)}")
@@ -384,7 +384,7 @@ def decide(ctx: Ctx, form: Form, proposal_id: int, decision: str) -> Response:
             comment=values.get("comment", "").strip() or None,
         )
     except GcwError as error:
-        failed = {"trigger": f"proposal-{proposal_id}", "error": error, "values": dict(values)}
+        failed = {"trigger": f"proposal-{proposal_id}", "error": error, "typed": dict(values)}
         return _procedure_page(ctx, form.page, procedure_id, status_code=error.http_status, failed=failed)
     target = values.get("next")
     return _see_other(target if _is_local(target) else f"/procedures/{procedure_id}?done={trigger}")

@@ -383,17 +383,24 @@ def _read_table(
         _put(content, table.path, items)
 
 
+def _input_for(path: str, where: Mapping[str, str]) -> str | None:
+    """The input a content path was typed in, or the first input under it, or under its parent."""
+    while True:
+        if path in where:
+            return where[path]
+        under = [name for p, name in where.items() if p.startswith((f"{path}.", f"{path}["))]
+        if path and under:
+            return under[0]
+        if not path:
+            return None
+        path = path.rsplit(".", 1)[0] if "." in path else ""
+
+
 def problems_by_input(problems: list[PlanProblem], where: Mapping[str, str]) -> dict[str, list[str]]:
     """Each problem at the input it concerns (a section-wide one at the section's first input)."""
     found: dict[str, list[str]] = {}
     for problem in problems:
-        path = problem.path
-        target = where.get(path)
-        while target is None and path:
-            path = path.rsplit(".", 1)[0] if "." in path else ""
-            target = where.get(path) or next(
-                (name for p, name in where.items() if path and p.startswith(path)), None
-            )
+        target = _input_for(problem.path, where)
         if target is not None:
             found.setdefault(target, []).append(problem.message)
     return found

@@ -64,9 +64,7 @@ class Desk:
 
     def api(self, username: str, role: str) -> httpx.Client:
         token = accounts.create_token(self.ctx, actor(ADMIN), username, role, f"시험 {username}").secret
-        return httpx.Client(
-            base_url=self.url, timeout=30, headers={"authorization": f"Bearer {token}"}
-        )
+        return httpx.Client(base_url=self.url, timeout=30, headers={"authorization": f"Bearer {token}"})
 
 
 def csrf_of(html: str) -> str:
@@ -136,7 +134,11 @@ def _chromium() -> Path:
             "브라우저 시험 건너뜀: /usr/bin/chromium이 없고 설치할 수 없습니다 (root로 `apt-get install chromium`)"
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in ([apt, "install", "-y", "-q", "chromium"], [apt, "update", "-q"], [apt, "install", "-y", "-q", "chromium"]):
+    for command in (
+        [apt, "install", "-y", "-q", "chromium"],
+        [apt, "update", "-q"],
+        [apt, "install", "-y", "-q", "chromium"],
+    ):
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
         if command[1] == "install" and done.returncode == 0 and CHROMIUM.exists():
             return CHROMIUM

@@ -40,7 +40,10 @@ def test_a_token_is_required_and_stored_only_as_its_hash(desk: Desk) -> None:
 
 def test_revoked_and_expired_tokens_stop_working(desk: Desk) -> None:
     admin = desk.api(ADMIN, "admin")
-    created = _ok(admin.post("/api/tokens", json={"username": CLERK, "role": "clerk", "name": "스크립트", "days": 1}), 201)
+    created = _ok(
+        admin.post("/api/tokens", json={"username": CLERK, "role": "clerk", "name": "스크립트", "days": 1}),
+        201,
+    )
     script = desk.client(headers={"authorization": f"Bearer {created['token']}"})
     assert _ok(script.get("/api/me"))["username"] == CLERK
     listed = {t["id"]: t for t in _ok(admin.get("/api/tokens"))}
@@ -57,10 +60,14 @@ def test_revoked_and_expired_tokens_stop_working(desk: Desk) -> None:
     assert revoked.status_code == 401 and "폐기된" in revoked.json()["message"]
     with desk.ctx.db.read() as session:
         trail = session.execute(
-            select(AuditEvent.trigger, AuditEvent.actor, AuditEvent.payload).where(AuditEvent.chain == "system")
+            select(AuditEvent.trigger, AuditEvent.actor, AuditEvent.payload).where(
+                AuditEvent.chain == "system"
+            )
         ).all()
     assert ("revoke_api_token", ADMIN) in {(t, a) for t, a, _ in trail}
-    assert not any(created["token"] in payload for _, _, payload in trail)  # the secret never enters the trail
+    assert not any(
+        created["token"] in payload for _, _, payload in trail
+    )  # the secret never enters the trail
 
 
 def test_a_token_acts_only_within_its_role(desk: Desk) -> None:
@@ -79,12 +86,19 @@ def test_a_token_acts_only_within_its_role(desk: Desk) -> None:
     assert refused.json()["code"] == "forbidden" and "clerk 권한으로만" in refused.json()["message"]
     # An admin token cannot fire a procedure action either.
     admin = desk.api(ADMIN, "admin")
-    assert admin.post(f"/api/procedures/{pid}/transitions", json={"trigger": "record_site_selection"}).status_code == 403
+    assert (
+        admin.post(
+            f"/api/procedures/{pid}/transitions", json={"trigger": "record_site_selection"}
+        ).status_code
+        == 403
+    )
 
     approver = desk.api(APPROVER, "approver")
     inbox = _ok(approver.get("/api/proposals", params={"mine": "true"}))
     assert [p["id"] for p in inbox] == [proposal["proposal_id"]]
-    approved = _ok(approver.post(f"/api/proposals/{proposal['proposal_id']}/approve", json={"comment": "결재"}))
+    approved = _ok(
+        approver.post(f"/api/proposals/{proposal['proposal_id']}/approve", json={"comment": "결재"})
+    )
     assert approved["to_state"] == "governor_consultation"
     history = _ok(approver.get(f"/api/procedures/{pid}/history"))
     assert [(e["trigger"], e["interface"]) for e in history[-2:]] == [
@@ -104,7 +118,11 @@ def test_refusals_carry_the_stable_codes_and_articles(desk: Desk) -> None:
     assert guard.status_code == 422
     body = guard.json()
     assert body["code"] == "guard_failed"
-    assert {"id": "plan_missing", "basis": "녹색융합클러스터법 제11조", "message": "조성계획이 작성되지 않았습니다"} in body["unmet"]
+    assert {
+        "id": "plan_missing",
+        "basis": "녹색융합클러스터법 제11조",
+        "message": "조성계획이 작성되지 않았습니다",
+    } in body["unmet"]
     # forbidden (403): a clerk firing an approver's transition directly.
     direct = clerk.post(f"/api/procedures/{pid}/transitions", json={"trigger": "request_governor_opinions"})
     assert direct.status_code == 403 and direct.json()["code"] == "forbidden"
@@ -174,7 +192,13 @@ def test_plan_versions_and_their_difference(desk: Desk) -> None:
     assert [v["number"] for v in _ok(clerk.get(f"/api/procedures/{pid}/plan/versions"))] == [1, 2]
     diff = _ok(clerk.get(f"/api/procedures/{pid}/plan/diff", params={"from": 1, "to": 2}))
     assert diff["changes"] == [
-        {"path": "area_m2", "label": "면적(㎡)", "change": "변경", "before": f"{plan['area_m2']:,}", "after": "34,000"}
+        {
+            "path": "area_m2",
+            "label": "면적(㎡)",
+            "change": "변경",
+            "before": f"{plan['area_m2']:,}",
+            "after": "34,000",
+        }
     ]
     invalid = clerk.post(
         f"/api/procedures/{pid}/plan", json={"content": {"financing": {"total_cost_krw": 10, "items": []}}}
@@ -188,11 +212,16 @@ def test_documents_go_in_by_hash_and_come_out_verified(desk: Desk) -> None:
     pid = desk.procedure_id
     clerk = desk.api(CLERK, "clerk")
     pdf = b"%PDF-1.7\n% governor's reply\n"
-    stored = _ok(clerk.post("/api/documents", content=pdf, headers={"content-type": "application/octet-stream"}), 201)
+    stored = _ok(
+        clerk.post("/api/documents", content=pdf, headers={"content-type": "application/octet-stream"}), 201
+    )
     _ok(
         clerk.post(
             f"/api/procedures/{pid}/transitions",
-            json={"trigger": "receive_document", "payload": {"sha256": stored["sha256"], "title": "공모 결과 보고"}},
+            json={
+                "trigger": "receive_document",
+                "payload": {"sha256": stored["sha256"], "title": "공모 결과 보고"},
+            },
         )
     )
     (document,) = _ok(clerk.get(f"/api/procedures/{pid}/documents"))

@@ -55,7 +55,12 @@ def test_pages_need_a_session_and_sign_in_returns_to_them(desk: Desk) -> None:
     page = other.get("/login")
     away = other.post(
         "/login",
-        data={"username": CLERK, "password": PASSWORD, "csrf_token": csrf_of(page.text), "next": "//evil.example/"},
+        data={
+            "username": CLERK,
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+            "next": "//evil.example/",
+        },
     )
     assert away.headers["location"] == "/dashboard"
 
@@ -77,9 +82,13 @@ def test_wrong_passwords_lock_the_name_for_a_while(desk: Desk) -> None:
     desk.ctx.clock.advance(timedelta(minutes=16))
     assert _try(desk.client(), CLERK, PASSWORD).status_code == 303
     with desk.ctx.db.read() as session:
-        attempts = session.execute(
-            select(LoginAttempt.succeeded).where(LoginAttempt.username == CLERK).order_by(LoginAttempt.id)
-        ).scalars().all()
+        attempts = (
+            session.execute(
+                select(LoginAttempt.succeeded).where(LoginAttempt.username == CLERK).order_by(LoginAttempt.id)
+            )
+            .scalars()
+            .all()
+        )
     assert attempts == [False] * 5 + [True]  # the refused attempt while locked was not even checked
 
 
@@ -123,9 +132,11 @@ def test_every_form_post_needs_its_token(desk: Desk) -> None:
     done = client.post(action, data={**form, "csrf_token": csrf_of(page.text)})
     assert done.status_code == 303
     with desk.ctx.db.read() as session:
-        triggers = session.execute(
-            select(AuditEvent.trigger).where(AuditEvent.procedure_id == desk.procedure_id)
-        ).scalars().all()
+        triggers = (
+            session.execute(select(AuditEvent.trigger).where(AuditEvent.procedure_id == desk.procedure_id))
+            .scalars()
+            .all()
+        )
     assert triggers == ["open", "record_site_selection"]
     # The sign-in form is protected as well (login CSRF).
     assert desk.client().post("/login", data={"username": CLERK, "password": PASSWORD}).status_code == 403

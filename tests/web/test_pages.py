@@ -23,14 +23,18 @@ def _events(desk: Desk, procedure_id: int) -> int:
         ).scalar_one()
 
 
-def _post(client: httpx.Client, page_url: str, action: str, data: dict, files: dict | None = None) -> httpx.Response:
+def _post(
+    client: httpx.Client, page_url: str, action: str, data: dict, files: dict | None = None
+) -> httpx.Response:
     page = client.get(page_url)
     return client.post(action, data={"csrf_token": csrf_of(page.text), **data}, files=files)
 
 
 def _rows(html: str) -> list[tuple[bool, int]]:
     """The dashboard's procedures in order, each with whether it is marked overdue."""
-    return [(bool(cls), int(pid)) for cls, pid in re.findall(r'<tr class="(overdue)?">\s*<td>(\d+)</td>', html)]
+    return [
+        (bool(cls), int(pid)) for cls, pid in re.findall(r'<tr class="(overdue)?">\s*<td>(\d+)</td>', html)
+    ]
 
 
 def _text(html: str) -> str:
@@ -42,7 +46,9 @@ def test_dashboard_puts_overdue_first_and_shows_the_approvers_in_tray(desk: Desk
     fire(ctx, late, "record_plan", content=gumi_plan())
     signed(ctx, late, "request_governor_opinions")  # reply-by 2026-04-01
     cluster = clusters.register_cluster(ctx, actor(CLERK), "태양광 사용후 패널 녹색융합클러스터")
-    waiting = engine.open_procedure(ctx, actor(CLERK), "designation", cluster_id=cluster, approver=APPROVER).procedure_id
+    waiting = engine.open_procedure(
+        ctx, actor(CLERK), "designation", cluster_id=cluster, approver=APPROVER
+    ).procedure_id
     fire(ctx, waiting, "record_plan", content=gumi_plan() | {"name": "태양광 사용후 패널 녹색융합클러스터"})
     fire(ctx, waiting, "propose", trigger="request_governor_opinions", payload={})
     ctx.clock.advance(timedelta(days=40))  # 2026-04-11: the governor's reply is ten days late
@@ -59,7 +65,9 @@ def test_dashboard_puts_overdue_first_and_shows_the_approvers_in_tray(desk: Desk
 
     assert _rows(approver.get("/dashboard", params={"stage": "drafting"}).text) == [(False, waiting)]
     assert _rows(approver.get("/dashboard", params={"cluster": str(cluster)}).text) == [(False, waiting)]
-    assert "조건에 맞는 진행 중인 절차가 없습니다" in _text(approver.get("/dashboard", params={"person": CLERK2}).text)
+    assert "조건에 맞는 진행 중인 절차가 없습니다" in _text(
+        approver.get("/dashboard", params={"person": CLERK2}).text
+    )
     # The clerk sees their own proposal waiting, not an in-tray.
     clerk = _text(desk.client(CLERK).get("/dashboard").text)
     assert "결재할 안건" not in clerk and "내가 상신한 안건" in clerk
@@ -74,7 +82,7 @@ def test_the_procedure_page_shows_stage_timeline_consultations_and_forms(desk: D
     text = _text(html)
     assert 'class="state current" data-state="governor_consultation"' in html
     assert 'class="state visited" data-state="drafting"' in html
-    assert "<desc id=\"diagram-desc\">현재 단계: 관할 시·도지사 의견수렴</desc>" in html
+    assert '<desc id="diagram-desc">현재 단계: 관할 시·도지사 의견수렴</desc>' in html
     assert "시·도지사 의견조회 요청 (상신 #1 승인)" in text and "결재 상신: 시·도지사 의견조회 요청" in text
     assert "경상북도지사" in text and "2026. 4. 1. (수)" in text
     # The clerk's forms are the actions procedure_status offers them; the approver gets none of them.
@@ -103,12 +111,19 @@ def test_a_stale_page_gets_a_conflict_and_a_reload_never_an_overwrite(desk: Desk
     first, second = desk.client(CLERK), desk.client(CLERK)
     url = f"/procedures/{desk.procedure_id}"
     first_page, second_page = first.get(url), second.get(url)
-    hearing = {"expected_version": "1", "announced_on": "2026-01-05", "selected_on": "2026-02-02", "summary": "공모"}
+    hearing = {
+        "expected_version": "1",
+        "announced_on": "2026-01-05",
+        "selected_on": "2026-02-02",
+        "summary": "공모",
+    }
     action = f"{url}/actions/record_site_selection"
     done = first.post(action, data={"csrf_token": csrf_of(first_page.text), **hearing})
     assert done.status_code == 303 and done.headers["location"] == f"{url}?done=record_site_selection"
     assert "처리했습니다: 공모를 통한 예정 지역 선정 기록" in first.get(done.headers["location"]).text
-    late = second.post(action, data={"csrf_token": csrf_of(second_page.text), **hearing | {"summary": "다른 내용"}})
+    late = second.post(
+        action, data={"csrf_token": csrf_of(second_page.text), **hearing | {"summary": "다른 내용"}}
+    )
     assert late.status_code == 409
     text = _text(late.text)
     assert "이 절차는 화면을 연 뒤에 변경되었습니다 (보던 판 1, 현재 판 2)" in text
@@ -161,18 +176,38 @@ def test_the_plan_form_validates_records_versions_and_shows_the_difference(desk:
     text = _text(wrong.text)
     assert "조성계획에 바로잡아야 할 값이 1건 있습니다" in text
     assert "총사업비 490억원" in text and "맞지 않습니다" in text
-    assert 'name="financing.total_cost_krw" value="49,000,000,000" inputmode="numeric" aria-invalid="true"' in wrong.text
+    assert (
+        'name="financing.total_cost_krw" value="49,000,000,000" inputmode="numeric" aria-invalid="true"'
+        in wrong.text
+    )
     assert _events(desk, desk.procedure_id) == 1
 
     more = _post(clerk, plan, plan, {**base, "add_row": "fin"})
     assert more.status_code == 200 and 'name="fin-3-item"' in more.text  # one filled, two blank, one added
 
-    saved = _post(clerk, plan, plan, {**base, "fin-1-item": "기업지원동", "fin-1-source": "지방비", "fin-1-amount_krw": "19,000,000,000"})
+    saved = _post(
+        clerk,
+        plan,
+        plan,
+        {**base, "fin-1-item": "기업지원동", "fin-1-source": "지방비", "fin-1-amount_krw": "19,000,000,000"},
+    )
     assert saved.status_code == 303 and saved.headers["location"] == f"{plan}/diff?done=1"
     first = _text(clerk.get(saved.headers["location"]).text)
     assert "제1판을 저장했습니다" in first and "조성계획에 기본계획과의 부합성이 없습니다" in first
 
-    again = _post(clerk, plan, plan, {**base, "expected_version": "2", "area_m2": "34000", "fin-1-item": "기업지원동", "fin-1-source": "지방비", "fin-1-amount_krw": "19000000000"})
+    again = _post(
+        clerk,
+        plan,
+        plan,
+        {
+            **base,
+            "expected_version": "2",
+            "area_m2": "34000",
+            "fin-1-item": "기업지원동",
+            "fin-1-source": "지방비",
+            "fin-1-amount_krw": "19000000000",
+        },
+    )
     assert again.status_code == 303
     diff = _text(clerk.get(f"{plan}/diff?a=1&b=2").text)
     assert "면적(㎡) 변경 33,000 34,000" in diff
@@ -183,14 +218,25 @@ def test_admin_pages_are_for_admins_and_their_changes_are_audited(desk: Desk) ->
     assert desk.client(CLERK).get("/admin/users").status_code == 403
     admin = desk.client(ADMIN)
     added = _post(
-        admin, "/admin/users", "/admin/users/add", {"username": "yoon", "display_name": "윤주무", "role": "clerk"}
+        admin,
+        "/admin/users",
+        "/admin/users/add",
+        {"username": "yoon", "display_name": "윤주무", "role": "clerk"},
     )
     assert added.status_code == 200 and "사용자 yoon을(를) 등록했습니다" in added.text
-    token = _post(admin, "/admin/tokens", "/admin/tokens", {"username": "yoon", "role": "clerk", "name": "발송", "days": "30"})
+    token = _post(
+        admin,
+        "/admin/tokens",
+        "/admin/tokens",
+        {"username": "yoon", "role": "clerk", "name": "발송", "days": "30"},
+    )
     secret = re.search(r'<code class="token">(gcw_[^<]+)</code>', token.text).group(1)
     listing = admin.get("/admin/tokens").text
     assert secret not in listing and secret[:10] in listing
-    assert httpx.get(f"{desk.url}/api/me", headers={"authorization": f"Bearer {secret}"}).json()["username"] == "yoon"
+    assert (
+        httpx.get(f"{desk.url}/api/me", headers={"authorization": f"Bearer {secret}"}).json()["username"]
+        == "yoon"
+    )
     holiday = _post(
         admin,
         "/admin/holidays",
@@ -218,7 +264,8 @@ def test_the_approver_signs_off_on_the_procedure_page(desk: Desk) -> None:
     page = approver.get(url)
     assert 'action="/proposals/1/approve"' in page.text
     approved = approver.post(
-        "/proposals/1/approve", data={"csrf_token": csrf_of(page.text), "expected_version": "3", "comment": "결재함"}
+        "/proposals/1/approve",
+        data={"csrf_token": csrf_of(page.text), "expected_version": "3", "comment": "결재함"},
     )
     assert approved.status_code == 303
     after = _text(approver.get(approved.headers["location"]).text)
