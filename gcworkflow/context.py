@@ -43,6 +43,7 @@ class Context:
             require_objection_resolution=s.require_objection_resolution,
             notice_numbering=s.notice_numbering,
             office_division=s.office_division,
+            minor_change_notice=s.minor_change_notice,
         )
 
     def calendar(self, session: Session) -> HolidayCalendar:

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         default="manual",
         description="고시 번호·시행 번호: manual = 부처 문서관리시스템 번호 기록, local = 자체 일련번호",
     )
+    minor_change_notice: bool = Field(
+        default=False,
+        description="경미한 조성계획 변경도 변경 고시·통보를 하는지 (법문은 요구하지 않음, law.md §2.2)",
+    )
     office_division: str | None = Field(default=None, description="처리과 (없으면 문서 날짜의 부처 담당 과)")
     office_postcode: str | None = Field(default=None, description="우편번호")
     office_address: str | None = Field(default=None, description="주소 (정부세종청사 등)")

@@ -422,3 +422,54 @@ def test_basic_plan_minor_change_is_noticed_and_notified_with_documents(ctx):
     fire(ctx, pid, "publish_notice")
     letters = automation.issue_documents(ctx, pid).issued
     assert len(letters) == 17 and {letter.kind for letter in letters} == {"basic_plan_notification"}
+
+
+def test_minor_change_is_published_when_the_policy_says_so(ctx):
+    ctx.settings = ctx.settings.model_copy(update={"minor_change_notice": True})
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "plan_change", cluster)
+    fire(ctx, pid, "record_plan", content={"area_m2": 34000}, mode="merge", change_reason="경계 조정")
+    with pytest.raises(GuardFailed) as refused:
+        signed(ctx, pid, "apply_minor_change")
+    assert refused.value.unmet[0].basis == "운영방침: minor_change_notice"
+    assert signed(ctx, pid, "publish_minor_change").to_state == "designation_notice"
+
+
+@pytest.mark.parametrize(("delta", "minor"), [(4_900_000_000, True), (4_900_000_001, False)])
+def test_cost_boundary_at_exactly_ten_percent(ctx, delta, minor):
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "plan_change", cluster)
+    financing = gumi_plan()["financing"]
+    items = [dict(i) for i in financing["items"]]
+    items[0]["amount_krw"] += delta
+    fire(
+        ctx,
+        pid,
+        "record_plan",
+        content={"financing": {"total_cost_krw": financing["total_cost_krw"] + delta, "items": items}},
+        mode="merge",
+        change_reason="증액",
+    )
+    assert _classification(ctx, pid)["minor"] is minor
+
+
+def test_two_procedures_opened_on_one_cluster_at_once(ctx):
+    import threading
+
+    cluster, _ = designated_gumi(ctx)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def open_one(kind: str) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(_open(ctx, kind, cluster))
+        except GuardFailed as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=open_one, args=(k,)) for k in ("plan_change", "release")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(isinstance(o, int) for o in outcomes) == 1
+    assert sum(isinstance(o, GuardFailed) for o in outcomes) == 1

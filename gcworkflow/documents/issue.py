@@ -86,7 +86,9 @@ def issue(ctx: Context, procedure_id: int, kind: str, *, actor: Actor = SYSTEM) 
         # A notification goes to the governors whatever the consultations were (a minor change had none).
         parties, round_no = governors_to_notify(view), consultation.data["round"] if consultation else 1
     elif consultation is None:
-        raise InvalidInput(f"{content.TITLES[kind]}을(를) 보낼 차례가 아닙니다 (의견 요청·협의 요청 기록 없음)")
+        raise InvalidInput(
+            f"{content.TITLES[kind]}을(를) 보낼 차례가 아닙니다 (의견 요청·협의 요청 기록 없음)"
+        )
     else:
         parties, round_no = consultation.data["parties"], consultation.data["round"]
     return [_issue_letter(ctx, procedure_id, kind, f"{round_no}:{party}", party, actor) for party in parties]

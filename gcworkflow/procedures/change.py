@@ -110,6 +110,22 @@ def classified_minor(view: ProcedureView, _payload: object) -> list[Unmet]:
     return []
 
 
+def _notice_policy(wanted: bool):
+    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
+        if view.policy.minor_change_notice != wanted:
+            how = "변경 고시·통보 단계로 가야" if view.policy.minor_change_notice else "바로 확정해야"
+            return [
+                Unmet(
+                    "minor_change_notice_policy",
+                    "운영방침: minor_change_notice",
+                    f"경미한 변경은 이 설치의 운영방침에 따라 {how} 합니다",
+                )
+            ]
+        return []
+
+    return guard
+
+
 def apply_minor_change(sources: tuple[str, ...]) -> Action:
     return Action(
         trigger="apply_minor_change",
@@ -118,7 +134,26 @@ def apply_minor_change(sources: tuple[str, ...]) -> Action:
         dest="changed",
         roles=frozenset({Role.APPROVER}),
         basis=f"{LAW} 제12조제4항 단서, 같은 법 시행규칙 제4조제2항",
-        guards=(classified_minor,),
+        guards=(classified_minor, _notice_policy(False)),
+        effects=lambda view, _p: [
+            RecordFact("change_applied", {"minor": True, "plan_version": view.plan_version_no})
+        ],
+        signoff=True,
+        signed_content=lambda view, _p: {"plan_sha256": view.plan_sha256},
+    )
+
+
+def publish_minor_change(sources: tuple[str, ...]) -> Action:
+    """Where the ministry still publishes minor changes (운영방침), a minor change skips the consultations and the
+    committee but goes through the change notice and the notification."""
+    return Action(
+        trigger="publish_minor_change",
+        label="경미한 변경 — 변경 고시 단계로 (결재)",
+        sources=sources,
+        dest="designation_notice",
+        roles=frozenset({Role.APPROVER}),
+        basis=f"{LAW} 제12조제4항 단서, 같은 법 시행규칙 제4조제2항, 운영방침: minor_change_notice",
+        guards=(classified_minor, _notice_policy(True)),
         effects=lambda view, _p: [
             RecordFact("change_applied", {"minor": True, "plan_version": view.plan_version_no})
         ],
@@ -198,7 +233,11 @@ PATH = paths.Path(
     cluster_status=None,
     drafting_labels=("변경 조성계획 작성", "변경 및 관보 고시"),
     request_guards=(drafting.plan_complete, classified_full),
-    extra_drafting=(record_governor_request(("drafting",)), apply_minor_change(("drafting",))),
+    extra_drafting=(
+        record_governor_request(("drafting",)),
+        apply_minor_change(("drafting",)),
+        publish_minor_change(("drafting",)),
+    ),
     plan_action=record_change_plan(("drafting",)),
 )
 STATES = paths.states(PATH)

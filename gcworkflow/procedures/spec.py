@@ -87,6 +87,7 @@ class Policy:
     require_objection_resolution: bool = True
     notice_numbering: str = "manual"
     office_division: str | None = None  # 처리과 for letters' 시행 numbers; None: the authority's division
+    minor_change_notice: bool = False  # whether a minor plan change is still published (law.md §2.2)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ router = APIRouter(include_in_schema=False)
 # Actions with a page of their own, or not a person's to take.
 NOT_A_FORM = {"record_plan": "조성계획 작성·수정은 조성계획 화면에서 합니다", "document_issued": ""}
 ProcedureId = int
+DONE_LABELS = {"open": "절차 개시", "propose": "결재 상신", "reject_proposal": "결재 반려"}
 
 
 def _page(template: str, page: Page | None, http_status: int = 200, **context: Any) -> HTMLResponse:
@@ -277,7 +278,7 @@ def _procedure_page(
     done_label = None
     if done:
         action = definition.action(done)
-        done_label = action.label if action else {"open": "절차 개시", "propose": "결재 상신"}.get(done, done)
+        done_label = action.label if action else DONE_LABELS.get(done, done)
     return _page(
         "procedure.html",
         page,
@@ -374,7 +375,7 @@ def decide(ctx: Ctx, form: Form, proposal_id: int, decision: str) -> Response:
     procedure_id = reads.proposal_procedure(ctx, proposal_id)
     trigger = "approve_proposal" if decision == "approve" else "reject_proposal"
     try:
-        engine.fire(
+        result = engine.fire(
             ctx,
             procedure_id,
             trigger,
@@ -387,7 +388,8 @@ def decide(ctx: Ctx, form: Form, proposal_id: int, decision: str) -> Response:
         failed = {"trigger": f"proposal-{proposal_id}", "error": error, "typed": dict(values)}
         return _procedure_page(ctx, form.page, procedure_id, status_code=error.http_status, failed=failed)
     target = values.get("next")
-    return _see_other(target if _is_local(target) else f"/procedures/{procedure_id}?done={trigger}")
+    # An approval fires the proposed action, and the page says which one.
+    return _see_other(target if _is_local(target) else f"/procedures/{procedure_id}?done={result.trigger}")
 
 
 @router.get("/proposals", response_class=HTMLResponse)
