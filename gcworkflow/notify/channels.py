@@ -7,7 +7,6 @@ import contextlib
 import mailbox
 import smtplib
 import ssl
-from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -80,7 +79,7 @@ class SmtpChannel:
                 code, reply = client.rcpt(str(recipient))
                 if code not in (250, 251):
                     raise SendFailed(f"받는 주소 {recipient}를 서버가 거부했습니다: {code} {reply!r}")
-            code, reply = client.data(message.as_bytes(policy=policy.SMTP))
+            code, reply = client.data(message.as_bytes(policy=message.policy))
             if code != 250:
                 raise SendFailed(f"서버가 메시지를 받지 않았습니다: {code} {reply!r}")
             return f"{code} {reply.decode(errors='replace')}".strip()

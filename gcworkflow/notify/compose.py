@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -36,8 +37,13 @@ class Outgoing:
     attachments: tuple[Attachment, ...]
 
 
+# Korean subjects are RFC 2047 encoded words; folding them at 78 columns loses the space at a fold between two
+# words (CPython's header folder, gh-85725 family). RFC 5322 allows lines up to 998 octets: fold only there.
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 def compose(item: Outgoing, settings: Settings) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = settings.mail_from
     message["To"] = item.address
     message["Subject"] = item.subject
