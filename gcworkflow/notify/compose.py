@@ -39,7 +39,7 @@ class Outgoing:
 
 # Korean subjects are RFC 2047 encoded words; folding them at 78 columns loses the space at a fold between two
 # words (CPython's header folder, gh-85725 family). RFC 5322 allows lines up to 998 octets: fold only there.
-MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998, cte_type="7bit")  # 7-bit clean: no 8BITMIME needed
 
 
 def compose(item: Outgoing, settings: Settings) -> EmailMessage:

@@ -37,12 +37,17 @@ class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     raw: bytes
+    mail_options: tuple[str, ...] = ()  # the MAIL FROM parameters (SIZE=…, BODY=8BITMIME …)
 
     @cached_property
     def message(self) -> EmailMessage:
         parsed = BytesParser(policy=policy.default).parsebytes(self.raw)
         assert isinstance(parsed, EmailMessage)
         return parsed
+
+    @property
+    def seven_bit(self) -> bool:
+        return all(byte < 0x80 for byte in self.raw)
 
     @property
     def message_id(self) -> str:
@@ -93,7 +98,12 @@ class Inbox:
         # Kept before the reply goes out: once the client has its 250, the message is here.
         with self.lock:
             self.received.append(
-                Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), bytes(envelope.original_content))
+                Received(
+                    str(envelope.mail_from),
+                    tuple(envelope.rcpt_tos),
+                    bytes(envelope.original_content),
+                    tuple(envelope.mail_options),
+                )
             )
         return "250 Message accepted for delivery"
 

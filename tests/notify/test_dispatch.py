@@ -280,6 +280,8 @@ def test_late_notification_is_left_for_the_clerk(mail, smtp_server: SmtpServer) 
 
 
 def test_long_korean_subject_keeps_its_spaces(mail, smtp_server: SmtpServer) -> None:
+    """A Korean subject is RFC 2047 encoded words; where it is folded, no space may be lost (CPython's header
+    folder drops the one at a fold between two encoded words, gh-85725 family)."""
     ctx = mail
     (outbox_id,) = queue_messages(ctx, 1)
     subject = "[지정 결과 통보] 첨단 전자산업 자원순환 녹색융합클러스터"
@@ -287,6 +289,16 @@ def test_long_korean_subject_keeps_its_spaces(mail, smtp_server: SmtpServer) -> 
         session.get(OutboxMessage, outbox_id).subject = subject
     assert dispatch(ctx).sent == 1
     assert smtp_server.received[0].subject == subject
+
+
+def test_a_message_is_7bit_clean_or_declared_8bitmime(mail, smtp_server: SmtpServer) -> None:
+    """SMTP carries 7-bit text unless the client declares `MAIL FROM:<…> BODY=8BITMIME` to a server that
+    offers it (RFC 6152); a relay may otherwise refuse or mangle the Korean body."""
+    ctx = mail
+    queue_messages(ctx, 1)
+    assert dispatch(ctx).sent == 1
+    (received,) = smtp_server.received
+    assert received.seven_bit or "BODY=8BITMIME" in received.mail_options
 
 
 def test_retry_from_the_cli_is_an_audited_admin_action(mail, smtp_server: SmtpServer) -> None:

@@ -72,11 +72,15 @@ def now(ctx) -> str:
     return ctx.clock.now().isoformat()
 
 
-def stored(ctx) -> dict[str, str]:
-    """The document store's files: SHA-256 of the bytes → file name (which must be that hash)."""
+def stored(ctx) -> list[str]:
+    """The SHA-256 of every file in the document store (each file is named by the hash of its bytes)."""
     root = ctx.settings.document_dir
-    files = [p for p in root.glob("??/*") if not p.name.startswith(".")] if root.exists() else []
-    return {hashlib.sha256(p.read_bytes()).hexdigest(): p.name for p in files}
+    hashes = []
+    for path in sorted(root.glob("??/*")) if root.exists() else []:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert path.name == digest, f"{path}: not a finished document (a half-written file?)"
+        hashes.append(digest)
+    return hashes
 
 
 @SQLITE_ONLY
@@ -118,7 +122,7 @@ def test_crash_between_rendering_and_recording_the_notice(mail, gcw: Gcw):
 
     rendered = gcw.flow("issue_notice", pid, GCW_CRASH_AT="after_render", GCW_NOW=now(ctx))
     assert rendered.returncode == CRASHED, rendered.explain()
-    assert facts(ctx, pid, "document_issued") == [] and stored(ctx) == {}
+    assert facts(ctx, pid, "document_issued") == [] and stored(ctx) == []
 
     kept = gcw.flow("issue_notice", pid, GCW_CRASH_AT="after_store", GCW_NOW=now(ctx))
     assert kept.returncode == CRASHED, kept.explain()
@@ -134,7 +138,7 @@ def test_crash_between_rendering_and_recording_the_notice(mail, gcw: Gcw):
     assert record["sha256"] == issued["sha256"] == orphan
     assert events(ctx, pid, "document_issued") == 1
     assert facts(ctx, pid, "notice_number") == [number]
-    assert list(stored(ctx)) == [orphan]
+    assert stored(ctx) == [orphan]
     assert "designation_notice" not in automation.documents_due(procedure_view(ctx, pid))
 
 
