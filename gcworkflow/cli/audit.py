@@ -773,7 +773,7 @@ def verify(
 def checkpoint(
     cli: typer.Context,
     line_only: Annotated[
-        bool, typer.Option("--line", help="체크포인트 한 줄만 출력 (인쇄·전자우편·게시용)")
+        bool, typer.Option("--line", help="체크포인트 줄만 출력 (설명 없이; 인쇄·전자우편·게시용)")
     ] = False,
     latest: Annotated[
         bool, typer.Option("--latest", help="새로 쓰지 않고 마지막 체크포인트(매일 자동 기록 포함)를 출력")
@@ -794,58 +794,47 @@ def checkpoint(
 
         shape = _format(fmt, json_output, output)
         rt.require_reader()
-        if latest:
-            with rt.ctx.db.read() as session:
-                row = audit.latest_checkpoint(session)
-                if row is None:
-                    raise NotFound("체크포인트가 아직 없습니다: `gcw audit checkpoint`로 기록하십시오")
-                line, created_at, chains = audit.checkpoint_line(row), row.created_at, len(loads(row.heads))
-                ident, by, digest = row.id, row.created_by, row.digest
-        else:
-            with rt.ctx.db.write() as session:
-                row = audit.checkpoint(session, rt.username, rt.ctx.clock.now())
-                line, created_at, chains = audit.checkpoint_line(row), row.created_at, len(loads(row.heads))
-                ident, by, digest = row.id, row.created_by, row.digest
-        data = {
-            "id": ident,
-            "created_at": format_instant(created_at),
-            "created_by": by,
-            "chains": chains,
-            "digest": digest,
-            "line": line,
-        }
-        if line_only and shape == "table":
-            typer.echo(line)
-            return
-
-        def render() -> None:
-            typer.echo(
-                f"체크포인트 {ident}번 ({kst(data['created_at'])} KST, {by}, 체인 {chains:,}개)"
-                + ("" if latest else "를 기록했습니다.")
+        with rt.ctx.db.read() if latest else rt.ctx.db.write() as session:
+            row = (
+                audit.latest_checkpoint(session)
+                if latest
+                else audit.checkpoint(session, rt.username, rt.ctx.clock.now())
             )
-            typer.echo("데이터베이스 밖에 보관할 줄:")
+            if row is None:
+                raise NotFound("체크포인트가 아직 없습니다: `gcw audit checkpoint`로 기록하십시오")
+            data = {
+                "id": row.id,
+                "created_at": format_instant(row.created_at),
+                "created_by": row.created_by,
+                "chains": len(loads(row.heads)),
+                "digest": row.digest,
+                "line": audit.checkpoint_line(row),
+            }
+        line = data["line"]
+        if shape == "table":
+            # The line alone on stdout (`LINE=$(gcw audit checkpoint)`), what it is on stderr unless --line.
+            if not line_only:
+                what = "마지막 체크포인트" if latest else "체크포인트를 기록했습니다"
+                typer.echo(
+                    f"{what}: {data['id']}번 ({kst(data['created_at'])} KST, {data['created_by']}, "
+                    f"체인 {data['chains']:,}개). "
+                    "아래 줄을 데이터베이스 밖에 보관하십시오 (인쇄·게시·전자우편):",
+                    err=True,
+                )
             typer.echo(line)
-
-        if shape == "json":
+        elif shape == "json":
             _write(output, dumps(data) + "\n", "JSON")
         else:
-            _emit(
-                shape,
-                output,
-                _summary_result(
-                    "checkpoint",
-                    "체크포인트",
-                    [
-                        ("id", "번호", ident),
-                        ("created_at", "시각(UTC)", data["created_at"]),
-                        ("created_by", "기록자", by),
-                        ("chains", "체인", chains),
-                        ("digest", "SHA-256", digest),
-                        ("line", "체크포인트 줄", line),
-                    ],
-                ),
-                render,
-            )
+            labels = {
+                "id": "번호",
+                "created_at": "시각(UTC)",
+                "created_by": "기록자",
+                "chains": "체인",
+                "digest": "SHA-256",
+                "line": "체크포인트 줄",
+            }
+            pairs = [(key, labels.get(key, key), value) for key, value in data.items()]
+            _emit(shape, output, _summary_result("checkpoint", "체크포인트", pairs))
 
 
 @app.command("export")

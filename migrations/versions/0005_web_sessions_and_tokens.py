@@ -1,7 +1,7 @@
 """Web sign-in: sessions, API tokens and sign-in attempts (issue #8).
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0003
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 from gcworkflow.db.types import UTCDateTime
 
 revision: str = "0005"
-# 0004 (the audit issue) was not written yet when this was made: it follows 0003 for now and must follow 0004
-# once that exists, so that the history stays one line.
+# There is no 0004: the audit issue's migration became 0006 and follows this one, so the history is one line
+# (0003 → 0005 → 0006).
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
