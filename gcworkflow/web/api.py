@@ -24,7 +24,7 @@ from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import Role
 from gcworkflow.web import accounts, planform, reads, svg
 from gcworkflow.web.auth import Identity, require_scope
-from gcworkflow.web.deps import ApiUser, Ctx
+from gcworkflow.web.deps import ApiUser, Ctx, document_response
 from gcworkflow.web.forms import check_payload, check_text
 
 router = APIRouter(prefix="/api")
@@ -108,8 +108,11 @@ class OpenIn(_In):
 
 
 class PlanIn(_In):
-    content: Payload = Field(description="조성계획 내용 (procedure.md §4)")
+    content: Payload = Field(description="계획 내용 (조성계획: procedure.md §4)")
     mode: Literal["replace", "merge"] = "replace"
+    extra: Payload = Field(
+        default_factory=dict, description="record_plan의 다른 입력 (예: 조성계획 변경의 change_reason)"
+    )
     expected_version: Version | None = None
     comment: Comment | None = None
 
@@ -186,6 +189,14 @@ def _fire(
     expected_version: int | None,
     comment: str | None,
 ) -> dict[str, Any]:
+    if trigger == "propose" and (
+        not isinstance(payload.get("trigger"), str)
+        or not isinstance(payload.get("payload", {}), dict)
+        or set(payload) - {"trigger", "payload"}
+    ):
+        raise InvalidInput(
+            '결재 상신(propose)의 입력은 {"trigger": "처리 이름", "payload": {입력}} 형식이어야 합니다'
+        )
     roles = _trigger_roles(ctx, procedure_id, trigger)
     if roles is not None:
         require_scope(who, roles, trigger)
@@ -339,10 +350,9 @@ def plan(
     version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
     found = queries.plan_version(ctx, procedure_id, version)
-    found["missing"] = [
-        {"id": m.id, "basis": m.basis, "message": m.message}
-        for m in missing_items(parse_plan(found["content"]))
-    ]
+    kind = planform.plan_kind(definition_of(*reads.procedure_kind(ctx, procedure_id)))
+    missing = missing_items(parse_plan(found["content"])) if kind.structured else []
+    found["missing"] = [{"id": m.id, "basis": m.basis, "message": m.message} for m in missing]
     return found
 
 
@@ -382,11 +392,11 @@ def plan_diff(
 @router.post(
     "/procedures/{procedure_id}/plan",
     tags=["조성계획"],
-    summary="조성계획의 새 판 기록 (record_plan): procedure.md §4에 따라 검증",
+    summary="계획의 새 판 기록 (record_plan): 조성계획은 procedure.md §4에 따라 검증; 변경·기본계획은 그 처리의 다른 입력(extra)도",
     responses=ERRORS,
 )
 def record_plan(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId, body: PlanIn) -> FireOut:
-    payload = {"content": body.content, "mode": body.mode}
+    payload = {**body.extra, "content": body.content, "mode": body.mode}
     return FireOut(
         **_fire(ctx, who, procedure_id, "record_plan", payload, body.expected_version, body.comment)
     )
@@ -420,8 +430,7 @@ def document(ctx: Ctx, who: ApiUser, document_id: ItemId) -> dict[str, Any]:
 )
 def document_content(ctx: Ctx, who: ApiUser, document_id: ItemId) -> Response:
     row = queries.document(ctx, document_id)
-    data = queries.document_bytes(ctx, row["sha256"])
-    return Response(data, media_type=row["media_type"], headers={"x-content-sha256": row["sha256"]})
+    return document_response(row, queries.document_bytes(ctx, row["sha256"]))
 
 
 @router.post(
@@ -502,7 +511,7 @@ def reject(ctx: Ctx, who: ApiUser, proposal_id: ItemId, body: DecisionIn) -> Fir
     )
 
 
-# --- deadlines, clusters, refusals ------------------------------------------------------------------
+# --- deadlines and clusters ------------------------------------------------------------------
 
 
 @router.get(
@@ -518,11 +527,6 @@ def deadlines(ctx: Ctx, who: ApiUser) -> dict[str, Any]:
 @router.get("/clusters", tags=["클러스터"], summary="클러스터 목록", responses=ERRORS)
 def cluster_list(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
     return [c.as_dict() for c in clusters.list_clusters(ctx)]
-
-
-@router.get("/refusals", tags=["감사"], summary="거부된 시도 전체", responses=ERRORS)
-def refusals(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
-    return queries.refusals(ctx)
 
 
 # --- holiday overrides (admin) ----------------------------------------------------------------------

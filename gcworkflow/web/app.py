@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gcworkflow.context import Context
 from gcworkflow.db.models import OutboxMessage
 from gcworkflow.errors import GcwError
-from gcworkflow.web import api, pages
+from gcworkflow.web import api, audit_views, pages
 from gcworkflow.web.rendering import render
 
 log = logging.getLogger("gcworkflow.web")
@@ -211,13 +212,17 @@ def create_app(ctx: Context) -> FastAPI:
         return HTMLResponse(render("api_docs.html", {"operations": operations(app.openapi())}))
 
     app.include_router(api.router)
+    app.include_router(audit_views.api)
     app.include_router(pages.router)
+    app.include_router(audit_views.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guard)
     return app
 
 
+@cache
 def _head_revision() -> str | None:
+    """The code's schema head: it cannot change while the process runs."""
     from alembic.script import ScriptDirectory
 
     from gcworkflow.db.migrate import alembic_config

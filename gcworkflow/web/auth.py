@@ -72,7 +72,7 @@ class Identity:
 
     @property
     def role_labels(self) -> str:
-        return ", ".join(ROLE_LABELS[Role(r)] for r in sorted(self.roles) if r in Role._value2member_map_)
+        return ", ".join(ROLE_LABELS[role] for role in Role if role.value in self.roles)
 
 
 def hash_password(password: str) -> str:
@@ -159,34 +159,33 @@ def sign_in(
             f"로그인에 {LOCK_AFTER_FAILURES}번 잇달아 실패하여 잠시 잠겼습니다. "
             f"{minutes}분 뒤에 다시 시도하거나 관리자에게 문의하십시오."
         )
-    # The hash is verified outside any transaction: it takes tens of milliseconds by design.
+    # The hash is verified outside any transaction: it takes tens of milliseconds by design (and is verified
+    # even for an unknown name, so that the answer takes as long).
     good = verify_password(stored, password) and user is not None and user.active
+    attempt = LoginAttempt(username=username, occurred_at=now, succeeded=good, remote_addr=remote_addr)
+    if not good or user is None:
+        with ctx.db.write() as session:
+            session.add(attempt)
+        raise SignInRefused("사용자 이름 또는 비밀번호가 올바르지 않습니다.")
+    # A hash made with weaker parameters than today's is replaced while the password is at hand.
+    rehashed = hash_password(password) if _hasher.check_needs_rehash(stored or "") else None
+    secret = new_secret()
     with ctx.db.write() as session:
-        session.add(LoginAttempt(username=username, occurred_at=now, succeeded=good, remote_addr=remote_addr))
-        if not good:
-            session.flush()
-            refused = SignInRefused("사용자 이름 또는 비밀번호가 올바르지 않습니다.")
-        else:
-            assert user is not None
-            secret = new_secret()
-            session.add(
-                WebSession(
-                    token_sha256=secret_sha256(secret),
-                    user_id=user.id,
-                    created_at=now,
-                    last_seen_at=now,
-                    expires_at=now + SESSION_LIFETIME,
-                    remote_addr=remote_addr,
-                    user_agent=(user_agent or "")[:300] or None,
-                )
+        session.add(attempt)
+        session.add(
+            WebSession(
+                token_sha256=secret_sha256(secret),
+                user_id=user.id,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + SESSION_LIFETIME,
+                remote_addr=remote_addr,
+                user_agent=(user_agent or "")[:300] or None,
             )
-            if _hasher.check_needs_rehash(stored or ""):
-                session.execute(
-                    update(User).where(User.id == user.id).values(password_hash=hash_password(password))
-                )
-            identity = Identity(user.username, user.display_name, _roles(session, user.id), "web")
-    if not good:
-        raise refused
+        )
+        if rehashed is not None:
+            session.execute(update(User).where(User.id == user.id).values(password_hash=rehashed))
+        identity = Identity(user.username, user.display_name, _roles(session, user.id), "web")
     return secret, identity
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Annotated
-from urllib.parse import quote
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import UploadFile
@@ -66,7 +66,12 @@ class Page:
 
 
 def _redirect_to_login(request: Request) -> HTTPException:
+    """To the sign-in form, and back afterwards: to this page, or after a post to the page it came from."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        referer = urlsplit(request.headers.get("referer", ""))
+        same = f"{referer.scheme}://{referer.netloc}" == f"{request.url.scheme}://{request.url.netloc}"
+        target = referer.path if same and referer.path else "/dashboard"
     return HTTPException(303, headers={"Location": f"/login?next={quote(target, safe='')}"})
 
 
@@ -148,3 +153,23 @@ async def sign_in_form(request: Request) -> Posted:
 
 Form = Annotated[Posted, Depends(posted_form)]
 SignInForm = Annotated[Posted, Depends(sign_in_form)]
+
+
+# What a browser may show inline from our origin; anything else (HTML, SVG, scripts a clerk might upload)
+# comes as a download, so a stored file can never run as a page of the desk.
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"})
+
+
+def document_response(row: dict[str, Any], data: bytes) -> Response:
+    """A stored document's bytes (already checked against their recorded SHA-256)."""
+    filename = row["filename"] or f"document-{row['id']}.pdf"
+    media_type = row["media_type"] if row["media_type"] in INLINE_TYPES else "application/octet-stream"
+    disposition = "inline" if media_type in INLINE_TYPES else "attachment"
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "content-disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+            "x-content-sha256": row["sha256"],
+        },
+    )

@@ -8,8 +8,9 @@ here decides what is allowed: the engine validates the payload again and refuses
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import yaml
@@ -132,14 +133,15 @@ def _field(name: str, prop: dict[str, Any], required: bool, defs: Mapping[str, A
     return FormField(name, label, "textarea" if long_text else "text", required, default=shown_default)
 
 
-def fields_of(model: type[BaseModel] | None) -> list[FormField]:
-    """The inputs of an action's payload, in the model's order."""
+@cache
+def fields_of(model: type[BaseModel] | None) -> tuple[FormField, ...]:
+    """The inputs of an action's payload, in the model's order (models are static: worked out once)."""
     if model is None:
-        return []
+        return ()
     schema = model.model_json_schema()
     defs = schema.get("$defs", {})
     required = set(schema.get("required", []))
-    return [_field(n, p, n in required, defs) for n, p in schema.get("properties", {}).items()]
+    return tuple(_field(n, p, n in required, defs) for n, p in schema.get("properties", {}).items())
 
 
 def _number(label: str, text: str) -> int | str:
@@ -170,7 +172,7 @@ def _yaml(spec: FormField, text: str) -> Any:
         raise InvalidInput(f"'{spec.label}'의 형식이 맞지 않습니다 (YAML): {exc}") from exc
 
 
-def payload_from_form(fields: list[FormField], values: Mapping[str, str]) -> dict[str, Any]:
+def payload_from_form(fields: Sequence[FormField], values: Mapping[str, str]) -> dict[str, Any]:
     """A submitted form as the payload the engine takes; empty inputs are left out (the model's defaults)."""
     payload: dict[str, Any] = {}
     for spec in fields:

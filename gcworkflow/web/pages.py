@@ -8,10 +8,12 @@ stale page gets the engine's conflict message with a link to reload, never a sil
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import quote
 
+import yaml
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -36,15 +38,14 @@ from gcworkflow.web.auth import (
     sign_in,
     sign_out,
 )
-from gcworkflow.web.deps import Ctx, Form, Page, PageUser, Posted, SignInForm
-from gcworkflow.web.forms import FormField, fields_of, payload_from_form
+from gcworkflow.web.deps import Ctx, Form, Page, PageUser, Posted, SignInForm, document_response
+from gcworkflow.web.forms import FormField, check_payload, check_text, fields_of, payload_from_form
 from gcworkflow.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
 # Actions with a page of their own, or not a person's to take.
 NOT_A_FORM = {"record_plan": "조성계획 작성·수정은 조성계획 화면에서 합니다", "document_issued": ""}
-ProcedureId = int
 DONE_LABELS = {"open": "절차 개시", "propose": "결재 상신", "reject_proposal": "결재 반려"}
 
 
@@ -142,6 +143,8 @@ def logout(request: Request, ctx: Ctx, form: Form) -> Response:
 
 
 def _filters(stage: str | None, cluster: str | None, kind: str | None, person: str | None) -> reads.Filters:
+    for text in (stage, cluster, kind, person):
+        check_text(text or "")
     return reads.Filters(
         stage=stage or None,
         cluster=int(cluster) if cluster and cluster.isdigit() and int(cluster) < 2**31 else None,
@@ -174,7 +177,7 @@ def _dashboard(
         proposed=proposed,
         stuck=stuck,
         today=ctx.clock.today(),
-        clusters=[c for c in clusters.list_clusters(ctx) if c.status == "planned"],
+        clusters=clusters.list_clusters(ctx),
         approvers=[u for u in people.list_users(ctx) if "approver" in u.roles and u.active],
         kinds=[(k, definition_of(k).label) for k in kinds()],
         **extra,
@@ -264,17 +267,20 @@ def _procedure_page(
     definition = definition_of(status["kind"], status["definition_version"])
     events = queries.history(ctx, procedure_id)
     visited = {e["to_state"] for e in events if e["to_state"]} - {status["state"]}
+    today = ctx.clock.today()
+    for deadline in status["deadlines"]:
+        deadline["subject_label"] = reads.subject_label(deadline["subject"], today)
     for event in events:
         event["title"] = _event_label(definition, event)
         event["from_label"] = definition.state(event["from_state"]).label if event["from_state"] else None
         event["to_label"] = definition.state(event["to_state"]).label if event["to_state"] else None
-    inbox = {p["id"] for p in queries.proposals(ctx, approver=page.identity.username)}
+    me = page.identity.username
+    # The in-tray's rule (queries.proposals): the approver or the acting approver, never the proposer.
+    signs = page.identity.has(Role.APPROVER) and me in (status["approver"], status["acting_approver"])
     for proposal in status["pending_proposals"]:
         action = definition.action(proposal["trigger"])
         proposal["label"] = action.label if action else proposal["trigger"]
-        proposal["mine_to_sign"] = (
-            proposal["id"] in inbox and proposal["proposed_by"] != page.identity.username
-        )
+        proposal["mine_to_sign"] = signs and proposal["proposed_by"] != me
     done_label = None
     if done:
         action = definition.action(done)
@@ -288,21 +294,23 @@ def _procedure_page(
         definition=definition,
         diagram=svg.diagram(definition, status["state"], visited),
         events=list(reversed(events)),
-        consultations=reads.consultations(status, ctx.clock.today()),
+        consultations=reads.consultations(status, today),
         forms=_action_forms(definition, status),
         refusals=queries.refusals(ctx, procedure_id)[-8:][::-1],
         failed=failed,
         done_label=done_label,
-        today=ctx.clock.today(),
+        today=today,
     )
 
 
 @router.get("/procedures/{procedure_id}", response_class=HTMLResponse)
-def procedure(ctx: Ctx, page: PageUser, procedure_id: ProcedureId, done: str | None = None) -> Response:
+def procedure(ctx: Ctx, page: PageUser, procedure_id: int, done: str | None = None) -> Response:
     return _procedure_page(ctx, page, _check_id(procedure_id), done=done)
 
 
-def _attach(ctx: Context, fields: list[FormField], form: Posted, values: dict[str, str]) -> dict[str, Any]:
+def _attach(
+    ctx: Context, fields: Sequence[FormField], form: Posted, values: dict[str, str]
+) -> dict[str, Any]:
     """Uploaded files go into the document store; their SHA-256 (and name, size, type) fill the payload."""
     extra: dict[str, Any] = {}
     names = {f.name for f in fields}
@@ -329,7 +337,7 @@ def _expected_version(values: dict[str, str]) -> int:
 
 
 @router.post("/procedures/{procedure_id}/actions/{trigger}", response_class=HTMLResponse)
-def act(ctx: Ctx, form: Form, procedure_id: ProcedureId, trigger: str) -> Response:
+def act(ctx: Ctx, form: Form, procedure_id: int, trigger: str) -> Response:
     """One action from its form: fired through the engine, or proposed (결재 상신) when it needs sign-off."""
     assert form.page is not None
     _check_id(procedure_id)
@@ -413,19 +421,10 @@ def inbox(ctx: Ctx, page: PageUser) -> Response:
 def document_file(ctx: Ctx, page: PageUser, document_id: int) -> Response:
     """The stored bytes, refused when they no longer match the hash the trail recorded."""
     row = queries.document(ctx, _check_id(document_id))
-    data = queries.document_bytes(ctx, row["sha256"])
-    filename = row["filename"] or f"document-{document_id}.pdf"
-    return Response(
-        data,
-        media_type=row["media_type"],
-        headers={
-            "content-disposition": f"inline; filename*=UTF-8''{quote(filename)}",
-            "x-content-sha256": row["sha256"],
-        },
-    )
+    return document_response(row, queries.document_bytes(ctx, row["sha256"]))
 
 
-# --- the creation plan --------------------------------------------------------------------------------
+# --- the plan (조성계획, or the 기본계획 of a basic-plan procedure) -------------------------------------
 
 
 def _plan_page(
@@ -441,67 +440,88 @@ def _plan_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     status = queries.procedure_status(ctx, procedure_id, page.identity.username)
+    kind = planform.plan_kind(definition_of(status["kind"], status["definition_version"]))
     versions = reads.plan_versions(ctx, procedure_id)
     latest = queries.plan_version(ctx, procedure_id) if versions else None
-    may_edit = any(a["trigger"] == "record_plan" and a["yours"] for a in status["actions"])
+    content = latest["content"] if latest else None
+    values = values or {}
+    if not kind.structured and "content_yaml" not in values and content:
+        values = {**values, "content_yaml": yaml.safe_dump(content, allow_unicode=True, sort_keys=False)}
     return _page(
         "plan_edit.html",
         page,
         status_code,
         nav="dashboard",
         status=status,
+        kind=kind,
         versions=versions,
         latest=latest,
-        form=form or planform.form_from_content(latest["content"] if latest else None),
+        form=form or planform.form_from_content(content if kind.structured else None),
         sections=planform.SECTIONS,
         problems=problems or [],
         by_input=by_input or {},
         error=error,
-        values=values or {},
-        may_edit=may_edit,
-        missing=missing_items(parse_plan(latest["content"])) if latest else [],
-        readable=list(planform.flatten(latest["content"]).values()) if latest else [],
+        values=values,
+        may_edit=any(a["trigger"] == "record_plan" and a["yours"] for a in status["actions"]),
+        missing=missing_items(parse_plan(content)) if content and kind.structured else [],
+        readable=list(planform.flatten(content, kind.model).values()) if content else [],
     )
 
 
 @router.get("/procedures/{procedure_id}/plan", response_class=HTMLResponse)
-def plan(ctx: Ctx, page: PageUser, procedure_id: ProcedureId) -> Response:
+def plan(ctx: Ctx, page: PageUser, procedure_id: int) -> Response:
     return _plan_page(ctx, page, _check_id(procedure_id))
 
 
+def _yaml_content(values: dict[str, str]) -> dict[str, Any]:
+    try:
+        content = yaml.safe_load(values.get("content_yaml", "")) or {}
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"계획 내용의 형식이 맞지 않습니다 (YAML): {exc}") from exc
+    if not isinstance(content, dict):
+        raise InvalidInput("계획 내용은 '항목: 값' 형식(YAML)으로 적으십시오")
+    return content
+
+
 @router.post("/procedures/{procedure_id}/plan", response_class=HTMLResponse)
-def save_plan(ctx: Ctx, form: Form, procedure_id: ProcedureId) -> Response:
-    """A new plan version: validated per procedure.md §4 first, then recorded through ``record_plan``."""
+def save_plan(ctx: Ctx, form: Form, procedure_id: int) -> Response:
+    """A new plan version: a creation plan is validated per procedure.md §4 first, then every plan is recorded
+    through ``record_plan``, which validates it again."""
     assert form.page is not None
     _check_id(procedure_id)
-    content, shown, where = planform.read_form(form.values)
-    if "add_row" in form.values:
-        key = form.values["add_row"]
-        shown.rows[key] = shown.rows.get(key, 0) + 1
-        return _plan_page(ctx, form.page, procedure_id, form=shown, values=form.values)
+    values = form.values
+    kind = planform.plan_kind(definition_of(*reads.procedure_kind(ctx, procedure_id)))
+    shown: planform.PlanForm | None = None
     try:
-        parse_plan(content)
-    except PlanValidationError as invalid:
-        by_input = planform.problems_by_input(invalid.problems, where)
-        return _plan_page(
-            ctx,
-            form.page,
-            procedure_id,
-            form=shown,
-            problems=invalid.problems,
-            by_input=by_input,
-            values=form.values,
-            status_code=400,
-        )
-    try:
+        if kind.structured:
+            content, shown, where = planform.read_form(values)
+            if "add_row" in values:
+                planform.add_row(shown, values["add_row"])
+                return _plan_page(ctx, form.page, procedure_id, form=shown, values=values)
+            try:
+                parse_plan(content)
+            except PlanValidationError as invalid:
+                return _plan_page(
+                    ctx,
+                    form.page,
+                    procedure_id,
+                    form=shown,
+                    problems=invalid.problems,
+                    by_input=planform.problems_by_input(invalid.problems, where),
+                    values=values,
+                    status_code=400,
+                )
+        else:
+            content = _yaml_content(values)
+        payload = {"content": content, "mode": "replace", **payload_from_form(kind.extra, values)}
         engine.fire(
             ctx,
             procedure_id,
             "record_plan",
             form.page.identity.actor(),
-            {"content": content, "mode": "replace"},
-            _expected_version(form.values),
-            comment=form.values.get("comment", "").strip() or None,
+            check_payload(payload),
+            _expected_version(values),
+            comment=values.get("comment", "").strip() or None,
         )
     except GcwError as error:
         return _plan_page(
@@ -510,7 +530,7 @@ def save_plan(ctx: Ctx, form: Form, procedure_id: ProcedureId) -> Response:
             procedure_id,
             form=shown,
             error=error,
-            values=form.values,
+            values=values,
             status_code=error.http_status,
         )
     return _see_other(f"/procedures/{procedure_id}/plan/diff?done=1")
@@ -520,7 +540,7 @@ def save_plan(ctx: Ctx, form: Form, procedure_id: ProcedureId) -> Response:
 def plan_diff(
     ctx: Ctx,
     page: PageUser,
-    procedure_id: ProcedureId,
+    procedure_id: int,
     a: int | None = Query(None, ge=1, le=2**31 - 1),
     b: int | None = Query(None, ge=1, le=2**31 - 1),
     done: str | None = None,
@@ -529,13 +549,13 @@ def plan_diff(
     _check_id(procedure_id)
     versions = reads.plan_versions(ctx, procedure_id)
     if not versions:
-        raise InvalidInput("아직 조성계획이 없습니다")
-    newest = versions[-1]["number"]
-    b = b or newest
+        raise InvalidInput("아직 계획이 없습니다")
+    b = b or versions[-1]["number"]
     a = a or max(1, b - 1)
     old = queries.plan_version(ctx, procedure_id, a)
     new = queries.plan_version(ctx, procedure_id, b)
     status = queries.procedure_status(ctx, procedure_id, page.identity.username)
+    kind = planform.plan_kind(definition_of(status["kind"], status["definition_version"]))
     return _page(
         "plan_diff.html",
         page,
@@ -544,9 +564,9 @@ def plan_diff(
         versions=versions,
         old=old,
         new=new,
-        rows=planform.diff(old["content"], new["content"]) if a != b else [],
+        rows=planform.diff(old["content"], new["content"], kind.model) if a != b else [],
         done=bool(done),
-        missing=missing_items(parse_plan(new["content"])),
+        missing=missing_items(parse_plan(new["content"])) if kind.structured else [],
     )
 
 
@@ -688,10 +708,6 @@ def revoke_token(ctx: Ctx, form: Form, token_id: int) -> Response:
     return _admin_tokens(ctx, form.page, notice=f"{token_id}번 토큰을 폐기했습니다.")
 
 
-def _year(year: int | None, today: date) -> int:
-    return year if year is not None else today.year
-
-
 def _admin_holidays(ctx: Context, page: Page, year: int, status: int = 200, **extra: Any) -> HTMLResponse:
     _require_admin(page.identity)
     try:
@@ -703,7 +719,7 @@ def _admin_holidays(ctx: Context, page: Page, year: int, status: int = 200, **ex
 
 @router.get("/admin/holidays", response_class=HTMLResponse)
 def admin_holidays(ctx: Ctx, page: PageUser, year: int | None = Query(None, ge=2000, le=2100)) -> Response:
-    return _admin_holidays(ctx, page, _year(year, ctx.clock.today()))
+    return _admin_holidays(ctx, page, year if year is not None else ctx.clock.today().year)
 
 
 @router.post("/admin/holidays/{operation}", response_class=HTMLResponse)
@@ -723,10 +739,12 @@ def admin_holidays_post(ctx: Ctx, form: Form, operation: str) -> Response:
             notice = f"{day.isoformat()}을(를) 공휴일로 정했습니다. 열린 기한을 다시 계산했습니다."
         elif operation == "remove":
             holiday_overrides.remove_holiday(ctx, actor, day, values.get("reason", ""))
-            notice = f"{day.isoformat()}의 공휴일 조정을 지웠습니다. 열린 기한을 다시 계산했습니다."
+            notice = (
+                f"{day.isoformat()}의 공휴일 조정(삭제·정정)을 기록했습니다. 열린 기한을 다시 계산했습니다."
+            )
         else:
             raise InvalidInput(f"알 수 없는 처리입니다: {operation}")
     except GcwError as error:
         year = ctx.clock.today().year
-        return _admin_holidays(ctx, form.page, year, error.http_status, error=error, values=values)
+        return _admin_holidays(ctx, form.page, year, error.http_status, error=error)
     return _admin_holidays(ctx, form.page, year, notice=notice)

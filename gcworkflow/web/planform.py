@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from gcworkflow.procedures.drafting import PlanPayload
 from gcworkflow.procedures.plan_content import (
     BasicPlanConsistency,
     CreationPeriod,
@@ -34,9 +35,32 @@ from gcworkflow.procedures.plan_content import (
     format_krw,
     format_krw_eok,
 )
+from gcworkflow.procedures.spec import ProcedureDefinition
+from gcworkflow.web.forms import FormField, fields_of
 
 EXTRA_ROWS = 2  # blank rows offered under the filled ones
+ADDED_ROWS = 3  # rows one "행 추가" adds
 MAX_ROWS = 60
+
+
+@dataclass(frozen=True)
+class PlanKind:
+    """How a procedure kind takes its plan: the §4 form for a creation plan, YAML for another content (the
+    기본계획), and the other inputs of its ``record_plan`` (a change's reason, say)."""
+
+    structured: bool
+    extra: tuple[FormField, ...]
+
+    @property
+    def model(self) -> type[BaseModel] | None:
+        return PlanContent if self.structured else None
+
+
+def plan_kind(definition: ProcedureDefinition) -> PlanKind:
+    action = definition.action("record_plan")
+    payload = action.payload if action else None
+    extra = tuple(f for f in fields_of(payload) if f.name not in ("content", "mode"))
+    return PlanKind(payload is not None and issubclass(payload, PlanPayload), extra)
 
 
 @dataclass(frozen=True)
@@ -375,7 +399,8 @@ def _read_table(
         for column in table.columns:
             where[f"{table.path}[{len(items)}].{column.name}"] = f"{name}-{column.name}"
         items.append(item)
-    form.rows[table.key] = kept
+    # Filled rows move up; the form comes back with as many rows as it was sent with, blank ones included.
+    form.rows[table.key] = max(kept, _row_count(values, table.key) - EXTRA_ROWS)
     if table.path == "regions":
         if regions:
             content["regions"] = list(regions.values())
@@ -394,6 +419,11 @@ def _input_for(path: str, where: Mapping[str, str]) -> str | None:
         if not path:
             return None
         path = path.rsplit(".", 1)[0] if "." in path else ""
+
+
+def add_row(form: PlanForm, key: str) -> None:
+    """More rows in a table ("행 추가")."""
+    form.rows[key] = min(form.rows.get(key, 0) + ADDED_ROWS, MAX_ROWS - EXTRA_ROWS)
 
 
 def problems_by_input(problems: list[PlanProblem], where: Mapping[str, str]) -> dict[str, list[str]]:
@@ -456,9 +486,12 @@ def flatten(
     return leaves
 
 
-def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, str]]:
-    """What changed from ``old`` to ``new``: one row per leaf that was added, removed or changed."""
-    before, after = flatten(old), flatten(new)
+def diff(
+    old: Mapping[str, Any], new: Mapping[str, Any], model: type[BaseModel] | None = PlanContent
+) -> list[dict[str, str]]:
+    """What changed from ``old`` to ``new``: one row per leaf that was added, removed or changed (labelled by
+    ``model``'s field titles where it has them)."""
+    before, after = flatten(old, model), flatten(new, model)
     order = list(after) + [k for k in before if k not in after]
     rows = []
     for path in order:

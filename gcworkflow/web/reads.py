@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from gcworkflow.canonical import format_instant
 from gcworkflow.clock import to_kst
@@ -102,7 +102,7 @@ def dashboard(ctx: Context, filters: Filters) -> list[dict[str, Any]]:
                 "stage_since": since.isoformat(),
                 "days_in_stage": (today - since).days,
                 "working_days_in_stage": calendar.working_days_between(since, today),
-                "next_deadline": _deadline(own[0]) if own else None,
+                "next_deadline": _deadline(own[0], today) if own else None,
                 "overdue": len(overdue),
                 "open_deadlines": len(own),
                 "pending_proposals": pending.get(procedure.id, 0),
@@ -120,11 +120,17 @@ def dashboard(ctx: Context, filters: Filters) -> list[dict[str, Any]]:
     return rows
 
 
-def _deadline(row: dict[str, Any]) -> dict[str, Any]:
+def subject_label(subject: str, today: date) -> str:
+    """A deadline's subject as a clerk reads it: a party key (governor:47) by the party's name."""
+    return party_name(subject, today) if ":" in subject else subject
+
+
+def _deadline(row: dict[str, Any], today: date) -> dict[str, Any]:
     return {
         "id": row["id"],
         "label": row["label"],
         "subject": row["subject"],
+        "subject_label": subject_label(row["subject"], today),
         "due_on": row["due_on"].isoformat(),
         "days_left": row["days_left"],
         "working_days_left": row["working_days_left"],
@@ -154,6 +160,9 @@ def filter_choices(ctx: Context) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+REPLY_KEYS = ("received_on", "summary", "position", "no_reply", "reason", "document_sha256")
+
+
 def consultations(status: dict[str, Any], today: date) -> list[dict[str, Any]]:
     """The current round of each consultation, one line per party: requested, reply-by, reply."""
     facts = {(f["kind"], f["subject"]): f["data"] for f in status["facts"]}
@@ -170,6 +179,9 @@ def consultations(status: dict[str, Any], today: date) -> list[dict[str, Any]]:
                 reply = None
             resolution = facts.get(("objection_resolution", party))
             reply_by = request.get("reply_by") or round_["reply_by"]
+            if reply is not None:
+                # Every key the page reads, whichever kind of reply (an opinion, a position, no reply) it is.
+                reply = {k: reply.get(k) for k in REPLY_KEYS}
             parties.append(
                 {
                     "party": party,
@@ -220,37 +232,3 @@ def procedure_kind(ctx: Context, procedure_id: int) -> tuple[str, int]:
     if row is None:
         raise NotFound(f"{procedure_id}번 절차가 없습니다")
     return row.kind, row.definition_version
-
-
-def stage_history(ctx: Context, procedure_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    """Every stage each procedure passed through, with when it entered and left (None while still in it)."""
-    e = AuditEvent.__table__.c
-    query = (
-        select(e.procedure_id, e.from_state, e.to_state, e.occurred_at)
-        .where(
-            e.procedure_id.is_not(None),
-            e.to_state.is_not(None),
-            or_(e.from_state.is_(None), and_(e.from_state.is_not(None), e.from_state != e.to_state)),
-        )
-        .order_by(e.procedure_id, e.seq)
-    )
-    if procedure_ids:
-        query = query.where(e.procedure_id.in_(procedure_ids))
-    with ctx.db.read() as session:
-        moves = session.execute(query).all()
-        titles = dict(session.execute(select(Procedure.id, Procedure.title)).all())
-    spans: list[dict[str, Any]] = []
-    current: dict[int, dict[str, Any]] = {}
-    for procedure_id, _from, to, at in moves:
-        if procedure_id in current:
-            current[procedure_id]["left_at"] = at
-        span = {
-            "procedure_id": procedure_id,
-            "title": titles.get(procedure_id),
-            "state": to,
-            "entered_at": at,
-            "left_at": None,
-        }
-        spans.append(span)
-        current[procedure_id] = span
-    return spans

@@ -32,6 +32,10 @@ def days_left(days: int) -> str:
     return "오늘까지" if days == 0 else f"D-{days}"
 
 
+def working_days(days: int) -> str:
+    return f"근무일 {-days}일 지남" if days < 0 else f"근무일 {days}일"
+
+
 def _krw(amount: Any) -> str:
     return format_krw_eok(amount) if isinstance(amount, int) else str(amount)
 
@@ -43,7 +47,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters.update(kst=kst, date_ko=date_ko, days_left=days_left, krw=_krw)
+_env.filters.update(kst=kst, date_ko=date_ko, days_left=days_left, working_days=working_days, krw=_krw)
 
 
 def render(template: str, context: dict[str, Any]) -> str:

@@ -9,7 +9,6 @@ predecessor; final states that are not on the main path stack below it.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -195,52 +194,61 @@ class StageDays:
     ongoing: bool
 
 
-def sla_chart(stages: Sequence[tuple[str, Sequence[StageDays]]]) -> str:
-    """Horizontal bars, one group per stage: a thin bar per procedure and a marked line at the median."""
+@dataclass(frozen=True)
+class StageBars:
+    """One stage of the chart: a bar per procedure, and the median of the procedures that completed it."""
+
+    label: str
+    bars: Sequence[StageDays]
+    median: float | None
+
+
+def sla_chart(stages: Sequence[StageBars]) -> str:
+    """Horizontal bars, one group per stage: a thin bar per procedure (a stage still under way in another
+    colour, counted until now) and a line at the median."""
     bar_h, gap, label_w, plot_w = 12, 3, 190, 520
-    longest = max((d.days for _, rows in stages for d in rows), default=0) or 1
+    longest = max((d.days for stage in stages for d in stage.bars), default=0) or 1
     scale = plot_w / longest
     y = PAD + 18
     body = []
-    for label, rows in stages:
-        if not rows:
+    for stage in stages:
+        if not stage.bars:
             continue
-        group_h = len(rows) * (bar_h + gap)
+        group_h = len(stage.bars) * (bar_h + gap)
         body.append(
-            f'<text class="stage-label" x="{PAD}" y="{y + min(group_h, 30) / 2 + 4:.0f}">{escape(label)}</text>'
+            f'<text class="stage-label" x="{PAD}" y="{y + min(group_h, 30) / 2 + 4:.0f}">{escape(stage.label)}</text>'
         )
-        for i, row in enumerate(rows):
+        for i, bar in enumerate(stage.bars):
             top = y + i * (bar_h + gap)
-            width = max(row.days * scale, 1.5)
-            css = "bar ongoing" if row.ongoing else "bar"
-            state = "진행 중" if row.ongoing else "완료"
+            css = "bar ongoing" if bar.ongoing else "bar"
+            state = "진행 중" if bar.ongoing else "완료"
             body.append(
-                f'<rect class="{css}" x="{label_w}" y="{top}" width="{width:.1f}" height="{bar_h}">'
-                f"<title>{escape(row.procedure)}: {row.days:.1f}일 ({state})</title></rect>"
+                f'<rect class="{css}" x="{label_w}" y="{top}" width="{max(bar.days * scale, 1.5):.1f}" '
+                f'height="{bar_h}"><title>{escape(bar.procedure)}: {bar.days:.1f}일 ({state})</title></rect>'
             )
-        median = statistics.median(d.days for d in rows)
-        mx = label_w + median * scale
-        body.append(
-            f'<line class="median" x1="{mx:.1f}" x2="{mx:.1f}" y1="{y - 3}" y2="{y + group_h}"/>'
-            f'<text class="median-label" x="{mx + 4:.1f}" y="{y + group_h + 11}">중앙값 {median:.1f}일</text>'
-        )
+        if stage.median is not None:
+            mx = label_w + stage.median * scale
+            body.append(
+                f'<line class="median" x1="{mx:.1f}" x2="{mx:.1f}" y1="{y - 3}" y2="{y + group_h}"/>'
+                f'<text class="median-label" x="{mx + 4:.1f}" y="{y + group_h + 11}">'
+                f"중앙값 {stage.median:.1f}일</text>"
+            )
         y += group_h + 26
-    ticks = []
     step = _tick_step(longest)
-    value = 0.0
-    while value <= longest + 1e-9:
-        x = label_w + value * scale
+    ticks = []
+    for i in range(int(longest // step) + 1):
+        x = label_w + i * step * scale
         ticks.append(
             f'<line class="tick" x1="{x:.1f}" x2="{x:.1f}" y1="{PAD + 10}" y2="{y - 8}"/>'
-            f'<text class="tick-label" x="{x:.1f}" y="{PAD + 6}" text-anchor="middle">{value:g}</text>'
+            f'<text class="tick-label" x="{x:.1f}" y="{PAD + 6}" text-anchor="middle">{i * step:g}일</text>'
         )
-        value += step
     width = label_w + plot_w + 70
     return "\n".join(
         [
             f'<svg class="sla-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {y}" role="img" '
-            'aria-labelledby="sla-title">',
-            '<title id="sla-title">단계별 소요 일수 (절차별 막대, 세로선은 중앙값)</title>',
+            'aria-labelledby="sla-title sla-desc">',
+            '<title id="sla-title">단계별 소요 일수</title>',
+            '<desc id="sla-desc">단계마다 절차별 막대(주황은 진행 중인 단계, 지금까지)와 완료한 절차의 중앙값 세로선</desc>',
             *ticks,
             *body,
             "</svg>",

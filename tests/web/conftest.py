@@ -26,7 +26,7 @@ from gcworkflow.db.models import User
 from gcworkflow.web import accounts
 from gcworkflow.web.app import create_app
 from gcworkflow.web.auth import hash_password
-from tests.support import ADMIN, APPROVER, APPROVER2, AUDITOR, CLERK, CLERK2, SECRETARY, actor, open_gumi
+from tests.support import ADMIN, actor, open_gumi
 
 PASSWORD = "correct horse battery staple"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -100,7 +100,8 @@ def serving(app: Any, **config: Any) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
+        # The test is over: no need to wait for idle keep-alive connections to drain.
+        server.should_exit = server.force_exit = True
         thread.join(10)
         sock.close()
 
@@ -116,9 +117,6 @@ def desk(ctx: Context, password_hash: str) -> Iterator[Desk]:
     give_passwords(ctx, password_hash)
     with serving(create_app(ctx)) as url:
         yield Desk(ctx, url, procedure_id)
-
-
-CAST = (ADMIN, CLERK, CLERK2, APPROVER, APPROVER2, SECRETARY, AUDITOR)
 
 
 # --- the browser ----------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ def test_dashboard_puts_overdue_first_and_shows_the_approvers_in_tray(desk: Desk
     assert "조건에 맞는 진행 중인 절차가 없습니다" in _text(
         approver.get("/dashboard", params={"person": CLERK2}).text
     )
+    assert approver.get("/dashboard", params={"stage": "\x00"}).status_code == 400  # not a database error
     # The clerk sees their own proposal waiting, not an in-tray.
     clerk = _text(desk.client(CLERK).get("/dashboard").text)
     assert "결재할 안건" not in clerk and "내가 상신한 안건" in clerk
@@ -150,6 +151,20 @@ def test_documents_are_uploaded_listed_with_their_hash_and_opened(desk: Desk) ->
     assert opened.content == pdf and opened.headers["content-type"] == "application/pdf"
     sha = opened.headers["x-content-sha256"]
     assert sha in html
+    # A file that a browser would run as a page of the desk is only ever downloaded.
+    html = b"<script>alert(1)</script>"
+    done = _post(
+        clerk,
+        url,
+        f"{url}/actions/receive_document",
+        {"expected_version": "2", "title": "첨부 웹 문서"},
+        files={"sha256": ("page.html", html, "text/html")},
+    )
+    assert done.status_code == 303, done.text
+    other = re.search(r'<a href="/documents/(\d+)"[^>]*>첨부 웹 문서</a>', clerk.get(url).text).group(1)
+    served = clerk.get(f"/documents/{other}")
+    assert served.headers["content-type"] == "application/octet-stream"
+    assert served.headers["content-disposition"].startswith("attachment;")
     # A stored file that no longer matches its recorded hash is refused, not served.
     path = desk.ctx.store.path(sha)
     path.write_bytes(b"%PDF-1.7 altered")
@@ -183,7 +198,7 @@ def test_the_plan_form_validates_records_versions_and_shows_the_difference(desk:
     assert _events(desk, desk.procedure_id) == 1
 
     more = _post(clerk, plan, plan, {**base, "add_row": "fin"})
-    assert more.status_code == 200 and 'name="fin-3-item"' in more.text  # one filled, two blank, one added
+    assert more.status_code == 200 and 'name="fin-5-item"' in more.text  # one filled, two blank, three added
 
     saved = _post(
         clerk,
