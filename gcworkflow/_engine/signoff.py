@@ -51,7 +51,12 @@ def propose(
         raise InvalidInput(f"'{action.label}'은(는) 결재 사항이 아니므로 직접 처리하십시오")
     if Role.CLERK not in principal.roles or procedure.clerk_id != principal.user.id:
         raise Forbidden("결재 상신은 이 절차의 담당 주무관만 할 수 있습니다")
-    model = validate_payload(action, payload.get("payload") or {})
+    inner = payload.get("payload") or {}
+    if not isinstance(inner, dict):
+        raise InvalidInput(
+            f"'{action.label}'의 상신 내용(payload)은 항목 이름과 값의 묶음(객체)이어야 합니다"
+        )
+    model = validate_payload(action, inner)
     view = build_view(ctx, session, procedure, procedure.cluster_name)
     # Check now what approval will check again, so the approver's in-tray holds only actions that can pass.
     run_machine(definition, replace(procedure), action, view, model)
