@@ -7,10 +7,10 @@ import contextlib
 import mailbox
 import smtplib
 import ssl
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from gcworkflow.notify.compose import Composed
 from gcworkflow.settings import Settings
 
 
@@ -21,7 +21,7 @@ class SendFailed(Exception):
 class Channel(Protocol):
     name: str
 
-    def send(self, message: EmailMessage) -> str: ...  # the server's answer, as the record keeps it
+    def send(self, message: Composed) -> str: ...  # the server's answer, as the record keeps it
     def close(self) -> None: ...
 
 
@@ -31,8 +31,8 @@ class MaildirChannel:
     def __init__(self, path: Path) -> None:
         self.box = mailbox.Maildir(path, create=True)
 
-    def send(self, message: EmailMessage) -> str:
-        key = self.box.add(message)
+    def send(self, message: Composed) -> str:
+        key = self.box.add(message.data)
         return f"maildir {key}"
 
     def close(self) -> None:
@@ -66,20 +66,19 @@ class SmtpChannel:
             client.login(s.smtp_username, s.smtp_password or "")
         return client
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: Composed) -> str:
         """MAIL, RCPT, DATA one by one, so that the server's own answer to DATA is what we record."""
         try:
             if self._client is None:
                 self._client = self._connect()
             client = self._client
-            code, reply = client.mail(str(message["From"]))
+            code, reply = client.mail(message.mail_from)
             if code != 250:
                 raise SendFailed(f"보내는 주소를 서버가 거부했습니다: {code} {reply!r}")
-            for recipient in message.get_all("To", []):
-                code, reply = client.rcpt(str(recipient))
-                if code not in (250, 251):
-                    raise SendFailed(f"받는 주소 {recipient}를 서버가 거부했습니다: {code} {reply!r}")
-            code, reply = client.data(message.as_bytes(policy=message.policy))
+            code, reply = client.rcpt(message.rcpt_to)
+            if code not in (250, 251):
+                raise SendFailed(f"받는 주소 {message.rcpt_to}를 서버가 거부했습니다: {code} {reply!r}")
+            code, reply = client.data(message.data)
             if code != 250:
                 raise SendFailed(f"서버가 메시지를 받지 않았습니다: {code} {reply!r}")
             return f"{code} {reply.decode(errors='replace')}".strip()

@@ -371,3 +371,60 @@ def test_lease_then_resent_with_the_same_message_id(mail, smtp_server: SmtpServe
     accepted = smtp_server.received[0].message_id
     assert smtp_server.counts() == (2, 3) and smtp_server.message_ids()[accepted] == 2
     assert row(ctx, first)["message_id"] == accepted and row(ctx, first)["resent"] is True
+
+
+def test_a_dispatch_longer_than_one_claim_sends_each_message_once(mail, smtp_server: SmtpServer) -> None:
+    """Rows are claimed CLAIM_BATCH at a time and answers recorded in groups; two dispatchers with the default
+    limit interleave their batches and still send every message once, each recorded with its own answer."""
+    from gcworkflow.notify.outbox import CLAIM_BATCH
+
+    ctx = mail
+    count = 3 * CLAIM_BATCH + 7
+    ids = queue_messages(ctx, count)
+    start = threading.Barrier(2)
+    reports = []
+
+    def dispatcher(name: str) -> None:
+        start.wait()
+        reports.append(dispatch(ctx, limit=count, worker=f"test-{name}"))
+
+    threads = [threading.Thread(target=dispatcher, args=(name,)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sum(r.sent for r in reports) == count and all(r.failed == 0 for r in reports)
+    assert smtp_server.counts() == (count, count)
+    recorded = rows(ctx)
+    assert len(recorded) == len(ids) and {r["status"] for r in recorded} == {"sent"}
+    assert all(r["attempts"] == 1 and not r["resent"] for r in recorded)
+    assert {r.message_id for r in smtp_server.received} == {r["message_id"] for r in recorded}
+
+
+def test_answers_accepted_before_a_failure_are_recorded(mail, smtp_server: SmtpServer) -> None:
+    """The dispatcher stops abruptly after three messages: the two before are recorded as sent (their group is
+    written on the way out), the third stays `sending` for the lease, the rest were never tried."""
+
+    class DiesAtThird(DiesAfterAccept):
+        sent = 0
+
+        def send(self, message) -> str:
+            self.sent += 1
+            return self.inner.send(message) if self.sent < 3 else super().send(message)
+
+    ctx = mail
+    ids = queue_messages(ctx, 5)
+    with pytest.raises(Died):
+        dispatch(ctx, channel=DiesAtThird(ctx.settings), worker="dies")
+    assert [row(ctx, i)["status"] for i in ids] == ["sent", "sent", "sending", "sending", "sending"]
+    assert smtp_server.counts() == (3, 3)
+
+
+def test_an_address_that_cannot_go_into_a_header_is_refused(mail, smtp_server: SmtpServer) -> None:
+    ctx = mail
+    (outbox_id,) = queue_messages(ctx, 1)
+    with ctx.db.write() as session:
+        session.get(OutboxMessage, outbox_id).recipient = "kim@me.example.kr\r\nBcc: all@example.kr"
+    report = dispatch(ctx)
+    assert (report.sent, report.failed) == (0, 1) and "올바르지 않습니다" in report.errors[0]
+    assert smtp_server.counts() == (0, 0) and row(ctx, outbox_id)["status"] == "pending"
