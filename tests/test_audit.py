@@ -115,6 +115,22 @@ def test_rehashed_event_breaks_the_link_of_the_next(ctx):
     assert "연결" in report.first_problem.message
 
 
+def test_the_earliest_problem_of_a_chain_is_named_whichever_check_finds_it(ctx):
+    """The columns are compared beside the walk and decided after it: a column altered at seq 2 is still the
+    chain's first problem when the walk itself finds a deletion further on."""
+    pid = _history(ctx)
+    with _attacker(ctx) as conn:
+        altered = conn.execute(
+            text("SELECT id FROM audit_events WHERE procedure_id = :p AND seq = 2"), {"p": pid}
+        ).scalar_one()
+        conn.execute(text("UPDATE audit_events SET actor = 'lee' WHERE id = :i"), {"i": altered})
+        conn.execute(text("DELETE FROM audit_events WHERE procedure_id = :p AND seq = 4"), {"p": pid})
+    report = _verify(ctx)
+    chain_problems = report.section("chains")
+    assert [(p.chain, p.seq, p.event_id) for p in chain_problems] == [(f"procedure:{pid}", 2, altered)]
+    assert "변조" in chain_problems[0].message
+
+
 def test_deleted_middle_event_is_named(ctx):
     pid = _history(ctx)
     with _attacker(ctx) as conn:
@@ -219,7 +235,12 @@ def test_comments_the_database_quotes_differently_still_verify(ctx):
     """Control characters and backslashes: the database's rebuild may differ, so Python decides."""
     pid = _history(ctx)
     engine.fire(
-        ctx, pid, "record_governor_opinion", actor_of("kim"), _opinion(), comment="첫 줄\n둘째 줄\t\\끝\x01"
+        ctx,
+        pid,
+        "record_governor_opinion",
+        actor_of("kim"),
+        _opinion(),
+        comment='첫 줄\n둘째 줄\t\\끝\x01 "인용"',
     )
     assert _verify(ctx).ok
     with _attacker(ctx) as conn:
