@@ -576,8 +576,8 @@ def measure(target: Target, folder: Path, templates: list[Template], args: argpa
                 "stages of one cluster's procedures",
                 lambda: audit_queries.stage_report(ctx, reader, Filters(procedure_id=7)),
             )
-            scan = audit.scan_batch(ctx.db.dialect, after=0, limit=audit.SCAN_BATCH)
-            explain(ctx, "verify (one batch of the scan)", lambda: _run(ctx.db.engine, scan))
+            for name, statement in audit.verify_statements(ctx.db.dialect, total).items():
+                explain(ctx, f"verify: {name}", lambda statement=statement: _run(ctx.db.engine, statement))
         return Result(backend, verify_rate, hash_rate, latencies)
     finally:
         ctx.db.dispose()

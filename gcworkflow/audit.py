@@ -82,6 +82,7 @@ __all__ = [
     "sha256_hex",
     "verify",
     "verify_database",
+    "verify_statements",
 ]
 
 _INSERT_EVENT = insert(AuditEvent.__table__)
@@ -576,9 +577,7 @@ def _suspects(engine: Engine, dialect: str, last_id: int) -> list[tuple[int, str
     inside SQLite's C code or PostgreSQL's server without Python's lock, on the second core, while the walk
     hashes. The events are append-only, so reading them in another snapshot, bounded by the walk's last id,
     reads the same rows (an edit made between the two reads is one made after the verification)."""
-    c = _events.c
-    consistent = c.canonical == _canonical_rebuild(dialect)
-    query = select(c.id, c.chain, c.seq).where(c.id <= last_id, consistent.is_not(True)).order_by(c.id)
+    query = _suspects_query(dialect, last_id)
     with engine.connect() as conn:
         if dialect == "sqlite":
             conn.exec_driver_sql(f"PRAGMA mmap_size={_SQLITE_MMAP}")
@@ -588,6 +587,20 @@ def _suspects(engine: Engine, dialect: str, last_id: int) -> list[tuple[int, str
             if dialect == "sqlite":
                 conn.exec_driver_sql("PRAGMA mmap_size=0")
             conn.rollback()
+
+
+def _suspects_query(dialect: str, last_id: int) -> Select[Any]:
+    c = _events.c
+    consistent = c.canonical == _canonical_rebuild(dialect)
+    # In id order PostgreSQL reads along the primary key, as the walk does; measured a little faster here (0.19-0.20
+    # against 0.18-0.19 of hashlib) than the sequential scan it picks without the order.
+    return select(c.id, c.chain, c.seq).where(c.id <= last_id, consistent.is_not(True)).order_by(c.id)
+
+
+def verify_statements(dialect: str, last_id: int) -> dict[str, Select[Any]]:
+    """The two statements a whole-trail verification runs side by side, for their query plans."""
+    walk = scan_batch(_walk_query(dialect).where(_events.c.id <= last_id), after=0, limit=SCAN_BATCH)
+    return {"the walk, one batch": walk, "the columns, beside the walk": _suspects_query(dialect, last_id)}
 
 
 @dataclass
