@@ -7,9 +7,10 @@ verification, so an edit to either is caught. Checkpoints hash every chain head;
 database (its one-line form, :class:`CheckpointLine`) is what makes deleting the newest events detectable.
 
 Verification reads the events in the order they were written (by id, the table's own order) rather than chain
-by chain, and lets the database rebuild each row's canonical text from its columns next to the data; a row the
-database's rebuild does not match exactly is rebuilt again here, by the one definition of the canonical form
-(:func:`rebuild_canonical`), before anything is reported. The queries over the trail are in
+by chain, and lets the database rebuild each row's canonical text from its columns next to the data, in a
+statement of its own that runs beside the walk; a row the database's rebuild does not match exactly is rebuilt
+again here, by the one definition of the canonical form (:func:`rebuild_canonical`), before anything is
+reported. The queries over the trail are in
 ``gcworkflow.audit_queries``; the records archive is in ``gcworkflow.audit_archive``.
 """
 
