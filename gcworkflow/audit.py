@@ -57,7 +57,7 @@ from gcworkflow.db.models import (
     Procedure,
     RegisteredNumber,
 )
-from gcworkflow.db.session import Database
+from gcworkflow.db.session import Database, read_connection
 from gcworkflow.documents.store import DocumentStore
 
 __all__ = [
@@ -577,9 +577,11 @@ def _suspects(engine: Engine, dialect: str, last_id: int) -> list[tuple[int, str
     stored text. One statement that returns (almost) no rows: on a connection of its own, in a thread, it runs
     inside SQLite's C code or PostgreSQL's server without Python's lock, on the second core, while the walk
     hashes. The events are append-only, so reading them in another snapshot, bounded by the walk's last id,
-    reads the same rows (an edit made between the two reads is one made after the verification)."""
+    reads the same rows (an edit made between the two reads is one made after the verification; events the
+    verifying transaction itself wrote and has not committed are not seen here, and keep only the walk's
+    checks)."""
     query = _suspects_query(dialect, last_id)
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         if dialect == "sqlite":
             conn.exec_driver_sql(f"PRAGMA mmap_size={_SQLITE_MMAP}")
         try:

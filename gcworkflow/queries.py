@@ -238,11 +238,17 @@ def history(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
         ]
 
 
-def refusals(ctx: Context, procedure_id: int | None = None) -> list[dict[str, Any]]:
+def refusals(ctx: Context, procedure_id: int, *, latest: int | None = None) -> list[dict[str, Any]]:
+    """One procedure's refused attempts, oldest first (``latest``: only the newest N). Across procedures the
+    question is an audit query, with its access rule and read record: ``audit_queries.refusals``."""
     with ctx.db.read() as session:
-        query = select(RefusedAttempt).order_by(RefusedAttempt.id)
-        if procedure_id is not None:
-            query = query.where(RefusedAttempt.procedure_id == procedure_id)
+        query = (
+            select(RefusedAttempt)
+            .where(RefusedAttempt.procedure_id == procedure_id)
+            .order_by(RefusedAttempt.id.desc())
+            .limit(latest)
+        )
+        newest_first = list(session.execute(query).scalars())
         return [
             {
                 "id": r.id,
@@ -255,7 +261,7 @@ def refusals(ctx: Context, procedure_id: int | None = None) -> list[dict[str, An
                 "message": r.message,
                 "unmet": loads(r.unmet),
             }
-            for r in session.execute(query).scalars()
+            for r in reversed(newest_first)
         ]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from gcworkflow import clusters, engine, queries
 from gcworkflow.documents.numbering import LocalSeries
-from gcworkflow.errors import GcwError, GuardFailed
+from gcworkflow.errors import GcwError, GuardFailed, InvalidInput
 from tests.support import APPROVER, CLERK, actor, cast, fire
 
 WORKERS = 8
@@ -117,3 +117,20 @@ def test_a_registered_number_is_refused_the_second_time(ctx):
         dated="2027-01-04",
         number="탈탄소녹색산업혁신과-77",
     )
+
+
+def test_a_malformed_letter_number_is_refused_as_invalid_input(ctx):
+    (pid,) = _procedures(ctx, 1)
+    with pytest.raises(InvalidInput) as refused:
+        fire(
+            ctx,
+            pid,
+            "register_letter_number",
+            CLERK,
+            document="opinion_request",
+            subject="1:governor:47",
+            dated="2026-03-02",
+            number="12번",
+        )
+    assert "시행 번호 형식이 아닙니다" in refused.value.message
+    assert not [f for f in queries.procedure_status(ctx, pid)["facts"] if f["kind"] == "letter_number"]

@@ -250,11 +250,16 @@ def actions(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOpti
 def refusals(
     cli: typer.Context,
     procedure_id: Annotated[
-        int | None, typer.Option("--procedure", metavar="ID", help="이 절차의 거부만")
-    ] = None,
+        int,
+        typer.Option(
+            "--procedure",
+            metavar="ID",
+            help="이 절차의 거부 (여러 절차에 걸친 조회는 gcw audit refusals: 권한 확인과 조회 기록이 따릅니다)",
+        ),
+    ],
     json_output: JsonOption = False,
 ) -> None:
-    """거부된 시도 목록: 누가, 언제, 무엇을, 왜 (근거 조문)."""
+    """한 절차의 거부된 시도: 누가, 언제, 무엇을, 왜 (근거 조문)."""
     with command(cli, json_output) as rt:
         from gcworkflow import queries
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,6 +53,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
 
     return engine
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A connection of its own whose transactions only read, whichever door (``Database.read`` or ``write``)
+    the engine came from: on SQLite it begins without taking the write lock a write session may hold."""
+    return engine.connect().execution_options(**{_WRITE: False})
 
 
 class Database:

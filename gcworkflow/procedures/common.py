@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from gcworkflow.calendar import format_date_ko
 from gcworkflow.errors import Unmet
@@ -23,7 +23,7 @@ from gcworkflow.procedures.spec import (
     Role,
     Write,
 )
-from gcworkflow.reference import authority_on, governor_title
+from gcworkflow.reference import authority_on, governor_title, parse_letter_number
 
 LAW = "녹색융합클러스터법"
 DECREE = "녹색융합클러스터법 시행령"
@@ -221,6 +221,13 @@ class LetterNumberPayload(Payload):
     number: str | None = Field(
         default=None, description="문서관리시스템이 부여한 시행 번호 (자체 일련번호면 비움)"
     )
+
+    @field_validator("number")
+    @classmethod
+    def _letter_number_form(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_letter_number(value)  # its ValueError names the expected form
+        return value
 
 
 def _letter_number_guard(view: ProcedureView, payload: LetterNumberPayload) -> list[Unmet]:

@@ -296,7 +296,7 @@ def _procedure_page(
         events=list(reversed(events)),
         consultations=reads.consultations(status, today),
         forms=_action_forms(definition, status),
-        refusals=queries.refusals(ctx, procedure_id)[-8:][::-1],
+        refusals=queries.refusals(ctx, procedure_id, latest=8)[::-1],
         failed=failed,
         done_label=done_label,
         today=today,
