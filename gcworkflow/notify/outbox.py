@@ -229,9 +229,12 @@ class _Outcome:
     resent: bool = False
     waiting: bool = False
     dead: bool = False
+    released: bool = False  # handed back unsent, to be claimed again with a fresh lease
     error: str | None = None
 
     def count(self, report: DispatchReport, recorded: bool) -> None:
+        if self.released:
+            return
         if self.sent:
             report.sent += int(recorded)
             report.resent += int(recorded and self.resent)
@@ -336,11 +339,14 @@ def dispatch(
             if not batch:
                 break
             report.claimed += len(batch)
-            after = batch[-1].row.id
             crash_point("after_claim")
             channel = channel or channel_for(ctx.settings)
-            for claimed in batch:
+            for index, claimed in enumerate(batch):
+                if index and _lease_half_gone(ctx, claimed.row.claimed_at):
+                    report.claimed -= _release(ledger, batch[index:])
+                    break
                 _send_one(ctx, channel, claimed, ledger)
+                after = claimed.row.id
     finally:
         try:
             ledger.flush()  # what the server accepted before anything went wrong is recorded
@@ -348,6 +354,20 @@ def dispatch(
             if channel is not None:
                 channel.close()
     return report
+
+
+def _lease_half_gone(ctx: Context, claimed_at: datetime) -> bool:
+    """A slow server (timeouts of GCW_SMTP_TIMEOUT each) must not let a batch outlive its lease: another
+    dispatcher would then take the rows not yet sent and both would send them."""
+    return ctx.clock.now() - claimed_at >= timedelta(seconds=ctx.settings.outbox_lease_seconds) / 2
+
+
+def _release(ledger: _Ledger, rows: list[Claimed]) -> int:
+    """Hand the rest of a batch back, unsent and unattempted, before the next claim takes them again."""
+    for claimed in rows:
+        ledger.add(_Outcome(claimed.row.id, {"status": "pending", "claimed_by": None}, released=True))
+    ledger.flush()
+    return len(rows)
 
 
 def _send_one(ctx: Context, channel: Channel, claimed: Claimed, ledger: _Ledger) -> None:

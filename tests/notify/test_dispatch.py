@@ -428,3 +428,40 @@ def test_an_address_that_cannot_go_into_a_header_is_refused(mail, smtp_server: S
     report = dispatch(ctx)
     assert (report.sent, report.failed) == (0, 1) and "올바르지 않습니다" in report.errors[0]
     assert smtp_server.counts() == (0, 0) and row(ctx, outbox_id)["status"] == "pending"
+
+
+def test_a_batch_slower_than_half_its_lease_hands_the_rest_back(mail, smtp_server: SmtpServer) -> None:
+    """A slow server must not let a claimed batch outlive its lease (another dispatcher would take the rows not
+    yet sent, and both would send them): past half the lease the rest goes back and is claimed afresh."""
+    from gcworkflow.notify.channels import SmtpChannel
+
+    ctx = mail
+    ctx.settings = ctx.settings.model_copy(update={"outbox_lease_seconds": 10})
+    ids = queue_messages(ctx, 4)
+
+    class SlowServer:
+        """Each message takes 4 s of the dispatcher's clock, a server near its timeout."""
+
+        name = "smtp"
+
+        def __init__(self) -> None:
+            self.inner = SmtpChannel(ctx.settings)
+
+        def send(self, message) -> str:
+            ctx.clock.advance(timedelta(seconds=4))
+            return self.inner.send(message)
+
+        def close(self) -> None:
+            self.inner.close()
+
+    start = ctx.clock.now()
+    report = dispatch(ctx, channel=SlowServer())
+    assert (report.claimed, report.sent, report.resent) == (4, 4, 0)
+    assert smtp_server.counts() == (4, 4)
+    assert all(row(ctx, i)["status"] == "sent" and not row(ctx, i)["resent"] for i in ids)
+    with ctx.db.read() as session:
+        claimed_at = session.execute(
+            select(OutboxMessage.claimed_at).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+        ).scalars()
+        # Two sent under the first claim; at 8 s of a 10 s lease the other two went back and were claimed again.
+        assert [moment - start for moment in claimed_at] == [timedelta(0)] * 2 + [timedelta(seconds=8)] * 2
