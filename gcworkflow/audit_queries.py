@@ -25,14 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
-    Integer,
-    MetaData,
     Select,
-    String,
-    Table,
-    Text,
     and_,
     case,
     false,
@@ -41,7 +35,6 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy import Column as SAColumn
 from sqlalchemy.orm import Session
 
 from gcworkflow.canonical import canonical_text, format_instant, loads
@@ -49,6 +42,7 @@ from gcworkflow.clock import SEOUL, to_kst
 from gcworkflow.context import Context
 from gcworkflow.db.models import (
     AuditEvent,
+    AuditRead,
     Cluster,
     Document,
     Procedure,
@@ -56,7 +50,6 @@ from gcworkflow.db.models import (
     RoleGrant,
     User,
 )
-from gcworkflow.db.types import UTCDateTime
 from gcworkflow.engine import load_principal
 from gcworkflow.errors import Forbidden, GcwError, InvalidInput, NotFound
 from gcworkflow.procedures.common import party_name
@@ -98,21 +91,7 @@ _e = AuditEvent.__table__
 _p = Procedure.__table__
 _r = RefusedAttempt.__table__
 
-# The typed mirror of migration 0006's table (gcworkflow.db.models has no class for it yet).
-audit_reads = Table(
-    "audit_reads",
-    MetaData(),
-    SAColumn("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
-    SAColumn("occurred_at", UTCDateTime(), nullable=False),
-    SAColumn("actor", String(64), nullable=False),
-    SAColumn("roles", String(200), nullable=False),
-    SAColumn("interface", String(16), nullable=False),
-    SAColumn("os_user", String(64)),
-    SAColumn("query", String(40), nullable=False),
-    SAColumn("parameters", Text, nullable=False),
-    SAColumn("rows", Integer),
-    SAColumn("outcome", String(20), nullable=False),
-)
+audit_reads = AuditRead.__table__
 
 DECISIONS = ("원안 의결", "수정 의결", "보완", "부결", "보류")
 SIGNOFF_TRIGGERS = ("propose", "reject_proposal")

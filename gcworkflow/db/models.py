@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -25,6 +26,8 @@ from gcworkflow.db.types import UTCDateTime
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# The events that change the state: the partial index the as-of and stage queries replay from (migration 0006).
+TRANSITIONS = "procedure_id IS NOT NULL AND (from_state IS NULL OR from_state <> to_state)"
 
 
 class Base(DeclarativeBase):
@@ -178,6 +181,16 @@ class AuditEvent(Base):
         UniqueConstraint("chain", "seq"),
         Index("ix_audit_events_procedure", "procedure_id", "id"),
         Index("ix_audit_events_actor", "actor", "occurred_at"),
+        # The audit queries' paths (migration 0006).
+        Index("ix_audit_events_occurred", "occurred_at", "id"),
+        Index("ix_audit_events_trigger", "trigger", "occurred_at"),
+        Index(
+            "ix_audit_events_transitions",
+            "procedure_id",
+            "seq",
+            sqlite_where=text(TRANSITIONS),
+            postgresql_where=text(TRANSITIONS),
+        ),
     )
 
 
@@ -206,7 +219,34 @@ class RefusedAttempt(Base):
     message: Mapped[str] = mapped_column(Text)
     unmet: Mapped[str] = mapped_column(Text)  # canonical JSON list
 
-    __table_args__ = (Index("ix_refused_attempts_procedure", "procedure_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_refused_attempts_procedure", "procedure_id", "occurred_at"),
+        Index("ix_refused_attempts_occurred", "occurred_at"),
+        Index("ix_refused_attempts_actor", "actor", "occurred_at"),
+    )
+
+
+class AuditRead(Base):
+    """Who read the trail, what they asked and what came of it: append-only, outside the chains, so that
+    reading never lengthens them."""
+
+    __tablename__ = "audit_reads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    roles: Mapped[str] = mapped_column(String(200))
+    interface: Mapped[str] = mapped_column(String(16))
+    os_user: Mapped[str | None] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(String(40))
+    parameters: Mapped[str] = mapped_column(Text)  # canonical JSON
+    rows: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))
+
+    __table_args__ = (
+        Index("ix_audit_reads_actor", "actor", "occurred_at"),
+        Index("ix_audit_reads_occurred", "occurred_at"),
+    )
 
 
 class Document(Base):
@@ -227,7 +267,11 @@ class Document(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_documents_procedure", "procedure_id"), Index("ix_documents_sha256", "sha256"))
+    __table_args__ = (
+        Index("ix_documents_procedure", "procedure_id"),
+        Index("ix_documents_sha256", "sha256"),
+        Index("ix_documents_event", "event_id"),
+    )
 
 
 class NumberSeries(Base):
