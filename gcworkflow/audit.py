@@ -664,9 +664,8 @@ class _Walk:
             )
         elif prev_hash != chain.hash:
             problem = "이전 사건의 해시와 연결되지 않습니다"
-        elif not consistent and not self._columns_match(
-            event_id
-        ):  # the database's "different": Python decides
+        # The database's "identical" holds (see _canonical_rebuild); its "different" is Python's to decide.
+        elif not consistent and not self._columns_match(event_id):
             problem = "저장된 열 값이 해시된 원문과 다릅니다 (변조됨)"
         elif hashlib.sha256(canonical).hexdigest() != digest:
             problem = "원문의 해시가 기록된 해시와 다릅니다 (변조됨)"
