@@ -120,11 +120,12 @@ OPEN_CLOSED = {"open": "진행 중", "closed": "종료"}
 @dataclass(frozen=True)
 class Reader:
     """Who asks, through which interface (and, for the CLI, as which OS user); ``operator`` is the CLI
-    without ``--as``."""
+    without ``--as``. ``role``: the one role the credential is limited to (an API token), as for an Actor."""
 
     username: str
     interface: str = "api"
     os_user: str | None = None
+    role: Role | None = None
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,7 @@ def reader_scope(session: Session, reader: Reader, *, operator: bool = False) ->
             "감사 조회는 권한이 있는 사용자로 하십시오: `gcw --as 사용자이름 audit …` 또는 GCW_USER "
             "(--as 없는 operator는 검증·기록물 내보내기·체크포인트만 할 수 있습니다)"
         )
-    principal = load_principal(session, reader.username)
+    principal = load_principal(session, reader.username, acting_as=reader.role)
     roles = tuple(sorted(r.value for r in principal.roles))
     if {Role.AUDITOR, Role.APPROVER} & principal.roles:
         return Scope(reader.username, roles, True)

@@ -96,7 +96,7 @@ def _fire(
             "새로 고친 뒤 다시 확인하십시오."
         )
     definition = definition_of(procedure.kind, procedure.definition_version)
-    principal = load_principal(session, actor.username)
+    principal = load_principal(session, actor.username, acting_as=actor.role)
     if trigger == "propose":
         return propose(ctx, session, procedure, definition, principal, actor, payload, comment)
     if trigger == "approve_proposal":
@@ -134,7 +134,7 @@ def act_on_system(
     appended to the ``system`` chain with what it did. Returns the event id."""
     try:
         with ctx.db.write() as session:
-            principal = load_principal(session, actor.username)
+            principal = load_principal(session, actor.username, acting_as=actor.role)
             usable = [r for r in Role if r in roles and r in principal.roles]
             if not usable:
                 raise Forbidden(

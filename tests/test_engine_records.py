@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from gcworkflow import queries
+from gcworkflow import audit_queries, engine, people, queries
+from gcworkflow.engine import Actor
 from gcworkflow.errors import Forbidden, GuardFailed, InvalidInput
+from gcworkflow.procedures.spec import Role
 from tests.support import (
+    ADMIN,
     APPROVER,
     APPROVER2,
     CLERK,
     CLERK2,
     SECRETARY,
+    actor,
     fire,
     gumi_plan,
     meeting,
@@ -63,6 +67,31 @@ def test_reassignment_moves_the_clerks_authority(ctx):
         fire(ctx, pid, "record_plan", CLERK, content=gumi_plan())
     fire(ctx, pid, "record_plan", CLERK2, content=gumi_plan())
     assert queries.procedure_status(ctx, pid)["clerk"] == CLERK2
+
+
+def test_a_credential_limited_to_one_role_acts_in_that_role_only(ctx):
+    """An API token carries one of its user's roles: the engine, not only the web layer, holds the user to it,
+    for actions and for audit queries alike."""
+    pid = open_gumi(ctx)
+    people.grant_role(ctx, actor(ADMIN), CLERK, "admin")
+    people.grant_role(ctx, actor(ADMIN), CLERK, "auditor")
+    as_clerk, as_admin = Actor(CLERK, role=Role.CLERK), Actor(CLERK, role=Role.ADMIN)
+    reassign = {"clerk": CLERK2, "reason": "인사 이동"}
+    with pytest.raises(Forbidden):
+        engine.fire(ctx, pid, "reassign", as_clerk, reassign)
+    with pytest.raises(Forbidden):
+        engine.fire(ctx, pid, "record_plan", as_admin, {"content": gumi_plan()})
+    assert engine.fire(ctx, pid, "record_plan", as_clerk, {"content": gumi_plan()}).event_id
+    with ctx.db.read() as session:
+        assert not audit_queries.reader_scope(
+            session, audit_queries.Reader(CLERK, role=Role.CLERK)
+        ).everything
+        assert audit_queries.reader_scope(session, audit_queries.Reader(CLERK, role=Role.AUDITOR)).everything
+    people.revoke_role(ctx, actor(ADMIN), CLERK, "admin")
+    with pytest.raises(Forbidden) as gone:
+        engine.fire(ctx, pid, "reassign", as_admin, reassign)
+    assert "더 이상 없습니다" in gone.value.message
+    assert queries.procedure_status(ctx, pid)["clerk"] == CLERK
 
 
 def test_acting_approver_signs_and_is_recorded_as_such(ctx):

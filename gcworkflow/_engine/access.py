@@ -33,11 +33,21 @@ class Assigned(Protocol):
     approver_id: int
 
 
-def load_principal(session: Session, username: str) -> Principal:
+def load_principal(session: Session, username: str, *, acting_as: Role | None = None) -> Principal:
+    """The user and their roles; ``acting_as`` (an API token's role): that one role only, which the user must
+    still hold."""
     rows = session.connection().execute(sql.PRINCIPAL, {"username": username}).all()
     if not rows or not rows[0].active:
         raise Forbidden(f"등록되지 않았거나 사용이 중지된 사용자입니다: {username}")
-    return Principal(UserRef(rows[0].id, rows[0].username), frozenset(Role(r.role) for r in rows if r.role))
+    roles = frozenset(Role(r.role) for r in rows if r.role)
+    if acting_as is not None:
+        if acting_as not in roles:
+            raise Forbidden(
+                f"{username}에게 {ROLE_LABELS[acting_as]} 권한이 더 이상 없습니다 (이 자격 증명은 그 권한으로만 "
+                f"쓸 수 있습니다; 현재 권한: {role_names(roles)})"
+            )
+        roles = frozenset({acting_as})
+    return Principal(UserRef(rows[0].id, rows[0].username), roles)
 
 
 def role_names(roles: frozenset[Role] | set[Role]) -> str:

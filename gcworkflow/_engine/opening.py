@@ -63,7 +63,7 @@ def _open(
         definition = definition_of(kind)
     except KeyError as exc:
         raise InvalidInput(f"알 수 없는 절차 종류입니다: {kind}") from exc
-    clerk = load_principal(session, actor.username)
+    clerk = load_principal(session, actor.username, acting_as=actor.role)
     if Role.CLERK not in clerk.roles:
         raise Forbidden("절차는 담당 주무관이 개시합니다")
     approving = load_principal(session, approver)
@@ -263,7 +263,7 @@ def _import(
         definition = definition_of(kind)
     except KeyError as exc:
         raise InvalidInput(f"알 수 없는 절차 종류입니다: {kind}") from exc
-    admin = load_principal(session, actor.username)
+    admin = load_principal(session, actor.username, acting_as=actor.role)
     if Role.ADMIN not in admin.roles:
         raise Forbidden("진행 중인 절차의 이관(가져오기)은 관리자가 합니다")
     if state not in {s.name for s in definition.states if not s.final}:

@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gcworkflow.procedures.spec import Role
+
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, through which interface (and, for the CLI, as which OS user)."""
+    """Who acts, through which interface (and, for the CLI, as which OS user). ``role``: the one role the user
+    acts in, when the credential is limited to it (an API token); None: all the user's roles."""
 
     username: str
     interface: str = "api"
     os_user: str | None = None
+    role: Role | None = None
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 
 
 def reader(identity: Identity) -> Reader:
-    return Reader(identity.username, interface=identity.interface)
+    return Reader(identity.username, interface=identity.interface, role=identity.actor().role)
 
 
 def _day(text: str | None, what: str) -> date | None:

@@ -65,7 +65,9 @@ class Identity:
     token_role: str | None = None
 
     def actor(self) -> Actor:
-        return Actor(self.username, interface=self.interface)
+        return Actor(
+            self.username, interface=self.interface, role=Role(self.token_role) if self.token_role else None
+        )
 
     def has(self, role: Role) -> bool:
         return role.value in self.roles and self.token_role in (None, role.value)
