@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(
         default=600, ge=10, description="발송 중으로 잡힌 뒤 이 시간이 지나면 재발송"
     )
+    # The web desk's security policy (issue #8): defaults as the desk shipped with them.
+    web_session_idle_minutes: int = Field(
+        default=120, ge=5, le=1440, description="이만큼 쓰지 않으면 로그아웃"
+    )
+    web_session_hours: int = Field(default=12, ge=1, le=72, description="로그인 한 번의 최대 유효 시간")
+    web_lock_after_failures: int = Field(default=5, ge=3, le=20, description="잇달아 이만큼 실패하면 잠금")
+    web_lock_minutes: int = Field(default=15, ge=1, le=1440, description="잠금 시간 (실패를 세는 구간)")
+    web_upload_mib: int = Field(default=25, ge=1, le=200, description="문서 업로드 한 건의 최대 크기 (MiB)")
 
     @property
     def maildir(self) -> Path:

@@ -30,7 +30,6 @@ log = logging.getLogger("gcworkflow.web")
 
 STATIC = Path(__file__).with_name("static")
 BODY_LIMIT = 1 << 20  # 1 MiB: every form and JSON body of the desk
-UPLOAD_LIMIT = 25 << 20  # 25 MiB: a scanned reply or a gazette page
 # Scripts and styles come from /static only; no inline script, no inline style, no framing.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -69,14 +68,15 @@ class Guard:
     handlers, which answer 413 in the form the client reads).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, upload_limit: int) -> None:
         self.app = app
+        self.upload_limit = upload_limit  # GCW_WEB_UPLOAD_MIB: a scanned reply or a gazette page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = UPLOAD_LIMIT if _upload_path(scope["method"], scope["path"]) else BODY_LIMIT
+        limit = self.upload_limit if _upload_path(scope["method"], scope["path"]) else BODY_LIMIT
         https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
@@ -216,7 +216,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(audit_views.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(Guard)
+    app.add_middleware(Guard, upload_limit=ctx.settings.web_upload_mib << 20)
     return app
 
 

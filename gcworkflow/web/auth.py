@@ -24,15 +24,12 @@ from gcworkflow.db.models import RoleGrant, User
 from gcworkflow.engine import Actor
 from gcworkflow.errors import Forbidden, GcwError
 from gcworkflow.procedures.spec import ROLE_LABELS, Role
+from gcworkflow.settings import Settings
 from gcworkflow.web.models import ApiToken, LoginAttempt, WebSession
 
 SESSION_COOKIE = "gcw_session"
 # Before sign-in there is no session to bind a CSRF token to; this cookie seeds the sign-in form's token.
 LOGIN_COOKIE = "gcw_login"
-SESSION_IDLE = timedelta(hours=2)
-SESSION_LIFETIME = timedelta(hours=12)
-LOCK_AFTER_FAILURES = 5
-LOCK_WINDOW = timedelta(minutes=15)
 # Touching last_seen_at on every request would make every page view a write transaction.
 TOUCH_EVERY = timedelta(seconds=60)
 TOKEN_PREFIX = "gcw_"
@@ -113,17 +110,19 @@ def _roles(session, user_id: int) -> frozenset[str]:
 # --- sign-in ------------------------------------------------------------------------------------------
 
 
-def _locked_until(session, username: str, now: datetime) -> datetime | None:
-    """Failures since the last success within the window; five of them lock the name until the window ends.
+def _locked_until(session, settings: Settings, username: str, now: datetime) -> datetime | None:
+    """Failures since the last success within the window (GCW_WEB_LOCK_MINUTES); GCW_WEB_LOCK_AFTER_FAILURES of
+    them lock the name until the window ends.
 
     Names that do not exist are counted too, so the lock-out does not tell which names are real.
     """
+    window = timedelta(minutes=settings.web_lock_minutes)
     last_success = session.execute(
         select(func.max(LoginAttempt.occurred_at)).where(
             LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
         )
     ).scalar_one()
-    since = now - LOCK_WINDOW
+    since = now - window
     if last_success is not None and last_success > since:
         since = last_success
     failures = (
@@ -135,14 +134,14 @@ def _locked_until(session, username: str, now: datetime) -> datetime | None:
                 LoginAttempt.occurred_at > since,
             )
             .order_by(LoginAttempt.occurred_at.desc())
-            .limit(LOCK_AFTER_FAILURES)
+            .limit(settings.web_lock_after_failures)
         )
         .scalars()
         .all()
     )
-    if len(failures) < LOCK_AFTER_FAILURES:
+    if len(failures) < settings.web_lock_after_failures:
         return None
-    return failures[0] + LOCK_WINDOW
+    return failures[0] + window
 
 
 def sign_in(
@@ -152,13 +151,13 @@ def sign_in(
     username = username.strip()[:64]
     now = ctx.clock.now()
     with ctx.db.read() as session:
-        locked = _locked_until(session, username, now)
+        locked = _locked_until(session, ctx.settings, username, now)
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         stored = user.password_hash if user is not None else None
     if locked is not None:
         minutes = max(1, int((locked - now).total_seconds() // 60) + 1)
         raise SignInRefused(
-            f"로그인에 {LOCK_AFTER_FAILURES}번 잇달아 실패하여 잠시 잠겼습니다. "
+            f"로그인에 {ctx.settings.web_lock_after_failures}번 잇달아 실패하여 잠시 잠겼습니다. "
             f"{minutes}분 뒤에 다시 시도하거나 관리자에게 문의하십시오."
         )
     # The hash is verified outside any transaction: it takes tens of milliseconds by design (and is verified
@@ -180,7 +179,7 @@ def sign_in(
                 user_id=user.id,
                 created_at=now,
                 last_seen_at=now,
-                expires_at=now + SESSION_LIFETIME,
+                expires_at=now + timedelta(hours=ctx.settings.web_session_hours),
                 remote_addr=remote_addr,
                 user_agent=(user_agent or "")[:300] or None,
             )
@@ -208,7 +207,7 @@ def session_identity(ctx: Context, secret: str | None) -> Identity | None:
         if (
             web_session.revoked_at is not None
             or web_session.expires_at <= now
-            or web_session.last_seen_at + SESSION_IDLE <= now
+            or web_session.last_seen_at + timedelta(minutes=ctx.settings.web_session_idle_minutes) <= now
             or not user.active
         ):
             return None

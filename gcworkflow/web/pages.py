@@ -29,7 +29,6 @@ from gcworkflow.web import accounts, planform, reads, svg
 from gcworkflow.web.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
-    SESSION_LIFETIME,
     Identity,
     Unauthenticated,
     csrf_token,
@@ -121,7 +120,7 @@ def login(request: Request, ctx: Ctx, form: SignInForm) -> Response:
     response.set_cookie(
         SESSION_COOKIE,
         secret,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
+        max_age=ctx.settings.web_session_hours * 3600,
         httponly=True,
         samesite="lax",
         secure=_secure(request),

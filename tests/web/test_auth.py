@@ -92,6 +92,26 @@ def test_wrong_passwords_lock_the_name_for_a_while(desk: Desk) -> None:
     assert attempts == [False] * 5 + [True]  # the refused attempt while locked was not even checked
 
 
+def test_the_lock_out_and_session_policy_are_settings(desk: Desk) -> None:
+    """GCW_WEB_LOCK_AFTER_FAILURES, GCW_WEB_LOCK_MINUTES and GCW_WEB_SESSION_IDLE_MINUTES: the office's policy,
+    not the code's."""
+    desk.ctx.settings = desk.ctx.settings.model_copy(
+        update={"web_lock_after_failures": 3, "web_lock_minutes": 60, "web_session_idle_minutes": 30}
+    )
+    client = desk.client()
+    for _ in range(3):
+        assert _try(client, CLERK, "not the password").status_code == 401
+    locked = _try(client, CLERK, PASSWORD)
+    assert locked.status_code == 401 and "3번 잇달아 실패하여" in locked.text
+    desk.ctx.clock.advance(timedelta(minutes=59))
+    assert "잠시 잠겼습니다" in _try(client, CLERK, PASSWORD).text
+    desk.ctx.clock.advance(timedelta(minutes=2))
+    signed_in = desk.client(CLERK)
+    assert signed_in.get("/dashboard").status_code == 200
+    desk.ctx.clock.advance(timedelta(minutes=31))
+    assert signed_in.get("/dashboard").status_code == 303
+
+
 def test_logout_and_idle_sessions_end(desk: Desk) -> None:
     client = desk.client(CLERK)
     dashboard = client.get("/dashboard")
