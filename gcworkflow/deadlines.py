@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from gcworkflow.calendar import DueRule, HolidayCalendar, compute_due, format_date_ko_weekday
 from gcworkflow.context import Context
-from gcworkflow.db.models import Deadline, OutboxMessage, Procedure, User
+from gcworkflow.db.models import Deadline, OutboxMessage, Procedure, Proposal, User
 
 
 def rule_of(row: Any) -> DueRule:
@@ -316,12 +316,18 @@ def open_deadlines(
 
 def stuck_procedures(session: Session, now: datetime, days: int) -> list[dict[str, Any]]:
     """Open procedures with no open deadline and no action for ``days`` days (VA Caseflow's "potentially
-    stuck"): nothing will remind anybody of them."""
-    d, p = Deadline.__table__.c, Procedure.__table__.c
+    stuck"): nothing will remind anybody of them. One waiting for the approver's sign-off of a proposal is
+    marked ``awaiting_signoff`` (the approver is not reminded either, but the listing should say who holds it)."""
+    d, p, q = Deadline.__table__.c, Procedure.__table__.c, Proposal.__table__.c
     waiting = select(d.id).where(d.procedure_id == p.id, d.status == "open").exists()
+    awaiting_signoff = (
+        select(q.id)
+        .where(q.procedure_id == p.id, q.status == "pending", q.procedure_version == p.version)
+        .exists()
+    )
     cutoff = now - timedelta(days=days)
     rows = session.execute(
-        select(p.id, p.title, p.state, p.last_action_at)
+        select(p.id, p.title, p.state, p.last_action_at, awaiting_signoff.label("awaiting_signoff"))
         .where(p.closed_at.is_(None), ~waiting, p.last_action_at < cutoff)
         .order_by(p.last_action_at)
     )

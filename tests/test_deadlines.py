@@ -228,8 +228,15 @@ def test_stuck_procedure_is_listed(ctx):
     ctx.clock.set(date(2026, 6, 1))
     with ctx.db.read() as session:
         stuck = deadlines.stuck_procedures(session, ctx.clock.now(), 30)
-    assert [s["id"] for s in stuck] == [pid]
+    assert [(s["id"], s["awaiting_signoff"]) for s in stuck] == [(pid, False)]
     assert queries.procedure_status(ctx, pid)["state"] == "drafting"
+    # Waiting on the approver: still listed (nothing reminds the approver), and says so.
+    fire(ctx, pid, "record_plan", content=gumi_plan())
+    fire(ctx, pid, "propose", trigger="request_governor_opinions", payload={})
+    ctx.clock.set(date(2026, 8, 1))
+    with ctx.db.read() as session:
+        stuck = deadlines.stuck_procedures(session, ctx.clock.now(), 30)
+    assert [(s["id"], s["awaiting_signoff"]) for s in stuck] == [(pid, True)]
 
 
 @pytest.mark.parametrize("day", [date(2026, 11, 10)])

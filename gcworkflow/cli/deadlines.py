@@ -119,9 +119,16 @@ def deadlines(
                 typer.echo(f"{scope}열린 기한이 없습니다 ({format_date_ko_weekday(today)} 기준).")
             typer.echo(f"\n멈춘 것으로 보이는 절차: 열린 기한이 없고 {idle}일 넘게 처리가 없음")
             echo_table(
-                ["번호", "제목", "단계", "최근 처리(KST)", "처리 없는 날수"],
+                ["번호", "제목", "단계", "최근 처리(KST)", "처리 없는 날수", "비고"],
                 [
-                    [s["id"], s["title"], s["state_label"], kst(s["last_action_at"]), f"{s['idle_days']}일"]
+                    [
+                        s["id"],
+                        s["title"],
+                        s["state_label"],
+                        kst(s["last_action_at"]),
+                        f"{s['idle_days']}일",
+                        "결재 대기" if s["awaiting_signoff"] else "",
+                    ]
                     for s in stuck_items
                 ],
                 "  없음",
