@@ -27,11 +27,33 @@ from gcworkflow.deadlines import open_deadlines
 from gcworkflow.engine import acting_approver, build_view, load_principal
 from gcworkflow.errors import Conflict, Forbidden, GcwError, NotFound
 from gcworkflow.procedures.registry import definition as definition_of
-from gcworkflow.procedures.spec import ROLE_LABELS, Action, ProcedureView, Role
+from gcworkflow.procedures.spec import ROLE_LABELS, Action, ProcedureDefinition, ProcedureView, Role
 
 
 def _usernames(session: Session) -> dict[int, str]:
     return dict(session.execute(select(User.id, User.username)).all())
+
+
+def procedure_definition(ctx: Context, procedure_id: int) -> ProcedureDefinition:
+    """The definition (kind and version) the procedure was opened under; ``not_found`` when there is none."""
+    with ctx.db.read() as session:
+        row = session.execute(
+            select(Procedure.kind, Procedure.definition_version).where(Procedure.id == procedure_id)
+        ).one_or_none()
+    if row is None:
+        raise NotFound(f"{procedure_id}번 절차가 없습니다")
+    return definition_of(row.kind, row.definition_version)
+
+
+def proposal_procedure(ctx: Context, proposal_id: int) -> int:
+    """The procedure a proposal belongs to, whatever its status (the engine says why a decided one is refused)."""
+    with ctx.db.read() as session:
+        procedure_id = session.execute(
+            select(Proposal.procedure_id).where(Proposal.id == proposal_id)
+        ).scalar_one_or_none()
+    if procedure_id is None:
+        raise NotFound(f"{proposal_id}번 상신이 없습니다")
+    return procedure_id
 
 
 def list_procedures(ctx: Context, *, open_only: bool = False) -> list[dict[str, Any]]:

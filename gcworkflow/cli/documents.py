@@ -31,7 +31,7 @@ def add_document(
 ) -> None:
     """접수한 문서를 문서 저장소에 넣고 절차에 등록합니다 (receive_document)."""
     with command(cli, json_output) as rt:
-        from gcworkflow.cli._lookup import procedure_definition
+        from gcworkflow.queries import procedure_definition
 
         rt.actor()
         definition = procedure_definition(rt.ctx, procedure_id)

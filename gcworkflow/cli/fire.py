@@ -67,7 +67,7 @@ def fire_and_show(
     definition: ProcedureDefinition | None = None,
 ) -> None:
     from gcworkflow import engine
-    from gcworkflow.cli._lookup import procedure_definition
+    from gcworkflow.queries import procedure_definition
 
     actor = rt.actor()
     definition = definition or procedure_definition(rt.ctx, procedure_id)
@@ -94,7 +94,7 @@ def fire(
 ) -> None:
     """절차에 처리 하나를 합니다 (엔진의 단일 관문). 결재 사항은 `gcw propose`로 상신합니다."""
     with command(cli, json_output) as rt:
-        from gcworkflow.cli._lookup import procedure_definition
+        from gcworkflow.queries import procedure_definition
 
         rt.actor()  # the operator is told to name a user before anything else is read
         definition = procedure_definition(rt.ctx, procedure_id)

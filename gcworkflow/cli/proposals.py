@@ -30,7 +30,7 @@ def propose(
 ) -> None:
     """결재 사항을 상신합니다 (담당 주무관). 상신하지 않은 결재권자가 승인해야 처리됩니다."""
     with command(cli, json_output) as rt:
-        from gcworkflow.cli._lookup import procedure_definition
+        from gcworkflow.queries import procedure_definition
 
         rt.actor()
         definition = procedure_definition(rt.ctx, procedure_id)
@@ -98,7 +98,7 @@ def approve(
 ) -> None:
     """상신된 안건을 승인합니다. 상신 뒤 절차나 내용이 바뀌었으면 처리하지 않습니다."""
     with command(cli, json_output) as rt:
-        from gcworkflow.cli._lookup import proposal_procedure
+        from gcworkflow.queries import proposal_procedure
 
         rt.actor()
         procedure_id = proposal_procedure(rt.ctx, proposal_id)
@@ -115,7 +115,7 @@ def reject(
 ) -> None:
     """상신된 안건을 반려합니다 (사유 필수)."""
     with command(cli, json_output) as rt:
-        from gcworkflow.cli._lookup import proposal_procedure
+        from gcworkflow.queries import proposal_procedure
 
         rt.actor()
         procedure_id = proposal_procedure(rt.ctx, proposal_id)

@@ -150,7 +150,7 @@ def history(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOpti
     """절차의 처리 이력 (감사 기록): 순번, 시각, 행위자(역할), 처리, 단계, 설명."""
     with command(cli, json_output) as rt:
         from gcworkflow import queries
-        from gcworkflow.cli._lookup import procedure_definition
+        from gcworkflow.queries import procedure_definition
 
         rt.require_reader()
         events = queries.history(rt.ctx, procedure_id)

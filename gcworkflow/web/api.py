@@ -175,7 +175,7 @@ def _trigger_roles(ctx: Any, procedure_id: int, trigger: str) -> frozenset[Role]
         return frozenset({Role.CLERK})
     if trigger in ("approve_proposal", "reject_proposal"):
         return frozenset({Role.APPROVER})
-    action = definition_of(*reads.procedure_kind(ctx, procedure_id)).action(trigger)
+    action = queries.procedure_definition(ctx, procedure_id).action(trigger)
     # An unknown trigger, or a sign-off action fired directly, is the engine's to refuse (and record).
     return action.roles if action and not action.signoff else None
 
@@ -301,7 +301,7 @@ def history(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str,
     "/procedures/{procedure_id}/refusals", tags=["절차"], summary="거부된 시도와 그 근거", responses=ERRORS
 )
 def procedure_refusals(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
-    reads.procedure_kind(ctx, procedure_id)  # 404 for a procedure that does not exist
+    queries.procedure_definition(ctx, procedure_id)  # 404 for a procedure that does not exist
     return queries.refusals(ctx, procedure_id)
 
 
@@ -326,8 +326,7 @@ def consultations(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dic
 def procedure_diagram(
     ctx: Ctx, who: ApiUser, procedure_id: ProcedureId, format: Literal["svg", "mermaid"] = "svg"
 ) -> Response:
-    kind, version = reads.procedure_kind(ctx, procedure_id)
-    definition = definition_of(kind, version)
+    definition = queries.procedure_definition(ctx, procedure_id)
     state = queries.procedure_status(ctx, procedure_id, who.username)["state"]
     if format == "mermaid":
         return Response(diagram.mermaid(definition, current=state), media_type="text/plain; charset=utf-8")
@@ -350,7 +349,7 @@ def plan(
     version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
     found = queries.plan_version(ctx, procedure_id, version)
-    kind = planform.plan_kind(definition_of(*reads.procedure_kind(ctx, procedure_id)))
+    kind = planform.plan_kind(queries.procedure_definition(ctx, procedure_id))
     missing = missing_items(parse_plan(found["content"])) if kind.structured else []
     found["missing"] = [{"id": m.id, "basis": m.basis, "message": m.message} for m in missing]
     return found
@@ -363,7 +362,7 @@ def plan(
     responses=ERRORS,
 )
 def plan_versions(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
-    reads.procedure_kind(ctx, procedure_id)
+    queries.procedure_definition(ctx, procedure_id)  # 404 for a procedure that does not exist
     return reads.plan_versions(ctx, procedure_id)
 
 
@@ -412,7 +411,7 @@ def record_plan(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId, body: PlanIn)
     responses=ERRORS,
 )
 def procedure_documents(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
-    reads.procedure_kind(ctx, procedure_id)
+    queries.procedure_definition(ctx, procedure_id)  # 404 for a procedure that does not exist
     return queries.documents(ctx, procedure_id)
 
 
@@ -479,7 +478,7 @@ def proposals(
 @router.post("/proposals/{proposal_id}/approve", tags=["결재"], summary="상신 승인 (결재)", responses=ERRORS)
 def approve(ctx: Ctx, who: ApiUser, proposal_id: ItemId, body: DecisionIn | None = None) -> FireOut:
     body = body or DecisionIn()
-    procedure_id = reads.proposal_procedure(ctx, proposal_id)
+    procedure_id = queries.proposal_procedure(ctx, proposal_id)
     return FireOut(
         **_fire(
             ctx,
@@ -497,7 +496,7 @@ def approve(ctx: Ctx, who: ApiUser, proposal_id: ItemId, body: DecisionIn | None
     "/proposals/{proposal_id}/reject", tags=["결재"], summary="상신 반려 (사유 필수)", responses=ERRORS
 )
 def reject(ctx: Ctx, who: ApiUser, proposal_id: ItemId, body: DecisionIn) -> FireOut:
-    procedure_id = reads.proposal_procedure(ctx, proposal_id)
+    procedure_id = queries.proposal_procedure(ctx, proposal_id)
     return FireOut(
         **_fire(
             ctx,

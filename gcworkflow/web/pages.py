@@ -342,7 +342,7 @@ def act(ctx: Ctx, form: Form, procedure_id: int, trigger: str) -> Response:
     _check_id(procedure_id)
     values = dict(form.values)
     try:
-        definition = definition_of(*reads.procedure_kind(ctx, procedure_id))
+        definition = queries.procedure_definition(ctx, procedure_id)
         action = definition.action(trigger)
         if action is None or trigger in NOT_A_FORM:
             raise InvalidInput(f"이 화면에서 할 수 없는 처리입니다: {trigger}")
@@ -379,7 +379,7 @@ def decide(ctx: Ctx, form: Form, proposal_id: int, decision: str) -> Response:
     if decision not in ("approve", "reject"):
         raise InvalidInput(f"알 수 없는 결재 처리입니다: {decision}")
     values = form.values
-    procedure_id = reads.proposal_procedure(ctx, proposal_id)
+    procedure_id = queries.proposal_procedure(ctx, proposal_id)
     trigger = "approve_proposal" if decision == "approve" else "reject_proposal"
     try:
         result = engine.fire(
@@ -489,7 +489,7 @@ def save_plan(ctx: Ctx, form: Form, procedure_id: int) -> Response:
     assert form.page is not None
     _check_id(procedure_id)
     values = form.values
-    kind = planform.plan_kind(definition_of(*reads.procedure_kind(ctx, procedure_id)))
+    kind = planform.plan_kind(queries.procedure_definition(ctx, procedure_id))
     shown: planform.PlanForm | None = None
     try:
         if kind.structured:

@@ -15,7 +15,6 @@ from gcworkflow.clock import to_kst
 from gcworkflow.context import Context, load_calendar
 from gcworkflow.db.models import AuditEvent, Cluster, PlanVersion, Procedure, Proposal, User
 from gcworkflow.deadlines import open_deadlines
-from gcworkflow.errors import NotFound
 from gcworkflow.procedures.common import party_name
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.registry import definitions
@@ -211,24 +210,3 @@ def plan_versions(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
         {"number": n, "sha256": sha, "created_at": format_instant(at), "event_id": event}
         for n, sha, at, event in rows
     ]
-
-
-def proposal_procedure(ctx: Context, proposal_id: int) -> int:
-    """The procedure a proposal belongs to (the engine then says why a decided one is refused)."""
-    with ctx.db.read() as session:
-        found = session.execute(
-            select(Proposal.procedure_id).where(Proposal.id == proposal_id)
-        ).scalar_one_or_none()
-    if found is None:
-        raise NotFound(f"{proposal_id}번 상신이 없습니다")
-    return found
-
-
-def procedure_kind(ctx: Context, procedure_id: int) -> tuple[str, int]:
-    with ctx.db.read() as session:
-        row = session.execute(
-            select(Procedure.kind, Procedure.definition_version).where(Procedure.id == procedure_id)
-        ).one_or_none()
-    if row is None:
-        raise NotFound(f"{procedure_id}번 절차가 없습니다")
-    return row.kind, row.definition_version
