@@ -13,11 +13,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
@@ -168,3 +170,39 @@ def command_wall_ms(argv: list[str], runs: int = 5, env: dict[str, str] | None =
 def venv_bin(name: str) -> Path:
     """A console script next to the running interpreter (``.venv/bin/gcw`` when run with ``.venv/bin/python``)."""
     return Path(sys.executable).parent / name
+
+
+def _layer(filename: str, name: str) -> str:
+    """Which layer a profiled function belongs to: a gcworkflow module, a library, the DB driver, e-mail, Python."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/")[-1].split("/")[0]
+    if filename.startswith(str(ROOT)):
+        return filename[len(str(ROOT)) + 1 :]
+    if "/email/" in filename or filename.endswith(("smtplib.py", "socket.py")):
+        return "python " + Path(filename).name
+    for driver in ("sqlite3", "psycopg"):
+        if driver in name:
+            return f"{driver} (C)"
+    if any(word in name for word in ("socket", "recv", "sendall")):
+        return "socket I/O (C)"
+    return "python stdlib/builtins"
+
+
+def say_profile(stats: dict[Any, Any], count: int, unit: str, total: float, top: int, layers: int) -> None:
+    """A cProfile's ``stats`` per ``unit`` (action, message) of ``count``: gcworkflow's functions by cumulative
+    time (those above 1 % of ``total``), then own time by layer. cProfile inflates Python-heavy code: read the
+    shares, not the absolute figures."""
+    say(f"  gcworkflow functions, cumulative ms/{unit} (calls/{unit}):")
+    own = [
+        (cum, calls, f"{filename[len(str(ROOT)) + 1 :]}:{line}({name})")
+        for (filename, line, name), (_cc, calls, _tot, cum, _callers) in stats.items()
+        if filename.startswith(str(ROOT / "gcworkflow")) and cum >= total * 0.01
+    ]
+    for cum, calls, where in sorted(own, reverse=True)[:top]:
+        say(f"  {cum * 1000 / count:8.3f} ({calls / count:4.1f})  {where}")
+    by_layer: Counter[str] = Counter()
+    for (filename, _line, name), (_cc, _calls, tot, _cum, _callers) in stats.items():
+        by_layer[_layer(filename, name)] += tot
+    say(f"  own time by layer, ms/{unit}:")
+    for layer, tot in by_layer.most_common(layers):
+        say(f"  {tot * 1000 / count:8.3f}  {layer}")

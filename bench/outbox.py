@@ -61,7 +61,6 @@ sys.path.insert(0, str(_HERE.parent))
 from sqlalchemy import delete, event, insert  # noqa: E402
 
 from bench._common import (  # noqa: E402
-    ROOT,
     Target,
     Unavailable,
     fresh_postgresql,
@@ -69,6 +68,7 @@ from bench._common import (  # noqa: E402
     make_context,
     ratio,
     say,
+    say_profile,
     sig3,
     workdir,
 )
@@ -318,21 +318,6 @@ def phases(backend: str, ctx: Context, sink: Sink, count: int, bare_per_message:
         say(f"  {n / count:8.2f}  {statement}")
 
 
-def _layer(filename: str, name: str) -> str:
-    if "site-packages/" in filename:
-        return filename.split("site-packages/")[-1].split("/")[0]
-    if filename.startswith(str(ROOT)):
-        return filename[len(str(ROOT)) + 1 :]
-    if "/email/" in filename or filename.endswith(("smtplib.py", "socket.py")):
-        return "python " + Path(filename).name
-    for driver in ("sqlite3", "psycopg"):
-        if driver in name:
-            return f"{driver} (C)"
-    if any(word in name for word in ("socket", "recv", "sendall")):
-        return "socket I/O (C)"
-    return "python stdlib/builtins"
-
-
 def profile(backend: str, ctx: Context, count: int, top: int) -> None:
     """``--profile N``: cProfile a dispatch of N messages; per message, the gcworkflow functions by cumulative
     time and own time by layer (cProfile inflates Python-heavy code about twofold: read the shares)."""
@@ -347,20 +332,7 @@ def profile(backend: str, ctx: Context, count: int, top: int) -> None:
     say(
         f"{backend}: cProfile of dispatching {count}: {elapsed * 1000 / count:.2f} ms/message under the profiler"
     )
-    say("  gcworkflow functions, cumulative ms/message (calls/message):")
-    own = [
-        (cum, calls, f"{filename[len(str(ROOT)) + 1 :]}:{line}({name})")
-        for (filename, line, name), (_cc, calls, _tot, cum, _callers) in stats.items()
-        if filename.startswith(str(ROOT / "gcworkflow")) and cum >= elapsed * 0.01
-    ]
-    for cum, calls, where in sorted(own, reverse=True)[:top]:
-        say(f"  {cum * 1000 / count:8.3f} ({calls / count:4.1f})  {where}")
-    layers: Counter[str] = Counter()
-    for (filename, _line, name), (_cc, _calls, tot, _cum, _callers) in stats.items():
-        layers[_layer(filename, name)] += tot
-    say("  own time by layer, ms/message:")
-    for layer, tot in layers.most_common(14):
-        say(f"  {tot * 1000 / count:8.3f}  {layer}")
+    say_profile(stats, count, "message", elapsed, top, layers=14)
 
 
 def run_backend(backend: str, port: int, sink: Sink, args: argparse.Namespace) -> Result:

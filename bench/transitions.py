@@ -53,6 +53,7 @@ from bench._common import (  # noqa: E402
     make_context,
     ratio,
     say,
+    say_profile,
     sig3,
     timed,
     venv_bin,
@@ -284,18 +285,6 @@ def check_rows(ctx: Context, engine_done: int, bare_done: int) -> None:
         )
 
 
-def _layer(filename: str, name: str) -> str:
-    """Which layer a profiled function belongs to: a gcworkflow module, a library, the DB driver, Python."""
-    if "site-packages/" in filename:
-        return filename.split("site-packages/")[-1].split("/")[0]
-    if filename.startswith(str(ROOT)):
-        return filename[len(str(ROOT)) + 1 :]
-    for driver in ("sqlite3", "psycopg"):
-        if driver in name:
-            return f"{driver} (C)"
-    return "python stdlib/builtins"
-
-
 def profile(backend: str, ctx: Context, eng: EngineSide, count: int, top: int) -> None:
     """cProfile ``count`` more engine actions and print, in ms per action (cProfile inflates Python-heavy code,
     so read the shares, not the absolute figures): the engine's own functions by cumulative time, own time by
@@ -316,20 +305,7 @@ def profile(backend: str, ctx: Context, eng: EngineSide, count: int, top: int) -
     say(
         f"{backend}: profile of {count} engine actions: fire() {total * 1000 / count:.3f} ms/action under cProfile"
     )
-    say("  engine functions, cumulative ms/action (calls/action):")
-    own = [
-        (cum, calls, f"{filename[len(str(ROOT)) + 1 :]}:{line}({name})")
-        for (filename, line, name), (_cc, calls, _tot, cum, _callers) in stats.items()
-        if filename.startswith(str(ROOT / "gcworkflow")) and cum >= total * 0.01
-    ]
-    for cum, calls, where in sorted(own, reverse=True)[:top]:
-        say(f"  {cum * 1000 / count:8.3f} ({calls / count:4.1f})  {where}")
-    layers: Counter[str] = Counter()
-    for (filename, _line, name), (_cc, _calls, tot, _cum, _callers) in stats.items():
-        layers[_layer(filename, name)] += tot
-    say("  own time by layer, ms/action:")
-    for layer, tot in layers.most_common(12):
-        say(f"  {tot * 1000 / count:8.3f}  {layer}")
+    say_profile(stats, count, "action", total, top, layers=12)
     say(f"  SQL statements per action: {sum(statements.values()) / count:.1f}")
     for statement, n in statements.most_common():
         say(f"  {n / count:8.1f}  {statement}")
