@@ -250,19 +250,25 @@ def actions(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOpti
 def refusals(
     cli: typer.Context,
     procedure_id: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--procedure",
             metavar="ID",
             help="이 절차의 거부 (여러 절차에 걸친 조회는 gcw audit refusals: 권한 확인과 조회 기록이 따릅니다)",
         ),
-    ],
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """한 절차의 거부된 시도: 누가, 언제, 무엇을, 왜 (근거 조문)."""
     with command(cli, json_output) as rt:
         from gcworkflow import queries
+        from gcworkflow.errors import InvalidInput
 
+        if procedure_id is None:
+            raise InvalidInput(
+                "절차 번호(--procedure)를 적으십시오. 여러 절차에 걸친 거부 조회는 "
+                "`gcw --as 사용자이름 audit refusals`로 합니다 (권한 확인과 조회 기록이 따릅니다)."
+            )
         rt.require_reader()
         rows = queries.refusals(rt.ctx, procedure_id)
 

@@ -242,6 +242,9 @@ def test_refusals_cite_the_article_and_exit_by_code(gcw: Gcw, procedure: int) ->
         "invalid_input",
     ]
     assert "녹색융합클러스터법 제11조제6호" in gcw.ok("refusals", "--procedure", pid).stdout
+    # Across procedures the question is an audit query, with its access rule and read record.
+    across = gcw("refusals")
+    assert across.exit_code == 2 and "audit refusals" in across.output
 
 
 def test_operator_reads_and_verifies_but_does_not_act(gcw: Gcw, procedure: int) -> None:
