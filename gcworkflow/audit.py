@@ -76,6 +76,7 @@ __all__ = [
     "chain_heads",
     "checkpoint",
     "checkpoint_line",
+    "checkpoint_unless_current",
     "latest_checkpoint",
     "procedure_chain",
     "rebuild_canonical",
@@ -341,6 +342,15 @@ def checkpoint(session: Session, actor: str, now: datetime) -> AuditCheckpoint:
     session.add(row)
     session.flush()
     return row
+
+
+def checkpoint_unless_current(session: Session, actor: str, now: datetime) -> AuditCheckpoint:
+    """The latest checkpoint when no chain has moved since it was taken (a re-run writes nothing), else a new one."""
+    latest = latest_checkpoint(session)
+    heads = {name: list(head) for name, head in chain_heads(session).items()}
+    if latest is not None and latest.heads == canonical_text(heads):
+        return latest
+    return checkpoint(session, actor, now)
 
 
 def checkpoint_line(row: AuditCheckpoint) -> str:

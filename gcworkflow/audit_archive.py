@@ -42,6 +42,7 @@ from gcworkflow.canonical import canonical_text, format_instant, loads
 from gcworkflow.context import Context
 from gcworkflow.db.models import AuditEvent, Document, Procedure
 from gcworkflow.errors import Conflict, Forbidden, GcwError, NotFound
+from gcworkflow.local_files import ensure_dir
 
 __all__ = ["FORMAT", "ExportSummary", "export_procedure", "verify_archive"]
 
@@ -178,7 +179,7 @@ def _write(
         "exported_at": format_instant(ctx.clock.now()),
         "exported_by": reader.username,
     }
-    target.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(target.parent, "내보낼 파일의 폴더")
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".gcw-export-", suffix=".zip")
     os.close(fd)
     try:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import getpass
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
+import click
 import typer
 
 from gcworkflow.cli._output import dumps
@@ -30,9 +33,19 @@ if TYPE_CHECKING:
 OPERATOR = "operator"
 
 # Stable exit statuses, documented in `gcw --help`; scripts branch on them.
-EXIT_CODES = {"invalid_input": 2, "guard_failed": 3, "conflict": 4, "forbidden": 5, "not_found": 6}
+EXIT_CODES = {
+    "invalid_input": 2,
+    "guard_failed": 3,
+    "conflict": 4,
+    "forbidden": 5,
+    "not_found": 6,
+    "local_files": 8,  # a folder or file on this server cannot be written (GCW_VAR_DIR, -o FILE)
+}
 EXIT_FAILED = 1  # the audit trail is broken, or a refusal of a code not listed above
 EXIT_NOT_READY = 7  # the database cannot be reached or its schema is missing or older than the code
+EXIT_INTERNAL = 9  # a defect: said in one Korean line; GCW_DEBUG=1 shows the traceback
+# + the signal's number, as the shell reports a process ended by it (130 Ctrl-C, 143 SIGTERM)
+EXIT_SIGNAL = 128
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="결과를 JSON으로 표준 출력에 씁니다 (오류도 JSON으로).")
@@ -221,19 +234,66 @@ class Runtime:
         return None
 
 
+class Terminated(BaseException):
+    """SIGTERM as an exception, like Ctrl-C's KeyboardInterrupt: every ``finally`` on the way out runs, so an
+    open transaction rolls back and a temporary Prefect server is stopped. Not an ``Exception``, so that no
+    handler meant for errors swallows it."""
+
+    signum = signal.SIGTERM
+
+
+def _terminate(signum: int, _frame: object) -> NoReturn:
+    raise Terminated(signum)
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a command run from a worker thread keeps the default
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @contextmanager
 def command(cli: typer.Context, json_output: bool) -> Iterator[Runtime]:
-    """Run one command body: refusals become their Korean message and exit status, never a traceback."""
+    """Run one command body: refusals, interruptions, unwritable files and defects become a Korean message and
+    an exit status, never a traceback."""
     options = cli.obj if isinstance(cli.obj, Options) else Options(None)
     runtime = Runtime(options, json_output)
     try:
-        yield runtime
+        with _sigterm_raises():
+            yield runtime
     except GcwError as error:
         runtime.refuse(error)
+    except (click.exceptions.Exit, typer.Exit, typer.Abort):
+        raise  # a command's own chosen exit status
+    except (KeyboardInterrupt, Terminated) as stop:
+        signum = signal.SIGINT if isinstance(stop, KeyboardInterrupt) else stop.signum
+        runtime.fail(
+            "interrupted",
+            f"중단했습니다 ({'Ctrl-C' if signum == signal.SIGINT else signal.Signals(signum).name}). "
+            "끝나지 않은 처리는 기록되지 않았습니다.",
+            EXIT_SIGNAL + signum,
+        )
     except Exception as exc:
         advice = runtime.database_problem(exc)
-        if advice is None:
+        if advice is not None:
+            runtime.fail("database_not_ready", advice, EXIT_NOT_READY)
+        if isinstance(exc, OSError) and exc.filename is not None:
+            from gcworkflow.local_files import LocalFilesError
+
+            runtime.refuse(LocalFilesError("파일", exc.filename, exc))
+        if os.environ.get("GCW_DEBUG") == "1" or isinstance(exc, click.exceptions.ClickException):
             raise
-        runtime.fail("database_not_ready", advice, EXIT_NOT_READY)
+        runtime.fail(
+            "internal_error",
+            f"내부 오류로 처리하지 못했습니다 ({type(exc).__name__}). 끝나지 않은 처리는 기록되지 않았습니다. "
+            "GCW_DEBUG=1로 다시 실행하면 자세한 내용이 보입니다; 관리자에게 알려 주십시오.",
+            EXIT_INTERNAL,
+        )
     finally:
         runtime.close()

@@ -52,14 +52,14 @@ def run_flow(
     heartbeats: HeartbeatOption = False,
     json_output: JsonOption = False,
 ) -> None:
-    """흐름 하나를 지금 실행합니다. PREFECT_API_URL이 없으면 Prefect가 임시 서버를 띄웁니다."""
+    """흐름 하나를 지금 실행합니다. PREFECT_API_URL이 없으면 임시 Prefect 서버를 띄웠다가 끝나면(중단되어도) 멈춥니다."""
     with command(cli, json_output) as rt:
         from flows.environment import prepare
 
         rt.require_reader()
         prepare(rt.settings)
         from flows.definitions import FLOWS
-        from flows.running import run
+        from flows.running import prefect_api, run
 
         if name not in FLOWS:
             from gcworkflow.errors import InvalidInput
@@ -68,7 +68,8 @@ def run_flow(
         parameters = (
             {"procedure_id": procedure_id} if "procedure_id" in FLOWS[name].parameters.properties else {}
         )
-        result = run(name, heartbeats=heartbeats, **parameters)
+        with prefect_api():
+            result = run(name, heartbeats=heartbeats, **parameters)
         rt.emit(result, lambda: typer.echo(dumps(result)))
 
 

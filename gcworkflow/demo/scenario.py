@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from datetime import date, datetime
 from importlib import resources
 from typing import Any
@@ -24,6 +25,7 @@ from gcworkflow.context import Context, load_calendar
 from gcworkflow.db.migrate import upgrade
 from gcworkflow.engine import Actor, FireResult
 from gcworkflow.errors import GcwError
+from gcworkflow.local_files import ensure_dir
 from gcworkflow.procedures.registry import definition
 from gcworkflow.settings import get_settings
 
@@ -59,6 +61,9 @@ class Demo:
         self.pid = 0
         self.purpose = ""
         self.kind = "designation"
+        # One temporary Prefect server for all the demo's flow runs, stopped by close() however the demo ends.
+        self.prefect = ExitStack()
+        self.prefect_api: str | None = None
 
     # --- narration ---------------------------------------------------------------------------------
 
@@ -372,8 +377,10 @@ class Demo:
         from flows.environment import prepare
 
         prepare(self.ctx.settings)
-        from flows.running import run
+        from flows.running import prefect_api, run
 
+        if self.prefect_api is None:
+            self.prefect_api = self.prefect.enter_context(prefect_api())
         return run(name, heartbeats=False, **parameters)
 
     def notification(self) -> None:
@@ -616,7 +623,9 @@ class Demo:
             )
         with self.ctx.db.write() as session:
             report = audit.verify(session, self.ctx.store)
-            line = audit.checkpoint_line(audit.checkpoint(session, "demo", self.ctx.clock.now()))
+            line = audit.checkpoint_line(
+                audit.checkpoint_unless_current(session, "demo", self.ctx.clock.now())
+            )
         self.echo(
             f"\n■ 감사 체인 검증: {'이상 없음' if report.ok else '문제 발견'} "
             f"(체인 {report.chains}개, 사건 {report.events}건)"
@@ -647,6 +656,8 @@ DEMO_OFFICE = {
 
 
 def run_demo(ctx: Context, echo: Echo) -> None:
+    # Before anything is written: a GCW_VAR_DIR that cannot be made is refused here, not halfway through.
+    ensure_dir(ctx.settings.var_dir, "로컬 파일 폴더(GCW_VAR_DIR)")
     upgrade(ctx.db.url)
     # The flows build their own context from the environment: the demo's settings go there, so they agree.
     demo_settings = {
@@ -671,14 +682,15 @@ def run_demo(ctx: Context, echo: Echo) -> None:
         return
     echo("녹색융합클러스터 지정 절차 데모 — 구미 첨단 전자산업 자원순환 클러스터 (법 제9조)")
     echo("※ 날짜·번호·기관명 일부는 예시입니다. 실제 관보 지정 고시는 아직 없습니다.")
-    demo.setup()
-    demo.drafting()
-    demo.consultations()
-    demo.committee()
-    demo.designation()
-    demo.notification()
-    first = demo.pid
-    demo.afterwards()
+    with demo.prefect:
+        demo.setup()
+        demo.drafting()
+        demo.consultations()
+        demo.committee()
+        demo.designation()
+        demo.notification()
+        first = demo.pid
+        demo.afterwards()
     demo.pid, demo.kind = first, "designation"
     demo.report()
     when = to_kst(ctx.clock.now()).date()

@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from gcworkflow.local_files import LocalFilesError, ensure_dir
+
 
 class MissingDocument(LookupError):
     pass
@@ -39,16 +41,21 @@ class FileStore:
         target = self.path(sha256)
         if target.exists():
             return sha256
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        ensure_dir(target.parent, "문서 저장소")
+        try:
+            fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        except OSError as exc:
+            raise LocalFilesError("문서 저장소", target.parent, exc) from exc
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, target)
-        except BaseException:
+        except BaseException as exc:
             Path(temp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise LocalFilesError("문서 저장소", target.parent, exc) from exc
             raise
         return sha256
 

@@ -10,6 +10,7 @@ import ssl
 from pathlib import Path
 from typing import Protocol
 
+from gcworkflow.local_files import LocalFilesError, ensure_dir, os_reason
 from gcworkflow.notify.compose import Composed
 from gcworkflow.settings import Settings
 
@@ -26,17 +27,30 @@ class Channel(Protocol):
 
 
 class MaildirChannel:
+    """Opened on the first message, folders and parents made then: a folder that cannot be written fails each
+    message like a server that refuses it (retried later, the reason in Korean), never half a dispatch."""
+
     name = "maildir"
 
     def __init__(self, path: Path) -> None:
-        self.box = mailbox.Maildir(path, create=True)
+        self.path = path
+        self._box: mailbox.Maildir | None = None
 
     def send(self, message: Composed) -> str:
-        key = self.box.add(message.data)
+        try:
+            if self._box is None:
+                ensure_dir(self.path.parent, "메일 보관함(Maildir) 폴더")
+                self._box = mailbox.Maildir(self.path, create=True)
+            key = self._box.add(message.data)
+        except LocalFilesError as exc:
+            raise SendFailed(exc.message) from exc
+        except OSError as exc:
+            raise SendFailed(LocalFilesError("메일 보관함(Maildir)", self.path, exc).message) from exc
         return f"maildir {key}"
 
     def close(self) -> None:
-        self.box.close()
+        if self._box is not None:
+            self._box.close()
 
 
 class SmtpChannel:
@@ -87,7 +101,9 @@ class SmtpChannel:
             raise
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
-            raise SendFailed(f"SMTP 발송 실패: {exc}") from exc
+            # SMTPException is an OSError without an errno: the server's words are kept as they came.
+            reason = os_reason(exc) if exc.errno is not None else f"{type(exc).__name__} {exc}".strip()
+            raise SendFailed(f"SMTP 발송 실패: {reason}") from exc
 
     def close(self) -> None:
         if self._client is not None:
