@@ -4,7 +4,6 @@ refusals with their articles and exit statuses, and a --help that imports nothin
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -310,23 +309,6 @@ def test_diagram_prints_mermaid() -> None:
     result = CliRunner().invoke(app, ["diagram"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "stateDiagram" in result.stdout and "조성계획 수립 (drafting)" in result.stdout
-
-
-def test_demo_runs_twice_and_ends_designated(tmp_path: Path) -> None:
-    """`make demo` end to end, in its own process (it runs the Prefect flows and sets its settings)."""
-    env = {
-        **os.environ,
-        "GCW_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "GCW_VAR_DIR": str(tmp_path / "var"),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-    }
-    env.pop("GCW_USER", None)
-    gcw = str(Path(sys.executable).with_name("gcw"))
-    first = subprocess.run([gcw, "demo"], capture_output=True, text=True, env=env, timeout=300)
-    assert first.returncode == 0, first.stderr[-3000:]
-    assert "현재 단계: 지정," in first.stdout and "감사 체인 검증: 이상 없음" in first.stdout
-    second = subprocess.run([gcw, "demo"], capture_output=True, text=True, env=env, timeout=300)
-    assert second.returncode == 0 and "데모 기록이 이미 있습니다" in second.stdout
 
 
 def test_help_imports_nothing_heavy() -> None:
