@@ -12,7 +12,9 @@ from gcworkflow.local_files import LocalFilesError, ensure_dir
 from gcworkflow.notify.channels import MaildirChannel, SendFailed
 from gcworkflow.notify.compose import Composed
 
-MESSAGE = Composed("gcw@example.kr", "governor@example.kr", "<gcw.1.abc@example.kr>", b"Subject: x\r\n\r\nbody\r\n")
+MESSAGE = Composed(
+    "gcw@example.kr", "governor@example.kr", "<gcw.1.abc@example.kr>", b"Subject: x\r\n\r\nbody\r\n"
+)
 
 
 @pytest.fixture
