@@ -14,17 +14,18 @@ from pathlib import Path
 from gcworkflow.errors import GcwError
 
 
+VAR_DIR_ADVICE = "GCW_VAR_DIR을 이 서버에서 쓸 수 있는 폴더로 지정하거나 폴더의 권한을 확인하십시오."
+PATH_ADVICE = "경로와 폴더의 권한을 확인하십시오."
+
+
 class LocalFilesError(GcwError):
     """A folder or file on this server that the command needs and cannot write (or read)."""
 
     code = "local_files"
     http_status = 503  # the server's own disk, not the request, is at fault
 
-    def __init__(self, what: str, path: Path | str, cause: OSError) -> None:
-        super().__init__(
-            f"{what}에 쓸 수 없습니다: {path} ({os_reason(cause)}). GCW_VAR_DIR을 이 서버에서 쓸 수 있는 "
-            "폴더로 지정하거나 폴더의 권한을 확인하십시오."
-        )
+    def __init__(self, what: str, path: Path | str, cause: OSError, advice: str = VAR_DIR_ADVICE) -> None:
+        super().__init__(f"{what}에 쓸 수 없습니다: {path} ({os_reason(cause)}). {advice}")
         self.path = str(path)
 
 
@@ -64,4 +65,14 @@ def ensure_dir(path: Path, what: str) -> Path:
             raise PermissionError(errno.EACCES, "not writable", str(path))
     except OSError as exc:
         raise LocalFilesError(what, path, exc) from exc
+    return path
+
+
+def write_file(path: Path, data: bytes, what: str) -> Path:
+    """A file a person asked for (``-o FILE``): its folder made if missing, a failure said with the path."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise LocalFilesError(what, path, exc, PATH_ADVICE) from exc
     return path

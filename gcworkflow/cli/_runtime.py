@@ -284,9 +284,9 @@ def command(cli: typer.Context, json_output: bool) -> Iterator[Runtime]:
         if advice is not None:
             runtime.fail("database_not_ready", advice, EXIT_NOT_READY)
         if isinstance(exc, OSError) and exc.filename is not None:
-            from gcworkflow.local_files import LocalFilesError
+            from gcworkflow.local_files import PATH_ADVICE, LocalFilesError
 
-            runtime.refuse(LocalFilesError("파일", exc.filename, exc))
+            runtime.refuse(LocalFilesError("파일", exc.filename, exc, PATH_ADVICE))
         if os.environ.get("GCW_DEBUG") == "1" or isinstance(exc, click.exceptions.ClickException):
             raise
         runtime.fail(

@@ -283,8 +283,10 @@ def _write(output: Path | None, text: str, what: str) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8", newline="")
-    typer.echo(f"{what}을(를) 썼습니다: {output}", err=True)
+    from gcworkflow.local_files import write_file
+
+    write_file(output, text.encode("utf-8"), "저장할 파일")
+    typer.echo(f"{what}을 썼습니다: {output}", err=True)  # every caller's `what` ends in 받침 (…행, JSON)
 
 
 def _emit(

@@ -131,11 +131,12 @@ def show_document(
     """문서 한 건의 정보와 해시를 보여 주고, --output이면 저장소의 파일을 해시를 확인한 뒤 꺼냅니다."""
     with command(cli, json_output) as rt:
         from gcworkflow import queries
+        from gcworkflow.local_files import write_file
 
         rt.require_reader()
         data: dict[str, Any] = queries.document(rt.ctx, document_id)
         if output is not None:
-            output.write_bytes(queries.document_bytes(rt.ctx, data["sha256"]))
+            write_file(output, queries.document_bytes(rt.ctx, data["sha256"]), "저장할 파일")
             data["written_to"] = str(output)
         rt.emit(data, lambda: typer.echo(fields([(k, v) for k, v in data.items()])))
 

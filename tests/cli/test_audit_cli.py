@@ -77,7 +77,7 @@ def test_csv_and_json_exports_read_back_to_the_same_rows(gcw: Gcw, tmp_path: Pat
     as_csv, as_json = tmp_path / "lee.csv", tmp_path / "lee.json"
     period = ["--actor", CLERK2, "--from", "2026-03-01", "--to", "2026-04-30", "--all"]
     written = gcw.ok("audit", "actions", *period, "--format", "csv", "--output", str(as_csv), user=AUDITOR)
-    assert f"CSV 6행을(를) 썼습니다: {as_csv}" in written.stderr
+    assert f"CSV 6행을 썼습니다: {as_csv}" in written.stderr
     gcw.ok("audit", "actions", *period, "--output", str(as_json), user=AUDITOR)  # the suffix says JSON
     data = json.loads(as_json.read_text(encoding="utf-8"))
     raw = as_csv.read_bytes()
@@ -88,6 +88,12 @@ def test_csv_and_json_exports_read_back_to_the_same_rows(gcw: Gcw, tmp_path: Pat
     assert "접수 문서 등록" in raw.decode("utf-8-sig") and data["total"] == 6
     piped = gcw.ok("audit", "actions", *period, "--format", "csv", user=AUDITOR).stdout
     assert piped == raw.decode("utf-8").replace("\r\n", "\n")  # CliRunner folds the CRLF of CSV rows
+    nested = tmp_path / "exports" / "2026" / "lee.csv"  # a folder that does not exist yet is made
+    gcw.ok("audit", "actions", *period, "--format", "csv", "--output", str(nested), user=AUDITOR)
+    assert nested.read_bytes() == raw
+    blocked = gcw("audit", "actions", *period, "--output", str(as_csv / "x.json"), user=AUDITOR)
+    assert blocked.exit_code == 8
+    assert f"저장할 파일에 쓸 수 없습니다: {as_csv / 'x.json'} (" in blocked.stderr
 
 
 def test_every_query_answers_in_korean(gcw: Gcw, seeded: Seeded) -> None:  # noqa: F811
