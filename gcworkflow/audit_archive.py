@@ -42,6 +42,7 @@ from gcworkflow.canonical import canonical_text, format_instant, loads
 from gcworkflow.context import Context
 from gcworkflow.db.models import AuditEvent, Document, Procedure
 from gcworkflow.errors import Conflict, Forbidden, GcwError, NotFound
+from gcworkflow.korean import with_particle
 from gcworkflow.local_files import ensure_dir
 
 __all__ = ["FORMAT", "ExportSummary", "export_procedure", "verify_archive"]
@@ -113,7 +114,7 @@ def export_procedure(
                 raise NotFound(f"{procedure_id}번 절차가 없습니다")
             if not scope.sees(procedure_id):
                 raise Forbidden(
-                    f"{reader.username}은(는) {procedure_id}번 절차를 내보낼 수 없습니다 (담당·처리한 절차가 아님)"
+                    f"{with_particle(reader.username, '은')} {procedure_id}번 절차를 내보낼 수 없습니다 (담당·처리한 절차가 아님)"
                 )
             checkpoint = _covering_checkpoint(
                 session, chain, (row.chain_seq, row.chain_head), reader.username, ctx

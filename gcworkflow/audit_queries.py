@@ -52,6 +52,7 @@ from gcworkflow.db.models import (
 )
 from gcworkflow.engine import load_principal
 from gcworkflow.errors import Forbidden, GcwError, InvalidInput, NotFound
+from gcworkflow.korean import with_particle
 from gcworkflow.procedures.common import party_name
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.registry import definitions
@@ -730,7 +731,7 @@ def history(
         procedure_record(session, procedure_id)
         if not scope.sees(procedure_id):
             raise Forbidden(
-                f"{scope.username}은(는) {procedure_id}번 절차의 감사 기록을 볼 수 없습니다 (담당·처리한 절차가 아님)"
+                f"{with_particle(scope.username, '은')} {procedure_id}번 절차의 감사 기록을 볼 수 없습니다 (담당·처리한 절차가 아님)"
             )
         return history_rows(session, procedure_id, filters, page)
 

@@ -29,6 +29,7 @@ from gcworkflow._engine.signoff import approve, propose, reject
 from gcworkflow._engine.view import build_view
 from gcworkflow.context import Context
 from gcworkflow.errors import Conflict, Forbidden, GcwError
+from gcworkflow.korean import particle
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import (
     Role,
@@ -106,7 +107,7 @@ def _fire(
     action = action_of(definition, trigger)
     if action.signoff:
         raise Forbidden(
-            f"'{action.label}'은(는) 결재 사항입니다. 담당 주무관이 결재를 상신(propose)하고, 상신하지 않은 "
+            f"'{action.label}'{particle(action.label, '은')} 결재 사항입니다. 담당 주무관이 결재를 상신(propose)하고, 상신하지 않은 "
             "결재권자가 승인해야 합니다 (운영방침: 2인 결재 원칙)."
         )
     role = authorise(session, procedure, action, principal)

@@ -22,6 +22,7 @@ from gcworkflow.db.models import HolidayOverride as OverrideRow
 from gcworkflow.deadlines import recompute_open
 from gcworkflow.engine import Actor, Principal, act_on_system
 from gcworkflow.errors import Conflict, InvalidInput, NotFound
+from gcworkflow.korean import with_particle
 from gcworkflow.procedures.spec import Role
 
 BASIS = "관공서의 공휴일에 관한 규정 제2조제11호"
@@ -78,7 +79,7 @@ def add_holiday(ctx: Context, actor: Actor, day: date, name: str, reason: str) -
         if session.execute(select(OverrideRow.id).where(OverrideRow.day == day)).first():
             raise Conflict(f"{format_date_ko(day)}에는 이미 공휴일 조정이 있습니다. 먼저 지우십시오")
         if load_calendar(session).is_holiday(day):
-            raise Conflict(f"{format_date_ko(day)}은(는) 이미 공휴일입니다")
+            raise Conflict(f"{with_particle(format_date_ko(day), '은')} 이미 공휴일입니다")
         session.add(
             OverrideRow(
                 day=day,
@@ -110,7 +111,9 @@ def remove_holiday(ctx: Context, actor: Actor, day: date, reason: str) -> int:
             }
         name = load_calendar(session).holiday_name(day)
         if name is None or (day.weekday() == 6 and name == "일요일"):
-            raise NotFound(f"{format_date_ko(day)}은(는) 공휴일이 아니거나 일요일이라 지울 수 없습니다")
+            raise NotFound(
+                f"{with_particle(format_date_ko(day), '은')} 공휴일이 아니거나 일요일이라 지울 수 없습니다"
+            )
         session.add(
             OverrideRow(
                 day=day,
@@ -124,7 +127,7 @@ def remove_holiday(ctx: Context, actor: Actor, day: date, reason: str) -> int:
         return {
             "not_holiday": day,
             "name": name,
-            "reason": f"{format_date_ko(day)} {name}을(를) 공휴일에서 제외(정정)",
+            "reason": f"{format_date_ko(day)} {with_particle(name, '을')} 공휴일에서 제외(정정)",
         }
 
     return _edit(ctx, actor, "remove_holiday", {"date": day, "reason": reason}, change)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from gcworkflow.errors import GcwError
 
-
 VAR_DIR_ADVICE = "GCW_VAR_DIR을 이 서버에서 쓸 수 있는 폴더로 지정하거나 폴더의 권한을 확인하십시오."
 PATH_ADVICE = "경로와 폴더의 권한을 확인하십시오."
 

@@ -13,6 +13,7 @@ from gcworkflow.context import Context
 from gcworkflow.db.models import RoleGrant, User
 from gcworkflow.engine import Actor, Principal, act_on_system
 from gcworkflow.errors import Conflict, InvalidInput, NotFound
+from gcworkflow.korean import particle
 from gcworkflow.procedures.spec import Role
 
 ADMIN_ONLY = frozenset({Role.ADMIN})
@@ -54,7 +55,7 @@ def _parse_roles(roles: Iterable[str]) -> list[Role]:
 
 def _check_username(username: str) -> None:
     if username in RESERVED:
-        raise InvalidInput(f"'{username}'은(는) 예약된 이름입니다")
+        raise InvalidInput(f"'{username}'{particle(username, '은')} 예약된 이름입니다")
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
         raise InvalidInput("사용자 이름은 64자 이내의 영문·숫자·._- 로 적으십시오")
 

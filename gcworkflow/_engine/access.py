@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from gcworkflow._engine import sql
 from gcworkflow.canonical import loads
 from gcworkflow.errors import Forbidden
+from gcworkflow.korean import particle, with_particle
 from gcworkflow.procedures.spec import ROLE_LABELS, Action, Role
 
 
@@ -66,7 +67,7 @@ def authorise(session: Session, procedure: Assigned, action: Action, principal: 
     usable = [r for r in Role if r in action.roles and r in principal.roles]
     if not usable:
         raise Forbidden(
-            f"'{action.label}'은(는) {role_names(action.roles)}의 권한입니다 "
+            f"'{action.label}'{particle(action.label, '은')} {role_names(action.roles)}의 권한입니다 "
             f"({principal.user.username}의 권한: {role_names(principal.roles)})"
         )
     for role in usable:
@@ -80,5 +81,5 @@ def authorise(session: Session, procedure: Assigned, action: Action, principal: 
         ):
             return role
     raise Forbidden(
-        f"{principal.user.username}은(는) 이 절차의 담당자(또는 결재권자·대결자)로 지정되어 있지 않습니다"
+        f"{with_particle(principal.user.username, '은')} 이 절차의 담당자(또는 결재권자·대결자)로 지정되어 있지 않습니다"
     )

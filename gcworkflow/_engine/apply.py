@@ -23,6 +23,7 @@ from gcworkflow.db.models import (
     AuditEvent,
 )
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
+from gcworkflow.korean import particle
 from gcworkflow.procedures.plan_content import PlanValidationError
 from gcworkflow.procedures.registry import machine as machine_of
 from gcworkflow.procedures.spec import (
@@ -73,7 +74,7 @@ def run_machine(
                 Unmet(
                     "not_allowed_in_state",
                     action.basis,
-                    f"현재 단계({state.label})에서는 '{action.label}'을(를) 할 수 없습니다",
+                    f"현재 단계({state.label})에서는 '{action.label}'{particle(action.label, '을')} 할 수 없습니다",
                 )
             ]
         ) from exc

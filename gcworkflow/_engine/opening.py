@@ -22,6 +22,7 @@ from gcworkflow.db.models import (
     Procedure,
 )
 from gcworkflow.errors import Forbidden, GcwError, GuardFailed, InvalidInput, NotFound, Unmet
+from gcworkflow.korean import with_particle
 from gcworkflow.procedures.plan_content import parse_plan
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import (
@@ -154,7 +155,7 @@ def _check_cluster_free(session: Session, definition: ProcedureDefinition, clust
                 Unmet(
                     "cluster_not_designated",
                     f"{LAW_NAME} 제12조제1항",
-                    f"{cluster.name}은(는) 지정된 클러스터가 아니어서 {definition.label} 절차를 "
+                    f"{with_particle(cluster.name, '은')} 지정된 클러스터가 아니어서 {definition.label} 절차를 "
                     f"개시할 수 없습니다 (현재: {cluster.status})",
                 )
             ]
@@ -165,7 +166,7 @@ def _check_cluster_free(session: Session, definition: ProcedureDefinition, clust
                 Unmet(
                     "cluster_already_designated",
                     f"{LAW_NAME} 제9조제1항",
-                    f"{cluster.name}은(는) 이미 지정된 클러스터입니다",
+                    f"{with_particle(cluster.name, '은')} 이미 지정된 클러스터입니다",
                 )
             ]
         )

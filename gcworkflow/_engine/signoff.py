@@ -20,6 +20,7 @@ from gcworkflow.db.models import (
     User,
 )
 from gcworkflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from gcworkflow.korean import particle, with_particle
 from gcworkflow.procedures.spec import (
     Action,
     ProcedureDefinition,
@@ -48,7 +49,9 @@ def propose(
     trigger = payload.get("trigger")
     action = action_of(definition, str(trigger))
     if not action.signoff:
-        raise InvalidInput(f"'{action.label}'은(는) 결재 사항이 아니므로 직접 처리하십시오")
+        raise InvalidInput(
+            f"'{action.label}'{particle(action.label, '은')} 결재 사항이 아니므로 직접 처리하십시오"
+        )
     if Role.CLERK not in principal.roles or procedure.clerk_id != principal.user.id:
         raise Forbidden("결재 상신은 이 절차의 담당 주무관만 할 수 있습니다")
     inner = payload.get("payload") or {}
@@ -128,7 +131,7 @@ def _approver_role(
         return False
     if acting_approver(session, procedure.id) == principal.user.username:
         return True
-    raise Forbidden(f"{principal.user.username}은(는) 이 절차의 결재권자나 대결자가 아닙니다")
+    raise Forbidden(f"{with_particle(principal.user.username, '은')} 이 절차의 결재권자나 대결자가 아닙니다")
 
 
 def approve(

@@ -20,6 +20,8 @@ from types import MappingProxyType
 
 import holidays as pyholidays
 
+from gcworkflow.korean import with_particle
+
 WEEKDAYS_KO = "월화수목금토일"
 SATURDAY = 5
 SUNDAY = 6
@@ -45,7 +47,7 @@ def format_date_ko_weekday(day: date) -> str:
 def require_date(value: object, what: str) -> None:
     """Refuse datetimes: ``datetime`` is a ``date`` subclass but never equal to one, so holiday lookups miss."""
     if isinstance(value, datetime) or not isinstance(value, date):
-        raise TypeError(f"{what}은(는) 날짜(date)여야 합니다: {value!r}")
+        raise TypeError(f"{with_particle(what, '은')} 날짜(date)여야 합니다: {value!r}")
 
 
 @cache

@@ -15,6 +15,7 @@ import typer
 from gcworkflow.cli._output import echo_table, kst
 from gcworkflow.cli._runtime import JsonOption, Runtime, command, describe_url
 from gcworkflow.errors import InvalidInput
+from gcworkflow.korean import with_particle
 
 if TYPE_CHECKING:
     from gcworkflow.calendar import HolidayCalendar
@@ -69,7 +70,7 @@ def _recomputed_lines(recomputed: list[dict[str, Any]]) -> list[str]:
             lines.append(f"{what}: {old} → {new}")
         else:
             lines.append(
-                f"{what}: 발송한 문서에 적힌 {old}은(는) 그대로 두고 표시했습니다 "
+                f"{what}: 발송한 문서에 적힌 {with_particle(old, '은')} 그대로 두고 표시했습니다 "
                 f"(다시 계산하면 {new}; 정정 문서 발송을 검토하십시오)"
             )
     return lines
@@ -107,7 +108,7 @@ def add(
             raise InvalidInput(str(exc)) from exc
         _report_edit(
             rt,
-            f"{format_date_ko_weekday(when)}을(를) 공휴일({name.strip()})로 지정했습니다",
+            f"{with_particle(format_date_ko_weekday(when), '을')} 공휴일({name.strip()})로 지정했습니다",
             event_id,
             _event_effects(rt.ctx, event_id),
             {"date": when, "name": name.strip()},
@@ -133,9 +134,7 @@ def remove(
         if "removed_override" in effects:
             headline = f"{format_date_ko_weekday(when)}의 공휴일 조정({effects['name']})을 지웠습니다"
         else:
-            headline = (
-                f"{format_date_ko_weekday(when)} {effects['name']}을(를) 공휴일에서 제외했습니다 (정정)"
-            )
+            headline = f"{format_date_ko_weekday(when)} {with_particle(effects['name'], '을')} 공휴일에서 제외했습니다 (정정)"
         _report_edit(
             rt,
             headline,

@@ -12,6 +12,7 @@ from gcworkflow.cli._input import read_mapping
 from gcworkflow.cli._output import echo_table, fields
 from gcworkflow.cli._runtime import JsonOption, command
 from gcworkflow.errors import InvalidInput
+from gcworkflow.korean import particle
 
 app = typer.Typer(help="클러스터 (지정 대상, 법 부칙 제2조에 따른 의제 클러스터).", no_args_is_help=True)
 
@@ -54,7 +55,9 @@ def add(
         cluster_id = clusters.register_cluster(rt.ctx, rt.actor(), name, content)
         rt.emit(
             {"id": cluster_id, "name": name, "status": "planned", "profile": content},
-            lambda: typer.echo(f"클러스터 {cluster_id}번 '{name}'을(를) 등록했습니다 (지정 전)."),
+            lambda: typer.echo(
+                f"클러스터 {cluster_id}번 '{name}'{particle(name, '을')} 등록했습니다 (지정 전)."
+            ),
         )
 
 
@@ -92,7 +95,7 @@ def register_deemed(
         rt.emit(
             info.as_dict(),
             lambda: typer.echo(
-                f"클러스터 {cluster_id}번 '{info.name}'을(를) 지정된 것으로 등록했습니다 "
+                f"클러스터 {cluster_id}번 '{info.name}'{particle(info.name, '을')} 지정된 것으로 등록했습니다 "
                 f"(근거: {info.basis}, 효력일 {info.designated_on})."
             ),
         )

@@ -8,6 +8,7 @@ import typer
 
 from gcworkflow.cli._output import fields
 from gcworkflow.cli._runtime import JsonOption, command, describe_url, os_user, schema_revisions
+from gcworkflow.korean import particle
 
 app = typer.Typer(help="데이터베이스 스키마 (Alembic 마이그레이션).", no_args_is_help=True)
 
@@ -72,7 +73,7 @@ def init(
         rt.emit(
             data,
             lambda: typer.echo(
-                f"데이터베이스를 준비하고 첫 관리자 {admin}({name})을(를) 등록했습니다 (감사 사건 #{event_id}).\n"
+                f"데이터베이스를 준비하고 첫 관리자 {admin}({name}){particle(admin, '을')} 등록했습니다 (감사 사건 #{event_id}).\n"
                 f"다음: gcw --as {admin} users add 사용자이름 --name 표시이름 --role clerk"
             ),
         )

@@ -10,6 +10,7 @@ import typer
 from gcworkflow.cli._input import ParamOption, PayloadFileOption, PayloadOption, attach_file, build_payload
 from gcworkflow.cli._output import compact
 from gcworkflow.cli._runtime import JsonOption, Runtime, command
+from gcworkflow.korean import with_particle
 
 if TYPE_CHECKING:
     from gcworkflow.engine import FireResult
@@ -39,12 +40,12 @@ def render_result(definition: ProcedureDefinition, result: FireResult) -> None:
         return
     if result.trigger == "reject_proposal":
         typer.echo(
-            f"상신 #{result.proposal_id}을(를) 반려했습니다 (절차 판 {result.version}, 감사 사건 #{result.event_id})."
+            f"상신 #{with_particle(result.proposal_id, '을')} 반려했습니다 (절차 판 {result.version}, 감사 사건 #{result.event_id})."
         )
         return
     label = action_label(definition, result.trigger)
     if result.proposal_id is not None:
-        typer.echo(f"상신 #{result.proposal_id}을(를) 승인했습니다: {label}")
+        typer.echo(f"상신 #{with_particle(result.proposal_id, '을')} 승인했습니다: {label}")
     else:
         typer.echo(f"처리했습니다: {label}")
     if result.from_state != result.to_state:

@@ -8,6 +8,7 @@ import typer
 
 from gcworkflow.cli._output import echo_table
 from gcworkflow.cli._runtime import JsonOption, Runtime, command
+from gcworkflow.korean import particle
 
 app = typer.Typer(help="사용자와 권한 (관리자).", no_args_is_help=True)
 
@@ -38,7 +39,7 @@ def add(
         event_id = people.add_user(rt.ctx, rt.actor(), username, name, role, email)
         _done(
             rt,
-            f"사용자 {username}({name})을(를) 등록했습니다: {', '.join(role)}",
+            f"사용자 {username}({name}){particle(username, '을')} 등록했습니다: {', '.join(role)}",
             event_id,
             username=username,
             roles=role,

@@ -17,6 +17,7 @@ from gcworkflow.clock import to_kst
 from gcworkflow.db.models import AuditEvent, User
 from gcworkflow.documents.models import Item, Letter, Line, Notice, Office, Section, Signature, Table
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
+from gcworkflow.korean import with_particle
 from gcworkflow.procedures.basic_plan import ITEMS as BASIC_PLAN_ITEMS
 from gcworkflow.procedures.common import party_name
 from gcworkflow.procedures.notice import NOTICE, notice_items_complete
@@ -326,7 +327,7 @@ def _basic_plan_notice(view: ProcedureView, n: dict[str, Any], number: str, illu
         date=n["notice_date"],
         number=number,
         authority=n["authority"],
-        basis_sentence=f"{LAW} 제6조제5항에 따라 {n['name']}을(를) 다음과 같이 수립(변경)하여 고시합니다.",
+        basis_sentence=f"{LAW} 제6조제5항에 따라 {with_particle(n['name'], '을')} 다음과 같이 수립(변경)하여 고시합니다.",
         sections=sections,
         illustrative=illustrative,
     )

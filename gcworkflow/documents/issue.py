@@ -21,6 +21,7 @@ from gcworkflow.documents.models import Letter, Notice
 from gcworkflow.engine import Actor, build_view
 from gcworkflow.errors import InvalidInput, NotFound
 from gcworkflow.faults import crash_point
+from gcworkflow.korean import with_particle
 from gcworkflow.procedures.notice import NOTICE, notice_document, notice_render_digest
 from gcworkflow.procedures.notification import governors_to_notify
 from gcworkflow.procedures.spec import ProcedureView
@@ -87,7 +88,7 @@ def issue(ctx: Context, procedure_id: int, kind: str, *, actor: Actor = SYSTEM) 
         parties, round_no = governors_to_notify(view), consultation.data["round"] if consultation else 1
     elif consultation is None:
         raise InvalidInput(
-            f"{content.TITLES[kind]}을(를) 보낼 차례가 아닙니다 (의견 요청·협의 요청 기록 없음)"
+            f"{with_particle(content.TITLES[kind], '을')} 보낼 차례가 아닙니다 (의견 요청·협의 요청 기록 없음)"
         )
     else:
         parties, round_no = consultation.data["parties"], consultation.data["round"]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gcworkflow.db.models import NumberSeries, RegisteredNumber
 from gcworkflow.errors import GuardFailed, Unmet
+from gcworkflow.korean import with_particle
 from gcworkflow.reference import (
     format_letter_number,
     format_notice_number,
@@ -111,7 +112,7 @@ def _unique(session: Session, number: Number) -> Number:
                 Unmet(
                     "number_already_used",
                     BASIS,
-                    f"{number.formatted}은(는) 이미 {taken}번 절차에 등록된 번호입니다",
+                    f"{with_particle(number.formatted, '은')} 이미 {taken}번 절차에 등록된 번호입니다",
                 )
             ]
         )

@@ -16,6 +16,7 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from gcworkflow.calendar import DueRule
 from gcworkflow.errors import InvalidInput, Unmet
+from gcworkflow.korean import particle
 from gcworkflow.procedures import paths
 from gcworkflow.procedures.common import LAW, Payload, Text
 from gcworkflow.procedures.plan_content import CreationPeriod, _Section
@@ -95,7 +96,7 @@ def basic_plan_complete(view: ProcedureView, _payload: object) -> list[Unmet]:
                 Unmet(
                     f"basic_plan_{field}_missing",
                     f"{LAW} 제7조{number}",
-                    f"기본계획에 '{label}'이(가) 없습니다",
+                    f"기본계획에 '{label}'{particle(label, '이')} 없습니다",
                 )
             )
     return unmet

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from gcworkflow.korean import with_particle
 from gcworkflow.procedures.plan_content import PlanContent, format_krw_eok
 
 RULE = "녹색융합클러스터법 시행규칙 제4조제2항"
@@ -117,7 +118,7 @@ def _reason(field: str, baseline: PlanContent, proposed: PlanContent, declared: 
         return Reason(
             field, f"{RULE}제4호", f"{_label(field)} 변경: 행정구역 변경에 따른 것으로 신고됨", True
         )
-    return _declared(field, f"{_label(field)}이(가) 바뀌었습니다", declared)
+    return _declared(field, f"{with_particle(_label(field), '이')} 바뀌었습니다", declared)
 
 
 def _declared(field: str, what: str, declared: tuple[str, ...]) -> Reason:

@@ -15,6 +15,7 @@ from pydantic import Field, StringConstraints
 
 from gcworkflow.calendar import DueRule, compute_due, format_date_ko
 from gcworkflow.errors import Unmet
+from gcworkflow.korean import with_particle
 from gcworkflow.procedures.common import (
     LAW,
     Payload,
@@ -168,7 +169,7 @@ def _open_round(
                 recipient=party,
                 subject=f"[{letter_title}] {view.title}",
                 body=(
-                    f"{name} 귀하\n\n{view.title}에 관하여 {letter_title}을(를) 보내 드립니다. "
+                    f"{name} 귀하\n\n{view.title}에 관하여 {with_particle(letter_title, '을')} 보내 드립니다. "
                     f"{format_date_ko(reply_by)}까지 회신하여 주시기 바랍니다."
                 ),
                 payload={

@@ -15,6 +15,7 @@ from pydantic import Field
 from gcworkflow.calendar import format_date_ko
 from gcworkflow.canonical import digest
 from gcworkflow.errors import Unmet
+from gcworkflow.korean import particle
 from gcworkflow.procedures.common import DECREE, LAW, RULE, Payload, Sha256, Text, not_after_today
 from gcworkflow.procedures.plan_content import parse_plan
 from gcworkflow.procedures.spec import (
@@ -164,7 +165,7 @@ def requirements_met(view: ProcedureView, _payload: object) -> list[Unmet]:
                 Unmet(
                     "requirement_not_met",
                     basis,
-                    f"지정 요건 '{text}'이(가) 충족되지 않은 것으로 검토되었습니다",
+                    f"지정 요건 '{text}'{particle(text, '이')} 충족되지 않은 것으로 검토되었습니다",
                 )
             )
     return unmet

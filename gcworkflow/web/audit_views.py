@@ -19,6 +19,7 @@ from gcworkflow import audit_queries
 from gcworkflow.audit_queries import Filters, Page, QueryResult, Reader, StageReport
 from gcworkflow.context import Context
 from gcworkflow.errors import InvalidInput
+from gcworkflow.korean import with_particle
 from gcworkflow.web import svg
 from gcworkflow.web.api import ERRORS, MAX_ID, CleanText
 from gcworkflow.web.auth import Identity
@@ -78,7 +79,7 @@ def _number(text: str | None, what: str) -> int | None:
     if not text:
         return None
     if not text.isdigit() or int(text) > MAX_ID:
-        raise InvalidInput(f"{what}은(는) 번호(숫자)로 적으십시오: {text!r}")
+        raise InvalidInput(f"{with_particle(what, '은')} 번호(숫자)로 적으십시오: {text!r}")
     return int(text)
 
 

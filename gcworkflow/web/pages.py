@@ -18,9 +18,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gcworkflow import clusters, engine, holiday_overrides, people, queries
+from gcworkflow.calendar import format_date_ko
 from gcworkflow.context import Context
 from gcworkflow.deadlines import stuck_procedures
 from gcworkflow.errors import Forbidden, GcwError, InvalidInput
+from gcworkflow.korean import with_particle
 from gcworkflow.procedures.plan_content import PlanValidationError, missing_items, parse_plan
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.registry import kinds
@@ -634,7 +636,7 @@ def admin_users_post(ctx: Ctx, form: Form, operation: str) -> Response:
             people.add_user(
                 ctx, actor, username, values.get("display_name", ""), roles, values.get("email") or None
             )
-            notice = f"사용자 {username}을(를) 등록했습니다."
+            notice = f"사용자 {with_particle(username, '을')} 등록했습니다."
         elif operation == "grant":
             people.grant_role(ctx, actor, username, values.get("role", ""))
             notice = f"{username}에게 {values.get('role')} 권한을 부여했습니다."
@@ -735,7 +737,7 @@ def admin_holidays_post(ctx: Ctx, form: Form, operation: str) -> Response:
         year = day.year
         if operation == "add":
             holiday_overrides.add_holiday(ctx, actor, day, values.get("name", ""), values.get("reason", ""))
-            notice = f"{day.isoformat()}을(를) 공휴일로 정했습니다. 열린 기한을 다시 계산했습니다."
+            notice = f"{with_particle(format_date_ko(day), '을')} 공휴일로 정했습니다. 열린 기한을 다시 계산했습니다."
         elif operation == "remove":
             holiday_overrides.remove_holiday(ctx, actor, day, values.get("reason", ""))
             notice = (

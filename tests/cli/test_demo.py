@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.fresh import VENV_BIN, clean_env, empty_postgres, footprint
+from tests.test_korean import UNRESOLVED
 
 GCW = str(VENV_BIN / "gcw")
 DEMO_TIMEOUT = 300
@@ -51,6 +52,7 @@ def test_the_demo_runs_on_a_fresh_machine_and_a_second_run_writes_nothing(
         first = _demo(tmp_path, env)
         assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
         assert "현재 단계: 지정," in first.stdout and "감사 체인 검증: 이상 없음" in first.stdout
+        assert not [pair for pair in UNRESOLVED if pair in first.stdout + first.stderr]
         assert f"문서 저장소: {where / 'documents'}" in first.stdout
         assert (where / "prefect").is_dir() and any((where / "maildir" / "new").iterdir())
         url = db_env.get("GCW_DATABASE_URL", f"sqlite:///{where / 'gcworkflow.sqlite3'}")
