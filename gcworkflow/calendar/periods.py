@@ -26,7 +26,8 @@ class PeriodRule(StrEnum):
     RESTRICTIVE = "restrictive"
     # 행정기본법 제7조: 공포한 날 불산입, 말일 연장 없음; the result is the 시행일, the day after the last day.
     COMMENCEMENT = "commencement"
-    # "N일 전까지": plain calendar subtraction, no roll (법제처 해석, law.md §3.2).
+    # "N일 전까지": the 민법 역산 reading — N whole days between the act and the reference day, counted back from
+    # the day before it, Saturdays and holidays included, no roll (law.md §3.2).
     BACKWARD = "backward"
 
 
@@ -150,7 +151,8 @@ def compute_period(
       제157조 단서); ``end`` is the last day after the 제161조 roll past Saturdays and public holidays.
     - RESTRICTIVE: ``start`` counts; ``end`` is the last day even on a Saturday or holiday.
     - COMMENCEMENT: ``end`` is the 시행일, the day after the last day; ``amount == 0`` is "공포한 날부터 시행".
-    - BACKWARD: ``end`` = ``start`` minus the period (month ends clamped), the last permitted day.
+    - BACKWARD: ``end`` is the last day to act: the period is counted back from the day before ``start``, so
+      that it lies whole between the act and ``start`` (reference − N − 1 for days; month ends clamped).
 
     ``unit`` and ``rule`` also accept their string values (as stored in configuration). ``label`` names
     ``start`` in the explanation (요청일, 공포일, 개최일 …). Without ``calendar`` the rules apply without
@@ -204,9 +206,10 @@ def compute_period(
                 )
             unrolled = end
         else:
-            end = unrolled = _subtract(start, amount, unit)
+            end = unrolled = _subtract(start - timedelta(days=1), amount, unit)
             explanation = (
-                f"{label} {format_date_ko(start)} {amount_ko} 전 → {format_date_ko_weekday(end)}까지"
+                f"{label} {format_date_ko(start)}의 {amount_ko} 전까지: 그 전날부터 거꾸로 {amount_ko}이 "
+                f"온전히 남도록 → {format_date_ko_weekday(end)}까지 (민법 역산)"
             )
     except OverflowError as error:
         raise ValueError(

@@ -206,7 +206,10 @@ def commencement_day(promulgated: date, amount: int, unit: str) -> date:
 
 
 def backward_day(start: date, amount: int, unit: str) -> date:
-    """ "N 전까지": count back on the calendar; a month without the day ends at its last day."""
+    """ "N 전까지" by the 민법 역산 reading (law.md §3.2): the period is counted back from the day before the
+    reference day, so that N whole days (weeks, months) lie between the last day to act and the reference
+    day; a month without the day ends at its last day."""
+    start -= ONE_DAY
     if unit in ("days", "weeks"):
         day = start
         for _ in range(amount * (7 if unit == "weeks" else 1)):

@@ -198,16 +198,22 @@ def test_commencement_does_not_roll_a_saturday_last_day() -> None:
 
 
 def test_backward_days() -> None:
+    """law.md §3.2 (corrected 2026-12): N whole days between the act and the reference day."""
     result = compute_period(date(2026, 6, 27), 3, DAYS, BACKWARD, label="개최일")
-    assert result.end == result.unrolled_end == date(2026, 6, 24)
-    assert result.explanation == "개최일 2026. 6. 27. 3일 전 → 2026. 6. 24. (수)까지"
+    assert result.end == result.unrolled_end == date(2026, 6, 23)
+    assert result.explanation == (
+        "개최일 2026. 6. 27.의 3일 전까지: 그 전날부터 거꾸로 3일이 온전히 남도록 → 2026. 6. 23. (화)까지 (민법 역산)"
+    )
+    assert compute_period(date(2026, 10, 15), 7, DAYS, BACKWARD).end == date(2026, 10, 7)  # law.md's example
+    assert compute_period(date(2026, 3, 29), 2, WEEKS, BACKWARD).end == date(2026, 3, 14)  # 주주총회 2주 전
 
 
 def test_backward_is_not_moved_off_holidays_or_past_month_ends() -> None:
-    assert compute_period(date(2026, 10, 8), 3, DAYS, BACKWARD).end == date(2026, 10, 5)  # 대체공휴일 stays
+    assert compute_period(date(2026, 10, 9), 3, DAYS, BACKWARD).end == date(2026, 10, 5)  # 대체공휴일 stays
+    assert compute_period(date(2026, 4, 10), 1, MONTHS, BACKWARD).end == date(2026, 3, 9)
     assert compute_period(date(2026, 3, 31), 1, MONTHS, BACKWARD).end == date(2026, 2, 28)
-    assert compute_period(date(2028, 2, 29), 1, YEARS, BACKWARD).end == date(2027, 2, 28)
-    assert compute_period(date(2026, 1, 1), 1000, YEARS, BACKWARD).end == date(1026, 1, 1)
+    assert compute_period(date(2028, 3, 1), 1, YEARS, BACKWARD).end == date(2027, 2, 28)
+    assert compute_period(date(2026, 1, 1), 1000, YEARS, BACKWARD).end == date(1025, 12, 31)
 
 
 # --- validation -----------------------------------------------------------------------------------------
@@ -303,7 +309,7 @@ def test_backward_matches_the_reference(start: date, period: tuple[PeriodUnit, i
     result = compute_period(start, amount, unit, BACKWARD)
     assert result.end == ref.backward_day(start, amount, unit.value)
     if unit is DAYS:
-        assert result.end + timedelta(days=amount) == start
+        assert result.end + timedelta(days=amount + 1) == start  # N whole days lie between
     _one_line_mentioning(result, f"{format_date_ko_weekday(result.end)}까지")
 
 

@@ -70,9 +70,9 @@ def gcw(settings: Settings) -> Gcw:
         ),
         (
             ["--start", "2026-06-27", "--days", "3", "--rule", "backward"],
-            "2026-06-24",
+            "2026-06-23",
             "backward",
-            "3일 전 → 2026. 6. 24. (수)까지",
+            "3일 전까지: 그 전날부터 거꾸로 3일이 온전히 남도록 → 2026. 6. 23. (화)까지 (민법 역산)",
         ),
         (
             ["--start", "2026-04-06", "--days", "14", "--from-midnight"],
@@ -143,7 +143,7 @@ def test_overrides_move_periods_and_are_listed_and_audited(gcw: Gcw) -> None:
     removed = gcw.ok("holidays", "remove", "2026-10-23", "--reason", "착오 입력", user=ADMIN).stdout
     assert "2026. 10. 23. (금)의 공휴일 조정(임시공휴일)을 지웠습니다" in removed
     corrected = gcw.ok("holidays", "remove", "2026-05-01", "--reason", "정정 (시험)", user=ADMIN).stdout
-    assert "노동절을(를) 공휴일에서 제외했습니다 (정정)" in corrected
+    assert "노동절을 공휴일에서 제외했습니다 (정정)" in corrected
     listed = gcw.json("holidays", "list", "--year", "2026")
     assert {"2026-10-23", "2026-05-01"}.isdisjoint(d["date"] for d in listed["holidays"])
     assert [(o["date"], o["is_holiday"]) for o in listed["overrides"]] == [("2026-05-01", False)]

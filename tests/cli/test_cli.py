@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 
 from gcworkflow.cli import app
 from gcworkflow.db.session import make_engine
+from gcworkflow.korean import with_particle
 from gcworkflow.settings import Settings
 from tests.support import ADMIN, APPROVER, CLERK, GUMI_PLAN
 
@@ -111,7 +112,7 @@ def test_clerk_proposes_and_approver_approves(gcw: Gcw, procedure: int, tmp_path
         gcw("reject", str(first["proposal_id"]), user=APPROVER).exit_code == 2
     )  # a rejection needs its reason
     rejected = gcw.ok("reject", str(first["proposal_id"]), "--comment", "회신 기한 재검토", user=APPROVER)
-    assert f"상신 #{first['proposal_id']}을(를) 반려했습니다" in rejected.stdout
+    assert f"상신 #{with_particle(first['proposal_id'], '을')} 반려했습니다" in rejected.stdout
 
     proposed = gcw.json("propose", pid, "request_governor_opinions", "--comment", "의견조회 상신", user=CLERK)
     tray = gcw.json("proposals", "--mine", user=APPROVER)

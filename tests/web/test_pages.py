@@ -238,7 +238,7 @@ def test_admin_pages_are_for_admins_and_their_changes_are_audited(desk: Desk) ->
         "/admin/users/add",
         {"username": "yoon", "display_name": "윤주무", "role": "clerk"},
     )
-    assert added.status_code == 200 and "사용자 yoon을(를) 등록했습니다" in added.text
+    assert added.status_code == 200 and "사용자 yoon을 등록했습니다" in added.text
     token = _post(
         admin,
         "/admin/tokens",
