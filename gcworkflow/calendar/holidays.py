@@ -58,7 +58,21 @@ def _computed_holidays(year: int) -> Mapping[date, str]:
         )
     computed = pyholidays.KR(years=year, language="ko")
     # Two holidays on one day (2025. 5. 5. 어린이날·부처님오신날) are joined the Korean way.
-    return MappingProxyType({day: "·".join(computed.get_list(day)) for day in sorted(computed)})
+    return MappingProxyType(
+        {day: "·".join(map(regulation_name, computed.get_list(day))) for day in sorted(computed)}
+    )
+
+
+# The package's dates, the 규정's names (제2조 "1월 1일", "3ㆍ1절"; 제3조 "대체공휴일").
+_REGULATION_NAMES = {"신정연휴": "1월 1일", "삼일절": "3·1절"}
+_SUBSTITUTE = " 대체 휴일"
+
+
+def regulation_name(name: str) -> str:
+    """A holiday as 「관공서의 공휴일에 관한 규정」 names it: "1월 1일", "3·1절", "개천절 대체공휴일"."""
+    if name.endswith(_SUBSTITUTE):
+        return f"{regulation_name(name.removesuffix(_SUBSTITUTE))} 대체공휴일"
+    return _REGULATION_NAMES.get(name, name)
 
 
 @dataclass(frozen=True)

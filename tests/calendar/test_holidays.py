@@ -23,19 +23,19 @@ PROPERTY = settings(max_examples=300, deadline=None)
 @pytest.mark.parametrize(
     ("day", "name"),
     [
-        (date(2026, 3, 2), "삼일절 대체 휴일"),  # 3. 1. (일)
-        (date(2026, 5, 25), "부처님오신날 대체 휴일"),  # 5. 24. (일)
-        (date(2026, 8, 17), "광복절 대체 휴일"),  # 8. 15. (토)
-        (date(2026, 10, 5), "개천절 대체 휴일"),  # 10. 3. (토)
-        (date(2025, 10, 8), "추석 대체 휴일"),  # 추석 전날 10. 5. (일): 제3조①2
-        (date(2027, 12, 27), "기독탄신일 대체 휴일"),  # 12. 25. (토), the first Christmas substitute
-        (date(2024, 2, 12), "설날 대체 휴일"),  # 설날 다음날 2. 11. (일); 설날 2. 10. (토) gives none
-        (date(2023, 5, 29), "부처님오신날 대체 휴일"),  # 5. 27. (토), first under the 2023. 5. 4. rule
-        (date(2021, 8, 16), "광복절 대체 휴일"),  # 8. 15. (일), first under the 2021. 8. 4. rule
-        (date(2028, 10, 5), "추석 대체 휴일"),  # 추석 = 개천절 on Tue 10. 3.: 제3조①3
-        (date(2025, 5, 6), "부처님오신날 대체 휴일·어린이날 대체 휴일"),  # both on Mon 5. 5.: one day
-        (date(2027, 5, 3), "노동절 대체 휴일"),  # 5. 1. (토)
-        (date(2027, 7, 19), "제헌절 대체 휴일"),  # 7. 17. (토)
+        (date(2026, 3, 2), "3·1절 대체공휴일"),  # 3. 1. (일)
+        (date(2026, 5, 25), "부처님오신날 대체공휴일"),  # 5. 24. (일)
+        (date(2026, 8, 17), "광복절 대체공휴일"),  # 8. 15. (토)
+        (date(2026, 10, 5), "개천절 대체공휴일"),  # 10. 3. (토)
+        (date(2025, 10, 8), "추석 대체공휴일"),  # 추석 전날 10. 5. (일): 제3조①2
+        (date(2027, 12, 27), "기독탄신일 대체공휴일"),  # 12. 25. (토), the first Christmas substitute
+        (date(2024, 2, 12), "설날 대체공휴일"),  # 설날 다음날 2. 11. (일); 설날 2. 10. (토) gives none
+        (date(2023, 5, 29), "부처님오신날 대체공휴일"),  # 5. 27. (토), first under the 2023. 5. 4. rule
+        (date(2021, 8, 16), "광복절 대체공휴일"),  # 8. 15. (일), first under the 2021. 8. 4. rule
+        (date(2028, 10, 5), "추석 대체공휴일"),  # 추석 = 개천절 on Tue 10. 3.: 제3조①3
+        (date(2025, 5, 6), "부처님오신날 대체공휴일·어린이날 대체공휴일"),  # both on Mon 5. 5.: one day
+        (date(2027, 5, 3), "노동절 대체공휴일"),  # 5. 1. (토)
+        (date(2027, 7, 19), "제헌절 대체공휴일"),  # 7. 17. (토)
         (date(2026, 6, 3), "지방선거일"),
         (date(2026, 5, 1), "노동절"),
         (date(2026, 7, 17), "제헌절"),
@@ -112,7 +112,7 @@ def test_saturdays_and_sundays_are_never_working_days() -> None:
 
 def test_sunday_and_saturday_names() -> None:
     assert CAL.holiday_name(date(2026, 9, 27)) == "일요일"
-    assert CAL.holiday_name(date(2026, 3, 1)) == "삼일절"  # a named holiday on a Sunday keeps its name
+    assert CAL.holiday_name(date(2026, 3, 1)) == "3·1절"  # a named holiday on a Sunday keeps its name
     assert CAL.holiday_name(date(2026, 9, 26)) == "추석 다음날"
     assert CAL.holiday_name(date(2026, 10, 10)) is None  # plain Saturday
     assert not CAL.is_holiday(date(2026, 10, 10))
@@ -121,7 +121,7 @@ def test_sunday_and_saturday_names() -> None:
 def test_holidays_lists_public_holidays_but_not_plain_sundays() -> None:
     year = CAL.holidays(2026)
     assert date(2026, 9, 27) not in year
-    assert year[date(2026, 3, 1)] == "삼일절"
+    assert year[date(2026, 3, 1)] == "3·1절"
     assert list(year) == sorted(year)
     assert len(year) == 22
 
@@ -219,7 +219,7 @@ def test_iter_holidays() -> None:
         (date(2026, 9, 25), "추석"),
         (date(2026, 9, 26), "추석 다음날"),
         (date(2026, 10, 3), "개천절"),
-        (date(2026, 10, 5), "개천절 대체 휴일"),
+        (date(2026, 10, 5), "개천절 대체공휴일"),
         (date(2026, 10, 9), "한글날"),
     ]
     across_years = list(iter_holidays(date(2026, 12, 25), date(2027, 1, 1)))

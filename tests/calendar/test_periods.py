@@ -49,7 +49,7 @@ def test_saturday_national_day_then_sunday_then_substitute_monday() -> None:
     assert result.end == date(2026, 10, 6)
     assert result.explanation == (
         "기산일 2026. 10. 2. 다음 날부터 1일 → 말일 2026. 10. 3. (토)은 토요일·공휴일(개천절), "
-        "2026. 10. 4. (일)은 일요일, 2026. 10. 5. (월)은 공휴일(개천절 대체 휴일)이므로 "
+        "2026. 10. 4. (일)은 일요일, 2026. 10. 5. (월)은 공휴일(개천절 대체공휴일)이므로 "
         "→ 2026. 10. 6. (화) (민법 제161조)"
     )
 
@@ -71,7 +71,7 @@ def test_chuseok_2025_rolls_through_seven_days() -> None:
         "공휴일(개천절)",
         "토요일",
         "공휴일(추석 전날)",
-        "공휴일(추석 대체 휴일)",
+        "공휴일(추석 대체공휴일)",
         "공휴일(한글날)",
     ):
         assert reason in result.explanation
