@@ -75,7 +75,7 @@ def test_committee_without_quorum_is_refused(ctx):
     attendance = {
         "chair": "위원장",
         "designated": ["a", "b", "c", "d", "e", "f"],
-        "present": ["a", "b", "c"],
+        "present": ["a", "b"],
         "recusals": [],
     }
     meeting(ctx, pid, 3, attendance=attendance)
@@ -83,6 +83,40 @@ def test_committee_without_quorum_is_refused(ctx):
         fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=3)
     assert refused.value.unmet[0].id == "quorum_not_met"
     assert refused.value.unmet[0].basis == "환경정책기본법 시행령 제21조"
+    assert "구성위원(위원장 포함) 7명 중 3명 출석" in refused.value.unmet[0].message
+
+
+@pytest.mark.parametrize(("chair_present", "quorum"), [(True, True), (False, False)])
+def test_the_chair_counts_in_the_quorum(ctx, chair_present, quorum):
+    """시행령 제21조②: the chair and 6 named members are 7 구성위원; 3 members and the chair are a majority."""
+    pid = to_committee(ctx)
+    attendance = {
+        "chair": "위원장",
+        "chair_present": chair_present,
+        "designated": ["a", "b", "c", "d", "e", "f"],
+        "present": ["a", "b", "c"],
+        "recusals": [],
+    }
+    meeting(ctx, pid, 3, attendance=attendance)
+    if quorum:
+        fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=3)
+        return
+    with pytest.raises(GuardFailed) as refused:
+        fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=3)
+    assert refused.value.unmet[0].id == "quorum_not_met"
+
+
+def test_the_chair_counts_in_the_vote(ctx):
+    """5 members and the chair present: 3 votes for are half of 6, not a majority (they were of 5)."""
+    pid = to_committee(ctx)
+    meeting(ctx, pid, 3)  # tests.support.ATTENDANCE: 7 named, 5 present, the chair present
+    with pytest.raises(GuardFailed) as refused:
+        fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=3)
+    assert [u.id for u in refused.value.unmet] == ["majority_not_reached"]
+    assert (
+        "출석 위원(위원장 포함) 6명의 과반수 찬성(의결정족수)에 미달합니다" in refused.value.unmet[0].message
+    )
+    fire(ctx, pid, "record_committee_decision", SECRETARY, decision="원안 의결", votes_for=4)
 
 
 def test_ministry_step_needs_every_governor(ctx):

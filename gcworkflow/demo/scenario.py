@@ -295,7 +295,7 @@ class Demo:
             {"chair": "위원장", "designated": MEMBERS, "present": MEMBERS[:3], "recusals": []},
         )
         self.refused(
-            CHOI, "record_committee_decision", {"decision": "원안 의결", "votes_for": 3}, "출석 3명/지정 7명"
+            CHOI, "record_committee_decision", {"decision": "원안 의결", "votes_for": 3}, "출석 3명/지명 7명"
         )
         self.act(
             CHOI,

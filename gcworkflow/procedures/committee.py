@@ -1,8 +1,10 @@
 """The committee stage (중앙환경정책위원회 심의) — 환경정책기본법 제58조, 같은 법 시행령 제19조의2·제21조.
 
-The secretary records the meeting as the committee held it: the agenda item, the members designated for the
-meeting and those present, 제척·기피·회피, the votes and the decision. A decision from a meeting without a
-quorum (a majority of the designated members) is refused.
+The secretary records the meeting as the committee held it: the agenda item, the members named (지명) for the
+meeting and those present, 제척·기피·회피, the votes and the decision. The chair is one of the meeting's
+구성위원 and counts in both the quorum and the vote (시행령 제21조②, law.md §1 as corrected): a decision from
+a meeting without a majority of the chair and the named members present, or without a majority of those present
+voting for it, is refused.
 """
 
 from __future__ import annotations
@@ -79,20 +81,23 @@ class Recusal(Payload):
 
 class AttendancePayload(Payload):
     chair: Name = Field(description="위원장")
-    designated: list[Name] = Field(description="그 회의에 지정된 위원 (위원장 제외, 5명 이상)")
+    chair_present: bool = Field(
+        default=True, description="위원장 출석 여부 (구성위원으로서 정족수·표결에 포함)"
+    )
+    designated: list[Name] = Field(description="그 회의에 지명된 위원 (위원장 제외, 5명 이상)")
     present: list[Name] = Field(description="출석 위원")
     recusals: list[Recusal] = Field(default_factory=list, description="제척·기피·회피")
 
     @model_validator(mode="after")
     def _members_consistent(self) -> AttendancePayload:
         if len(set(self.designated)) != len(self.designated):
-            raise ValueError("지정 위원 명단에 같은 이름이 두 번 있습니다")
+            raise ValueError("지명 위원 명단에 같은 이름이 두 번 있습니다")
         strangers = [m for m in self.present if m not in self.designated]
         if strangers:
-            raise ValueError(f"지정되지 않은 위원이 출석자로 기록되었습니다: {', '.join(strangers)}")
+            raise ValueError(f"지명되지 않은 위원이 출석자로 기록되었습니다: {', '.join(strangers)}")
         outsiders = [r.member for r in self.recusals if r.member not in self.designated]
         if outsiders:
-            raise ValueError(f"지정되지 않은 위원의 제척·기피·회피가 기록되었습니다: {', '.join(outsiders)}")
+            raise ValueError(f"지명되지 않은 위원의 제척·기피·회피가 기록되었습니다: {', '.join(outsiders)}")
         return self
 
 
@@ -115,7 +120,7 @@ def _attendance_guard(view: ProcedureView, payload: AttendancePayload) -> list[U
             Unmet(
                 "too_few_designated_members",
                 QUORUM,
-                f"회의마다 위원장과 5명 이상의 위원을 지정해야 합니다 (지정 {len(payload.designated)}명)",
+                f"회의마다 위원장과 5명 이상의 위원을 지명해야 합니다 (지명 {len(payload.designated)}명)",
             )
         )
     return unmet
@@ -124,7 +129,7 @@ def _attendance_guard(view: ProcedureView, payload: AttendancePayload) -> list[U
 def record_attendance(sources: tuple[str, ...]) -> Action:
     return Action(
         trigger="record_attendance",
-        label="위원 지정·출석·제척 기록",
+        label="위원 지명·출석·제척 기록",
         sources=sources,
         dest=None,
         roles=_SECRETARY,
@@ -173,25 +178,28 @@ def _decision_guard(view: ProcedureView, payload: DecisionPayload) -> list[Unmet
     key = meeting_key(view.fact("meeting").data)
     attendance = view.fact("attendance")
     if attendance is None or attendance.data["meeting"] != key:
-        return [Unmet("attendance_missing", QUORUM, f"{key}의 위원 지정·출석이 기록되지 않았습니다")]
+        return [Unmet("attendance_missing", QUORUM, f"{key}의 위원 지명·출석이 기록되지 않았습니다")]
     designated, present = attendance.data["designated"], attendance.data["present"]
     recused = {r["member"] for r in attendance.data["recusals"]}
-    if len(present) * 2 <= len(designated):
+    chair = 1 if attendance.data.get("chair_present", True) else 0
+    members, attending = len(designated) + 1, len(present) + chair
+    if attending * 2 <= members:
         return [
             Unmet(
                 "quorum_not_met",
                 QUORUM,
-                f"재적(지정) 위원 {len(designated)}명 중 {len(present)}명 출석으로 과반수 출석(의사정족수)에 미달합니다",
+                f"구성위원(위원장 포함) {members}명 중 {attending}명 출석으로 과반수 출석(의사정족수)에 "
+                "미달합니다 (시행령 제21조제2항)",
             )
         ]
-    voters = len([m for m in present if m not in recused])
+    voters = len([m for m in present if m not in recused]) + chair
     cast = payload.votes_for + payload.votes_against + payload.abstentions
     if cast > voters:
         unmet.append(
             Unmet(
                 "votes_exceed_voters",
                 RECUSAL,
-                f"표결 수({cast})가 제척·기피·회피를 뺀 출석 위원 수({voters})보다 많습니다",
+                f"표결 수({cast})가 제척·기피·회피를 뺀 출석 위원(위원장 포함) 수({voters})보다 많습니다",
             )
         )
     majority = payload.votes_for * 2 > voters
@@ -200,7 +208,8 @@ def _decision_guard(view: ProcedureView, payload: DecisionPayload) -> list[Unmet
             Unmet(
                 "majority_not_reached",
                 QUORUM,
-                f"찬성 {payload.votes_for}표로 출석 위원 {voters}명의 과반수 찬성(의결정족수)에 미달합니다",
+                f"찬성 {payload.votes_for}표로 출석 위원(위원장 포함) {voters}명의 과반수 찬성(의결정족수)에 "
+                "미달합니다 (시행령 제21조제2항)",
             )
         )
     if payload.decision == "부결" and majority:

@@ -95,7 +95,7 @@ def _reuse_guard(group: str, basis: str) -> Callable[[ProcedureView, RequestPayl
     def guard(view: ProcedureView, payload: RequestPayload) -> list[Unmet]:
         if payload.reuse_previous_round_reason is None:
             if payload.reply_by is not None and payload.reply_by <= view.today:
-                return [Unmet("reply_by_not_future", basis, "회신 기한은 오늘 이후여야 합니다")]
+                return [Unmet("reply_by_not_future", basis, "회신 기한은 오늘보다 뒤의 날이어야 합니다")]
             return []
         previous = current_round(view, group)
         if previous is None:
@@ -169,7 +169,7 @@ def _open_round(
                 recipient=party,
                 subject=f"[{letter_title}] {view.title}",
                 body=(
-                    f"{name} 귀하\n\n{view.title}에 관하여 {with_particle(letter_title, '을')} 보내 드립니다. "
+                    f"수신: {name}\n\n{view.title}에 관하여 {with_particle(letter_title, '을')} 보내 드립니다. "
                     f"{format_date_ko(reply_by)}까지 회신하여 주시기 바랍니다."
                 ),
                 payload={

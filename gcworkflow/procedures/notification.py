@@ -84,7 +84,7 @@ def notification_deadlines(view: ProcedureView, _payload: object) -> list[Write]
                 recipient=party,
                 subject=f"[{what} 결과 통보] {name}",
                 body=(
-                    f"{party_name(party, published)} 귀하\n\n「녹색융합클러스터의 조성 및 육성에 관한 법률」 "
+                    f"수신: {party_name(party, published)}\n\n「녹색융합클러스터의 조성 및 육성에 관한 법률」 "
                     f"제9조제3항에 따라 {name} {what} 결과를 통보합니다. 같은 조 제4항에 따라 그 내용을 14일 이상 "
                     "주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
                 ),

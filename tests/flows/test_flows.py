@@ -115,7 +115,7 @@ def test_notify_governors_sends_letter_and_notice_and_designates(flows_ctx: Cont
     (received,) = [r for r in smtp_server.to(CONTACTS[GOVERNOR]) if "지정 결과 통보" in r.subject]
     name = facts(ctx, pid, "notice_content")[-1]["name"]
     assert received.subject == f"[지정 결과 통보] {name}"
-    for expected in ("경상북도지사 귀하", "제9조제3항", f"{name} 지정 결과를 통보합니다", "14일 이상"):
+    for expected in ("수신: 경상북도지사", "제9조제3항", f"{name} 지정 결과를 통보합니다", "14일 이상"):
         assert expected in received.body, (expected, received.body)
     # Both PDFs: the notification letter and the notice, as issued (same bytes as the store's).
     documents = {f["document"]: f for f in facts(ctx, pid, "document_issued")}

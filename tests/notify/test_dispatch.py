@@ -64,7 +64,7 @@ def test_letter_reaches_the_governor_with_its_pdf(mail, smtp_server: SmtpServer)
     reply_by = format_date_ko(_reply_by(ctx, pid))
     body = received.body
     for expected in (
-        "경상북도지사 귀하",
+        "수신: 경상북도지사",
         TITLE,
         f"{reply_by}까지 회신하여 주시기 바랍니다",
         f"첨부: {issued.title}.pdf",
