@@ -16,6 +16,7 @@ from gcworkflow.db.models import Cluster
 from gcworkflow.engine import Actor, Principal, act_on_system
 from gcworkflow.errors import Conflict, InvalidInput, NotFound
 from gcworkflow.procedures.spec import Role
+from gcworkflow.reference import sido_in_force
 
 DEEMED_BASES = {
     "부칙 제2조제1항": "녹색융합클러스터법 부칙 제2조제1항 (환경산업연구단지 → 조성된 녹색융합클러스터로 봄)",
@@ -68,11 +69,32 @@ def _insert(
     return cluster
 
 
+def checked_profile(profile: dict[str, Any] | None, day: date) -> dict[str, Any]:
+    """The profile to store, refused if its 시·도 code (``sido_code``) is not one in use on ``day``.
+
+    ``day`` is the registration date: what is entered now must carry that day's code (강원 is 51 since
+    2023-06-11, not 42), so that a code that does not exist, or no longer does, is not stored as if it did. A
+    number read from an unquoted YAML value (47) is taken as the code it spells: the clerk wrote the code.
+    """
+    result = dict(profile or {})
+    code = result.get("sido_code")
+    if code is None:
+        return result
+    if isinstance(code, int) and not isinstance(code, bool):
+        code = f"{code:02d}"
+    try:
+        result["sido_code"] = sido_in_force(code, day).code
+    except ValueError as exc:
+        raise InvalidInput(f"클러스터의 시·도 코드(sido_code)를 확인하십시오: {exc}") from exc
+    return result
+
+
 def register_cluster(ctx: Context, actor: Actor, name: str, profile: dict[str, Any] | None = None) -> int:
     """A planned cluster, the subject of a future designation procedure. Returns the cluster id."""
     name = name.strip()
     if not name:
         raise InvalidInput("클러스터 이름을 적으십시오")
+    profile = checked_profile(profile, ctx.clock.today())
     created: dict[str, int] = {}
 
     def apply(session: Session, _principal: Principal) -> dict[str, Any]:
@@ -96,6 +118,8 @@ def register_deemed_cluster(
         raise InvalidInput(f"의제 근거는 다음 중 하나여야 합니다: {', '.join(DEEMED_BASES)}")
     if not name.strip():
         raise InvalidInput("클러스터 이름을 적으십시오")
+    # Checked as of the registration, not the deemed date: the profile describes the cluster as it is now.
+    profile = checked_profile(profile, ctx.clock.today())
     effective = effective_on or date(2021, 12, 16)  # the Act's commencement (부칙 제1조)
     created: dict[str, int] = {}
 

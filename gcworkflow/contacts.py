@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -13,25 +14,40 @@ from gcworkflow.engine import Actor, Principal, act_on_system
 from gcworkflow.errors import InvalidInput
 from gcworkflow.procedures.common import party_name
 from gcworkflow.procedures.spec import Role
-from gcworkflow.reference import resolve_sido
+from gcworkflow.reference import known_body, sido_by_key, sido_in_force
+
+_EXAMPLES = "예: governor:47, ministry:산업통상부"
 
 
-def normalise_party(party: str) -> str:
-    """``governor:47``, ``47`` or ``경북``-style keys for governors; ``ministry:<name>`` for ministries."""
+def normalise_party(party: str, day: date) -> str:
+    """``governor:47``, ``47`` or a stable key (``gyeongbuk``) for governors; ``ministry:<name>`` for ministries.
+
+    A 시·도 code must be one in use on ``day`` (the day the contact is entered), as the consultation rounds
+    key their parties by the code of their own day: an old code would file the address under a party that no
+    letter is sent to.
+    """
     kind, _, key = party.partition(":")
     if kind == "ministry" and key.strip():
-        return f"ministry:{key.strip()}"
-    code = key if kind == "governor" else party
+        try:
+            # The name is kept as written: a party recorded under a former name keeps that key.
+            return f"ministry:{known_body(key.strip())}"
+        except ValueError as exc:
+            raise InvalidInput(f"{exc} (상대방: {party!r}, {_EXAMPLES})") from exc
+    code = (key if kind == "governor" else party).strip()
+    if code.isdigit():
+        try:
+            return f"governor:{sido_in_force(code, day).code}"
+        except ValueError as exc:
+            # The reference's message names the code and the codes in use that day, which is what to fix.
+            raise InvalidInput(f"상대방을 확인하십시오: {party!r} — {exc}") from exc
     try:
-        return f"governor:{resolve_sido(code.strip()).current.code}"
+        return f"governor:{sido_by_key(code).on(day).code}"
     except ValueError as exc:
-        raise InvalidInput(
-            f"알 수 없는 상대방입니다: {party!r} (예: governor:47, ministry:산업통상부)"
-        ) from exc
+        raise InvalidInput(f"알 수 없는 상대방입니다: {party!r} ({_EXAMPLES})") from exc
 
 
 def set_contact(ctx: Context, actor: Actor, party: str, email: str, name: str | None = None) -> int:
-    key = normalise_party(party)
+    key = normalise_party(party, ctx.clock.today())
     if "@" not in email or email.strip() != email or " " in email:
         raise InvalidInput(f"전자우편 주소 형식이 아닙니다: {email!r}")
     label = name or party_name(key, ctx.clock.today())

@@ -1,7 +1,8 @@
 """The procedure diagrams, generated from the definitions with transitions' GraphMachine (Mermaid).
 
 Only transitions are drawn (record actions keep the state and would bury the path); the labels are Korean.
-``docs/procedure-<kind>-v<version>.md`` is written by ``gcw diagram --write`` and a test fails when stale.
+``docs/procedure-<kind>-v<version>.md`` and ``docs/law-map.md`` are written by ``gcw diagram --write`` and a
+test fails when they are stale.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from transitions.extensions import GraphMachine
 
+from gcworkflow.law_map import document as law_map_document
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.registry import definitions
 from gcworkflow.procedures.spec import ProcedureDefinition
@@ -19,6 +21,7 @@ DOCS = ROOT / "docs"
 README = ROOT / "README.md"
 # The README shows the designation diagram between these markers; `gcw diagram --write` refreshes it.
 BEGIN, END = "<!-- diagram:designation -->", "<!-- /diagram -->"
+LAW_MAP = "law-map.md"  # every kind's articles, from the definitions (gcworkflow.law_map)
 
 
 class _Model:
@@ -75,7 +78,9 @@ def _readme_with_diagram(text: str) -> str:
 
 def write_all(docs: Path = DOCS, readme: Path = README) -> list[Path]:
     docs.mkdir(parents=True, exist_ok=True)
-    written = []
+    law_map = docs / LAW_MAP
+    law_map.write_text(law_map_document(), encoding="utf-8")
+    written = [law_map]
     for definition in definitions():
         target = path_for(definition, docs)
         target.write_text(document(definition), encoding="utf-8")
@@ -92,6 +97,9 @@ def stale(docs: Path = DOCS, readme: Path = README) -> list[Path]:
         for d in definitions()
         if not path_for(d, docs).exists() or path_for(d, docs).read_text(encoding="utf-8") != document(d)
     ]
+    law_map = docs / LAW_MAP
+    if not law_map.exists() or law_map.read_text(encoding="utf-8") != law_map_document():
+        found.append(law_map)
     if readme.exists():
         text = readme.read_text(encoding="utf-8")
         if _readme_with_diagram(text) != text:

@@ -72,8 +72,93 @@ def test_other_changes_are_full_unless_declared(ctx):
     plan["infrastructure_plan"] += " 공동 물류시설을 추가한다."
     fire(ctx, pid, "record_plan", content=plan, change_reason="기반시설 추가")
     assert _classification(ctx, pid)["minor"] is False
-    fire(ctx, pid, "record_plan", content=plan, change_reason="오기 정정", declared=["착오·오기·누락 정정"])
-    assert _classification(ctx, pid)["minor"] is True
+    # A correction is declared field by field, each with the document of the original error (규칙 제4조②5).
+    with pytest.raises(GuardFailed) as refused:
+        fire(
+            ctx, pid, "record_plan", content=plan, change_reason="오기 정정", declared=["착오·오기·누락 정정"]
+        )
+    assert refused.value.unmet[0].id == "correction_fields_missing"
+    evidence = ctx.store.put(b"%PDF-1.7 designation plan as submitted, showing the omission")
+    fire(
+        ctx,
+        pid,
+        "record_plan",
+        content=plan,
+        change_reason="누락 정정",
+        corrections=[{"field": "infrastructure_plan", "evidence_sha256": evidence}],
+    )
+    found = _classification(ctx, pid)
+    assert found["minor"] is True
+    assert found["reasons"][0]["basis"] == "녹색융합클러스터법 시행규칙 제4조제2항제5호"
+    linked = [
+        d for d in queries.procedure_status(ctx, pid)["documents"] if d["kind"] == "correction_evidence"
+    ]
+    assert [d["sha256"] for d in linked] == [evidence]
+
+
+def test_a_correction_is_minor_whatever_its_size_but_only_with_its_evidence(ctx):
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "plan_change", cluster)
+    correction = {"field": "area_m2", "note": "330,000㎡를 33,000㎡로 잘못 적음"}
+    with pytest.raises(GuardFailed) as refused:
+        fire(
+            ctx,
+            pid,
+            "record_plan",
+            content={"area_m2": 330000},
+            mode="merge",
+            change_reason="면적 오기 정정",
+            corrections=[correction],
+        )
+    unmet = refused.value.unmet[0]
+    assert unmet.id == "correction_evidence_missing"
+    assert unmet.basis == "녹색융합클러스터법 시행규칙 제4조제2항제5호"
+    assert unmet.message.startswith(
+        "면적(㎡)의 착오·오기·누락 정정에는 원래의 착오·오기·누락을 보여 주는 문서"
+    )
+    evidence = ctx.store.put(b"%PDF-1.7 survey showing 330,000 square metres")
+    fire(
+        ctx,
+        pid,
+        "record_plan",
+        content={"area_m2": 330000},
+        mode="merge",
+        change_reason="면적 오기 정정",
+        corrections=[correction | {"evidence_sha256": evidence}],
+    )
+    found = _classification(ctx, pid)
+    assert found["minor"] is True and "총면적 33,000㎡ → 330,000㎡" in found["reasons"][0]["message"]
+    assert signed(ctx, pid, "apply_minor_change").to_state == "changed"
+
+
+def test_a_districts_declaration_needs_its_basis(ctx):
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "plan_change", cluster)
+    content = {"location_detail": "구미 국가산업단지 제4단지 (산동읍) 일원"}
+    with pytest.raises(GuardFailed) as refused:
+        fire(
+            ctx,
+            pid,
+            "record_plan",
+            content=content,
+            mode="merge",
+            change_reason="읍 명칭 변경",
+            declared=["행정구역 변경"],
+        )
+    assert refused.value.unmet[0].id == "districts_basis_missing"
+    fire(
+        ctx,
+        pid,
+        "record_plan",
+        content=content,
+        mode="merge",
+        change_reason="읍 명칭 변경",
+        declared=["행정구역 변경"],
+        districts_basis="구미시 읍·면·동 명칭 변경 조례 (예시)",
+    )
+    found = _classification(ctx, pid)
+    assert found["minor"] is True
+    assert found["reasons"][0]["basis"] == "녹색융합클러스터법 시행규칙 제4조제2항제4호"
 
 
 def test_second_open_procedure_on_the_same_cluster_is_refused(ctx):
@@ -102,6 +187,31 @@ def test_release_needs_a_ground_and_partial_release_reduces_the_area(ctx):
     assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 30000
     signed(ctx, pid, "request_governor_opinions")
     assert queries.procedure_status(ctx, pid)["state"] == "governor_consultation"
+
+
+def test_a_corrected_partial_scope_replaces_the_earlier_one(ctx):
+    cluster, _ = designated_gumi(ctx)
+    pid = _open(ctx, "release", cluster)
+    scope = {"scope": "partial", "ground": "decree8_2", "reason": "도로 편입"}
+    fire(ctx, pid, "record_release_scope", **scope, released_area_m2=3000)
+    assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 30000
+    # Corrected, not added: 33,000 − 5,000, not 30,000 − 5,000 (procedure.md §3).
+    fire(
+        ctx,
+        pid,
+        "record_release_scope",
+        **scope | {"reason": "도로 편입 (측량 결과 정정)"},
+        released_area_m2=5000,
+    )
+    assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 28000
+    facts = {(f["kind"], f["subject"]): f["data"] for f in queries.procedure_status(ctx, pid)["facts"]}
+    recorded = facts[("release_scope", "")]
+    assert recorded["released_area_m2"] + recorded["remaining_area_m2"] == recorded["area_before_m2"] == 33000
+    # Measured from the area before the release too: 31,000㎡ of 33,000㎡ may still be released in part.
+    fire(ctx, pid, "record_release_scope", **scope, released_area_m2=31000)
+    assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 2000
+    fire(ctx, pid, "record_release_scope", scope="whole", ground="decree8_2", reason="전부 해제로 정정")
+    assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 33000
 
 
 def test_change_of_an_undesignated_cluster_is_refused(ctx):

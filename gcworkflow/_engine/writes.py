@@ -146,7 +146,10 @@ def resolve_writes(
 
 
 def _open_deadline(write: OpenDeadline, view: ProcedureView) -> Resolved:
-    label, basis = KINDS[write.kind]
+    label, default_basis = KINDS[write.kind]
+    basis = write.basis or default_basis
+    if basis is None:
+        raise ValueError(f"deadline {write.kind!r} needs its procedure kind's basis (OpenDeadline.basis)")
     due, explanation = compute_due(write.rule, view.calendar)
     rule = write.rule
     return Resolved(

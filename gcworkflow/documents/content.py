@@ -20,10 +20,12 @@ from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
 from gcworkflow.korean import with_particle
 from gcworkflow.procedures.basic_plan import ITEMS as BASIC_PLAN_ITEMS
 from gcworkflow.procedures.common import party_name
+from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.notice import NOTICE, notice_items_complete
 from gcworkflow.procedures.plan_content import format_krw_eok
+from gcworkflow.procedures.registry import definition
 from gcworkflow.procedures.spec import ProcedureView
-from gcworkflow.reference import authority_on
+from gcworkflow.reference import addressee, authority_on
 from gcworkflow.settings import Settings
 
 LAW = "「녹색융합클러스터의 조성 및 육성에 관한 법률」"
@@ -100,25 +102,43 @@ def _signatures(settings: Settings, signed: Signing) -> tuple[Signature, ...]:
     )
 
 
+def kind_law(view: ProcedureView) -> KindLaw:
+    """The words and articles of the procedure's kind, as it speaks now (a minor change its own)."""
+    law = definition(view.kind).law
+    if law is None:
+        raise ValueError(f"procedure kind {view.kind!r} has no KindLaw")
+    return law.at(view)
+
+
+def _inspection_section(n: dict[str, Any], law: KindLaw) -> tuple[Section, ...]:
+    """관련 자료의 열람, only where the kind's law opens the notice to residents."""
+    if not law.inspection_clause:
+        return ()
+    places = [
+        f"{p['office']}" + (f" (☎ {p['phone']})" if p.get("phone") else "") for p in n["inspection_places"]
+    ]
+    authority = n["authority"].removesuffix("장관")
+    return (
+        Section(
+            title="관련 자료의 열람",
+            lines=(
+                Line(label="열람 장소", value="\n".join(places) or f"{authority} 및 관할 시·도"),
+                Line(
+                    label="열람 기간",
+                    value=f"관할 시·도지사가 통보받은 날부터 14일 이상 (같은 법 {law.inspection_clause})",
+                ),
+            ),
+        ),
+    )
+
+
 # --- the designation notice (고시) -------------------------------------------------------------------
 
 
 def designation_notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, str]:
     """The notice from its signed content and registered number; refused before rendering when any item of
     규칙 제3조 is missing. Returns the notice and the number."""
-    unmet = notice_items_complete(view, None)
-    number = view.fact("notice_number", NOTICE)
-    if number is None:
-        unmet.append(
-            Unmet(
-                "notice_number_missing",
-                "행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조",
-                "고시 번호가 등록되지 않아 고시문을 만들 수 없습니다",
-            )
-        )
-    if unmet:
-        raise GuardFailed(unmet, "고시문을 만들 수 없습니다.")
-    n = view.fact("notice_content", NOTICE).data
+    n, number = _checked(view)
     period = n["period"]
     notice_date = date.fromisoformat(n["notice_date"])
     sections = [
@@ -143,7 +163,7 @@ def designation_notice(view: ProcedureView, *, illustrative: bool = False) -> tu
         Section(title="조성기간", paragraphs=(f"{period['start_year']}년 ~ {period['end_year']}년",)),
         Section(
             title="전문운영기관",
-            paragraphs=(f"{n['operating_institution']} (법 제23조제2항, 같은 법 시행령 제14조)",),
+            paragraphs=(f"{n['operating_institution']} (같은 법 제23조제2항, 같은 법 시행령 제14조)",),
         ),
     ]
     plan = view.plan
@@ -157,30 +177,20 @@ def designation_notice(view: ProcedureView, *, illustrative: bool = False) -> tu
                 ),
             )
         )
-    places = [
-        f"{p['office']}" + (f" (☎ {p['phone']})" if p.get("phone") else "") for p in n["inspection_places"]
-    ]
-    sections.append(
-        Section(
-            title="관련 자료의 열람",
-            lines=(
-                Line(label="열람 장소", value="\n".join(places) or "기후에너지환경부 및 관할 시·도"),
-                Line(label="열람 기간", value="관할 시·도지사가 통보받은 날부터 14일 이상 (법 제9조제4항)"),
-            ),
-        )
-    )
+    law = kind_law(view)
+    sections.extend(_inspection_section(n, law))
     notice = Notice(
         kind="designation_notice",
-        document_title=f"{number.data['number']} {n['name']} 지정 고시",
+        document_title=f"{number} {n['name']} 지정 고시",
         date=notice_date.isoformat(),
-        number=number.data["number"],
+        number=number,
         authority=n["authority"],
-        basis_sentence=f"{LAW} 제9조제1항 및 제3항과 같은 법 시행규칙 제3조에 따라 {n['name']}를 다음과 같이 "
+        basis_sentence=f"{LAW} {law.notice_clause}에 따라 {with_particle(n['name'], '을')} 다음과 같이 "
         "지정하고 고시합니다.",
         sections=tuple(sections),
         illustrative=illustrative,
     )
-    return notice, number.data["number"]
+    return notice, number
 
 
 def _values_row(label: str, before: Any, after: Any) -> tuple[str, str, str]:
@@ -199,7 +209,7 @@ def _printed(values: dict[str, Any]) -> dict[str, str]:
 
 
 def _checked(view: ProcedureView) -> tuple[dict[str, Any], str]:
-    unmet = notice_items_complete(view, None)
+    unmet = notice_items_complete(kind_law(view))(view, None)
     number = view.fact("notice_number", NOTICE)
     if number is None:
         unmet.append(
@@ -214,22 +224,6 @@ def _checked(view: ProcedureView) -> tuple[dict[str, Any], str]:
     return dict(view.fact("notice_content", NOTICE).data), number.data["number"]
 
 
-def _inspection_section(n: dict[str, Any]) -> Section:
-    places = [
-        f"{p['office']}" + (f" (☎ {p['phone']})" if p.get("phone") else "") for p in n["inspection_places"]
-    ]
-    return Section(
-        title="관련 자료의 열람",
-        lines=(
-            Line(label="열람 장소", value="\n".join(places) or "기후에너지환경부 및 관할 시·도"),
-            Line(
-                label="열람 기간",
-                value="관할 시·도지사가 통보받은 날부터 14일 이상 (법 제12조제4항, 제9조제4항)",
-            ),
-        ),
-    )
-
-
 def notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, str]:
     """The procedure's notice (지정·변경·해제 고시), refused before rendering when anything is missing."""
     kind = (
@@ -240,6 +234,7 @@ def notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, 
     if kind == "designation":
         return designation_notice(view, illustrative=illustrative)
     n, number = _checked(view)
+    law = kind_law(view)
     if kind == "basic_plan":
         return _basic_plan_notice(view, n, number, illustrative), number
     before, after = _printed(n.get("before") or {}), _printed(n)
@@ -251,11 +246,10 @@ def notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, 
             Section(title="변경 내용", table=Table(columns=("구분", "변경 전", "변경 후"), rows=changed)),
             Section(title="변경 사유", paragraphs=(n["purpose"],)),
             Section(title="변경일", paragraphs=(day,)),
-            _inspection_section(n),
+            *_inspection_section(n, law),
         )
         sentence = (
-            f"{LAW} 제12조제1항·제4항 및 제9조제3항에 따라 {n['name']}의 조성계획을 다음과 같이 변경하고 "
-            "고시합니다."
+            f"{LAW} {law.notice_clause}에 따라 {n['name']}의 조성계획을 다음과 같이 변경하고 고시합니다."
         )
         title, doc_kind = f"{number} {n['name']} 조성계획 변경 고시", "change_notice"
     else:
@@ -274,13 +268,13 @@ def notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, 
             ),
             Section(
                 title="해제 사유 및 근거",
-                paragraphs=(f"{n['purpose']} ({scope.data['basis'] if scope else LAW + ' 제12조제1항'})",),
+                paragraphs=(f"{n['purpose']} ({scope.data['basis'] if scope else law.decide_basis})",),
             ),
             Section(title="해제일", paragraphs=(day,)),
-            _inspection_section(n),
+            *_inspection_section(n, law),
         )
         sentence = (
-            f"{LAW} 제12조제1항 및 제4항에 따라 {n['name']}의 지정을 다음과 같이 "
+            f"{LAW} {law.notice_clause}에 따라 {n['name']}의 지정을 다음과 같이 "
             f"{'일부' if partial else '전부'} 해제하고 고시합니다."
         )
         title, doc_kind = f"{number} {n['name']} 지정 {'일부 ' if partial else ''}해제 고시", "release_notice"
@@ -327,7 +321,8 @@ def _basic_plan_notice(view: ProcedureView, n: dict[str, Any], number: str, illu
         date=n["notice_date"],
         number=number,
         authority=n["authority"],
-        basis_sentence=f"{LAW} 제6조제5항에 따라 {with_particle(n['name'], '을')} 다음과 같이 수립(변경)하여 고시합니다.",
+        basis_sentence=f"{LAW} {kind_law(view).notice_clause}에 따라 {with_particle(n['name'], '을')} 다음과 같이 "
+        "수립(변경)하여 고시합니다.",
         sections=sections,
         illustrative=illustrative,
     )
@@ -375,15 +370,17 @@ def opinion_request(
 ) -> Letter:
     request = view.fact("consultation_request", party).data
     reply_by = format_date_ko(date.fromisoformat(request["reply_by"]))
-    name = view.cluster_name or view.title
+    name = view.cluster_name or getattr(view.plan, "name", None) or view.title
+    law = kind_law(view)
+    matter = law.matter(name)
     items = (
-        Item(text=f"관련: {LAW} 제9조제1항"),
+        Item(text=f"관련: {LAW} {law.hear_clause}"),
         Item(
-            text=f"우리 부는 {name} 조성계획(제{request['plan_version']}판)을 붙임과 같이 수립하였으며, 같은 법 "
-            "제9조제1항에 따라 관할 시·도지사의 의견을 듣고자 합니다."
+            text=f"우리 부는 {law.intent(name)}, 같은 법 {law.hear_clause}에 따라 {law.governors}의 의견을 "
+            "듣고자 합니다."
         ),
         Item(
-            text=f"조성계획에 대한 귀 기관의 의견을 {reply_by}까지 회신하여 주시기 바랍니다.",
+            text=f"{matter}에 대한 귀 기관의 의견을 {reply_by}까지 회신하여 주시기 바랍니다.",
             children=(
                 Item(text=f"회신 기한: {reply_by} ({request['reply_by_rule']})"),
                 Item(text="회신 방법: 문서유통(전자문서)"),
@@ -397,9 +394,9 @@ def opinion_request(
         signed,
         number,
         party_name(party, date.fromisoformat(number["dated"])),
-        f"{name} 조성계획에 대한 의견 조회",
+        f"{matter}에 대한 의견 조회",
         items,
-        ("조성계획(요약) 1부",),
+        (f"{law.attachment} 1부",),
         illustrative,
     )
 
@@ -415,11 +412,12 @@ def consultation_request(
 ) -> Letter:
     request = view.fact("consultation_request", party).data
     reply_by = format_date_ko(date.fromisoformat(request["reply_by"]))
-    name = view.cluster_name or view.title
-    ministry = party.partition(":")[2]
+    name = view.cluster_name or getattr(view.plan, "name", None) or view.title
+    law = kind_law(view)
+    matter = law.matter(name)
     items = (
-        Item(text=f"관련: {LAW} 제9조제1항"),
-        Item(text=f"{name} 조성계획에 대하여 같은 법 제9조제1항에 따라 붙임과 같이 협의를 요청합니다."),
+        Item(text=f"관련: {LAW} {law.hear_clause}"),
+        Item(text=f"{matter}에 대하여 같은 법 {law.hear_clause}에 따라 붙임과 같이 협의를 요청합니다."),
         Item(
             text=f"협의 의견(동의, 조건부 동의, 이견, 의견 없음)을 {reply_by}까지 회신하여 주시기 바랍니다.",
             children=(Item(text=f"회신 기한: {reply_by} ({request['reply_by_rule']})"),),
@@ -431,10 +429,10 @@ def consultation_request(
         settings,
         signed,
         number,
-        f"{ministry}장관",
-        f"{name} 조성계획 협의 요청",
+        addressee(party, date.fromisoformat(number["dated"])),
+        f"{matter} 협의 요청",
         items,
-        ("조성계획(요약) 1부", "시·도지사 의견 수렴 결과 1부"),
+        (f"{law.attachment} 1부", "시·도지사 의견 수렴 결과 1부"),
         illustrative,
     )
 
@@ -452,20 +450,25 @@ def notification(
     """The 결과 통보 시행문 (law.md §5.2) for a designation, a change or a release, with the notice attached."""
     notice_data = view.fact("notice_content", NOTICE).data
     kind = notice_data.get("kind", "designation")
-    what = {
-        "designation": "지정",
-        "change": "조성계획 변경",
-        "release": "지정 해제",
-        "basic_plan": "기본계획",
-    }[kind]
-    article = {"designation": "제9조제3항", "basic_plan": "제6조제5항"}.get(kind, "제12조제4항 및 제9조제3항")
+    law = kind_law(view)
     gazette = view.fact("gazette_publication", NOTICE)
     published = format_date_ko(date.fromisoformat(gazette.data["published_on"])) if gazette else ""
     items = (
         Item(text=f"관련: {notice_number}({published})"),
-        Item(text=f"{LAW} {article}에 따라 {notice_data['name']} {what} 내용을 붙임과 같이 통보합니다."),
         Item(
-            text="같은 법 제9조제4항에 따라 그 내용을 14일 이상 주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
+            text=f"{LAW} {law.notify_clause}에 따라 {notice_data['name']} {law.result} 내용을 붙임과 같이 "
+            "통보합니다."
+        ),
+        # Only where the kind's law asks the governor to open it to residents (법 제9조④, or as applied).
+        *(
+            (
+                Item(
+                    text=f"같은 법 {law.inspection_clause}에 따라 그 내용을 14일 이상 주민이 열람할 수 있도록 "
+                    "조치하여 주시기 바랍니다."
+                ),
+            )
+            if law.inspection_clause
+            else ()
         ),
     )
     return _letter(
@@ -475,8 +478,8 @@ def notification(
         signed,
         number,
         party_name(party, date.fromisoformat(number["dated"])),
-        f"{notice_data['name']} {what} 결과 통보",
+        f"{notice_data['name']} {law.result} 결과 통보",
         items,
-        (f"{what} 고시문 1부", "기본계획 1부" if kind == "basic_plan" else "조성계획(요약) 1부"),
+        (f"{law.result} 고시문 1부", f"{law.attachment} 1부"),
         illustrative,
     )

@@ -19,6 +19,7 @@ from gcworkflow.errors import InvalidInput, Unmet
 from gcworkflow.korean import particle
 from gcworkflow.procedures import paths
 from gcworkflow.procedures.common import LAW, Payload, Text
+from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.plan_content import CreationPeriod, _Section
 from gcworkflow.procedures.spec import (
     Action,
@@ -34,6 +35,7 @@ from gcworkflow.procedures.spec import (
 from gcworkflow.validation import korean_errors
 
 BASIC = f"{LAW} 제6조"
+NEXT_PLAN = f"{LAW} 제6조제1항"  # every five years
 MINOR_RULE = f"{LAW} 시행규칙 제2조"
 MINOR_GROUNDS = {
     "law_change": f"{MINOR_RULE}제1호",  # 법령의 제정·개정·폐지를 반영하는 변경
@@ -204,15 +206,36 @@ def next_plan_deadlines(view: ProcedureView, _payload: object) -> list[Write]:
     period = getattr(view.plan, "creation_period", None)
     end = date(period.end_year, 12, 31) if period else view.today
     return [
-        OpenDeadline("next_basic_plan", DueRule("date", end, label="현 기본계획 종료일")),
+        OpenDeadline("next_basic_plan", DueRule("date", end, label="현 기본계획 종료일"), basis=NEXT_PLAN),
         OpenDeadline(
             "fact_finding_survey", DueRule("civil", view.today, 5, "years", label="기본계획 고시일")
         ),
     ]
 
 
+# 법 제6조: every 시·도지사 is heard and the ministries consulted before the committee (②, for a change as
+# applied by ④); the plan is published and the 관계 시·도지사 notified (⑤) — and nobody is asked to open it to
+# residents: the basic plan has no inspection.
+LAW_OF_BASIC_PLAN = KindLaw(
+    subject="기본계획",
+    verb="수립·변경",
+    hear_basis=f"{LAW} 제6조제2항",  # a change: as applied by 제4항, said in the letter
+    hear_clause="제6조제2항(변경은 같은 조 제4항에서 준용)",
+    governors="시·도지사",
+    decide_basis=f"{LAW} 제6조제1항·제3항",
+    notice_basis=f"{LAW} 제6조제5항",
+    notify_basis=f"{LAW} 제6조제5항",
+    notify_clause="제6조제5항",
+    inspection_basis=None,
+    inspection_clause=None,
+    notice_clause="제6조제5항",
+    notice_items_basis=f"{LAW} 제6조제5항",
+    result="수립·변경",
+    attachment="기본계획(안)",
+)
+
 PATH = paths.Path(
-    hear=f"{LAW} 제6조제2항",
+    law=LAW_OF_BASIC_PLAN,
     decision="수립·변경",
     notice_kind="basic_plan",
     final=State("in_force", "고시·통보 완료 (시행)", f"{LAW} 제6조제5항", final=True),
@@ -220,7 +243,6 @@ PATH = paths.Path(
     drafting_labels=("기본계획안 작성", "기본계획 고시"),
     request_guards=(basic_plan_complete, not_minor),
     all_governors=True,
-    follow_up_inspection=False,
     extra_drafting=(skip_to_notice(("drafting",)),),
     plan_action=record_basic_plan(("drafting",)),
     on_final=next_plan_deadlines,
@@ -240,4 +262,5 @@ DEFINITION = ProcedureDefinition(
     actions=ACTIONS,
     subject="basic_plan",
     plan_parser=parse_basic_plan,
+    law=LAW_OF_BASIC_PLAN,
 )

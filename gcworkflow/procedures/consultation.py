@@ -11,13 +11,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from gcworkflow.calendar import DueRule, compute_due, format_date_ko
 from gcworkflow.errors import Unmet
 from gcworkflow.korean import with_particle
 from gcworkflow.procedures.common import (
-    LAW,
     Payload,
     Sha256,
     Text,
@@ -40,13 +39,16 @@ from gcworkflow.procedures.spec import (
     Role,
     Write,
 )
-from gcworkflow.reference import SIDOS, resolve_sido
+from gcworkflow.reference import SIDOS, current_body, resolve_sido
 from gcworkflow.settings import policy_basis
 
 GOVERNORS = "governor"
 MINISTRIES = "ministry"
 
-MinistryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+# Checked against the reference table so that a typo is refused as input, not printed later as an addressee.
+MinistryName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60), AfterValidator(current_body)
+]
 
 
 # --- rounds -------------------------------------------------------------------------------------------
@@ -251,10 +253,12 @@ class GovernorOpinionPayload(Payload):
     document_sha256: Sha256 | None = Field(default=None, description="회신 문서 (문서 저장소 SHA-256)")
 
 
-def _governor_opinion_guard(view: ProcedureView, payload: GovernorOpinionPayload) -> list[Unmet]:
-    basis = f"{LAW} 제9조제1항"
-    _, unmet = _governor_consulted(view, payload.sido_code, basis)
-    return unmet + not_after_today(view, payload.received_on, "접수일", basis, "received_in_future")
+def _governor_opinion_guard(basis: str) -> Guard:
+    def guard(view: ProcedureView, payload: GovernorOpinionPayload) -> list[Unmet]:
+        _, unmet = _governor_consulted(view, payload.sido_code, basis)
+        return unmet + not_after_today(view, payload.received_on, "접수일", basis, "received_in_future")
+
+    return guard
 
 
 def _reply_effects(
@@ -305,7 +309,7 @@ def record_governor_opinion(sources: tuple[str, ...], basis: str) -> Action:
         roles=frozenset({Role.CLERK}),
         basis=basis,
         payload=GovernorOpinionPayload,
-        guards=(_governor_opinion_guard,),
+        guards=(_governor_opinion_guard(basis),),
         effects=_governor_opinion,
         correctable=True,
     )
@@ -334,7 +338,10 @@ def record_no_reply(group: str, sources: tuple[str, ...], basis: str) -> Action:
         if consultation is None or party not in consultation.data["parties"]:
             return [
                 Unmet(
-                    "party_not_consulted", basis, f"{party_name(party, view.today)}에 요청한 기록이 없습니다"
+                    "party_not_consulted",
+                    basis,
+                    # A governor is a person (에게), a ministry a body (에).
+                    f"{party_name(party, view.today)}{'에게' if group == GOVERNORS else '에'} 요청한 기록이 없습니다",
                 )
             ]
         reply_by = date.fromisoformat(view.fact("consultation_request", party).data["reply_by"])
@@ -378,16 +385,15 @@ def governors_heard(basis: str) -> Callable[[ProcedureView, object], list[Unmet]
     return guard
 
 
-def _ministry_request_guard(view: ProcedureView, payload: MinistryRequestPayload) -> list[Unmet]:
-    if payload.reuse_previous_round_reason is None and not payload.ministries:
-        return [
-            Unmet(
-                "ministry_missing", f"{LAW} 제9조제1항", "협의할 관계 중앙행정기관을 한 곳 이상 지정하십시오"
-            )
-        ]
-    if len(set(payload.ministries)) != len(payload.ministries):
-        return [Unmet("ministry_duplicate", f"{LAW} 제9조제1항", "같은 기관이 두 번 지정되었습니다")]
-    return []
+def _ministry_request_guard(basis: str) -> Guard:
+    def guard(view: ProcedureView, payload: MinistryRequestPayload) -> list[Unmet]:
+        if payload.reuse_previous_round_reason is None and not payload.ministries:
+            return [Unmet("ministry_missing", basis, "협의할 관계 중앙행정기관을 한 곳 이상 지정하십시오")]
+        if len(set(payload.ministries)) != len(payload.ministries):
+            return [Unmet("ministry_duplicate", basis, "같은 기관이 두 번 지정되었습니다")]
+        return []
+
+    return guard
 
 
 def request_ministry_consultation(
@@ -413,7 +419,11 @@ def request_ministry_consultation(
         roles=frozenset({Role.APPROVER}),
         basis=basis,
         payload=MinistryRequestPayload,
-        guards=(governors_heard(heard_basis), _ministry_request_guard, _reuse_guard(MINISTRIES, basis)),
+        guards=(
+            governors_heard(heard_basis),
+            _ministry_request_guard(basis),
+            _reuse_guard(MINISTRIES, basis),
+        ),
         effects=effects,
         signoff=True,
         signed_content=lambda view, payload: {"plan_sha256": view.plan_sha256, "payload": payload},
@@ -428,13 +438,17 @@ class MinistryReplyPayload(Payload):
     document_sha256: Sha256 | None = None
 
 
-def _ministry_reply_guard(view: ProcedureView, payload: MinistryReplyPayload) -> list[Unmet]:
-    basis = f"{LAW} 제9조제1항"
-    consultation = current_round(view, MINISTRIES)
-    party = ministry_party(payload.ministry)
-    if consultation is None or party not in consultation.data["parties"]:
-        return [Unmet("ministry_not_consulted", basis, f"{payload.ministry}에 협의를 요청한 기록이 없습니다")]
-    return not_after_today(view, payload.received_on, "접수일", basis, "received_in_future")
+def _ministry_reply_guard(basis: str) -> Guard:
+    def guard(view: ProcedureView, payload: MinistryReplyPayload) -> list[Unmet]:
+        consultation = current_round(view, MINISTRIES)
+        party = ministry_party(payload.ministry)
+        if consultation is None or party not in consultation.data["parties"]:
+            return [
+                Unmet("ministry_not_consulted", basis, f"{payload.ministry}에 협의를 요청한 기록이 없습니다")
+            ]
+        return not_after_today(view, payload.received_on, "접수일", basis, "received_in_future")
+
+    return guard
 
 
 def _ministry_reply(view: ProcedureView, payload: MinistryReplyPayload) -> list[Write]:
@@ -458,7 +472,7 @@ def record_ministry_reply(sources: tuple[str, ...], basis: str) -> Action:
         roles=frozenset({Role.CLERK}),
         basis=basis,
         payload=MinistryReplyPayload,
-        guards=(_ministry_reply_guard,),
+        guards=(_ministry_reply_guard(basis),),
         effects=_ministry_reply,
         correctable=True,
     )
@@ -544,8 +558,8 @@ class HearingPayload(Payload):
     document_sha256: Sha256 | None = None
 
 
-def record_hearing(sources: tuple[str, ...]) -> Action:
-    basis = "녹색융합클러스터법 시행령 제5조"
+def record_hearing(sources: tuple[str, ...], basis: str) -> Action:
+    """영 제5조's hearing, offered only where the kind's law has it (designation and full changes)."""
     return Action(
         trigger="record_hearing",
         label="주민·전문가·기관 의견 청취 기록",

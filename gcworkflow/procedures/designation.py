@@ -8,10 +8,32 @@ from __future__ import annotations
 
 from gcworkflow.procedures import drafting, paths
 from gcworkflow.procedures.common import LAW
+from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.spec import ProcedureDefinition, State
 
+# 법 제9조: the Minister draws up the 조성계획, hears the competent governors, consults, has the committee
+# deliberate and may designate (①); the notice and notification (③); the residents' inspection (④).
+LAW_OF_DESIGNATION = KindLaw(
+    subject="조성계획",
+    verb="수립",
+    hear_basis=f"{LAW} 제9조제1항",
+    hear_clause="제9조제1항",
+    governors="관할 시·도지사",
+    decide_basis=f"{LAW} 제9조제1항",
+    notice_basis=f"{LAW} 제9조제3항",
+    notify_basis=f"{LAW} 제9조제3항",
+    notify_clause="제9조제3항",
+    inspection_basis=f"{LAW} 제9조제4항",
+    inspection_clause="제9조제4항",
+    notice_clause="제9조제1항 및 제3항과 같은 법 시행규칙 제3조",
+    notice_items_basis=f"{LAW} 시행규칙 제3조",
+    hearing_basis=f"{LAW} 시행령 제5조",
+    result="지정",
+    attachment="조성계획(요약)",
+)
+
 PATH = paths.Path(
-    hear=f"{LAW} 제9조제1항",
+    law=LAW_OF_DESIGNATION,
     decision="지정",
     notice_kind="designation",
     final=State("designated", "지정", f"{LAW} 제9조제3항", final=True),
@@ -36,4 +58,5 @@ DEFINITION = ProcedureDefinition(
     states=STATES,
     initial="drafting",
     actions=ACTIONS,
+    law=LAW_OF_DESIGNATION,
 )

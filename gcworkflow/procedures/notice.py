@@ -1,4 +1,5 @@
-"""The designation stage (지정 및 관보 고시) — 법 제9조①③, 제10조, 영 제6조, 규칙 제3조.
+"""The decision and notice stage (지정·변경·해제·수립 및 관보 고시) — for a designation 법 제9조①③, 제10조,
+영 제6조, 규칙 제3조; every other kind by its own articles, read from its ``KindLaw``.
 
 The Minister's decision is discretionary ("지정할 수 있다") and signed off by the approver; each designation
 requirement is assessed; the notice is composed from the current plan version, its content signed off, its
@@ -17,9 +18,11 @@ from gcworkflow.canonical import digest
 from gcworkflow.errors import Unmet
 from gcworkflow.korean import particle
 from gcworkflow.procedures.common import DECREE, LAW, RULE, Payload, Sha256, Text, not_after_today
+from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.plan_content import parse_plan
 from gcworkflow.procedures.spec import (
     Action,
+    Guard,
     LinkDocument,
     ProcedureView,
     RecordFact,
@@ -65,25 +68,26 @@ NOTICE_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 
 class DesignationDecisionPayload(Payload):
-    reason: Text = Field(description="지정 결정 사유")
+    reason: Text = Field(description="결정 사유")
 
 
-def decide_designation(
-    sources: tuple[str, ...], decision: str = "지정", basis: str = f"{LAW} 제9조제1항"
-) -> Action:
-    """The Minister's decision (지정·변경·해제·수립), signed off by the approver."""
+def decide_designation(sources: tuple[str, ...], law: KindLaw, *, assess_requirements: bool) -> Action:
+    """The Minister's decision (지정·변경·해제·수립), signed off by the approver, on the kind's own power
+    (a designation: 법 제9조① "지정할 수 있다", not ③, which says what follows it). 법 제10조 allows
+    designating only an area that meets its requirements: a requirement on record as not met refuses it."""
     return Action(
         trigger="decide_designation",
-        label=f"{decision} 결정 (결재)",
+        label=f"{law.result} 결정 (결재)",
         sources=sources,
         dest=None,
         roles=frozenset({Role.APPROVER}),
-        basis=basis,
+        basis=law.decide_basis,
         payload=DesignationDecisionPayload,
+        guards=(requirements_not_refuted,) if assess_requirements else (),
         effects=lambda view, p: [
             RecordFact(
                 "designation_decision",
-                {"decision": decision, "reason": p.reason, "plan_version": view.plan_version_no},
+                {"decision": law.result, "reason": p.reason, "plan_version": view.plan_version_no},
             )
         ],
         signoff=True,
@@ -91,17 +95,20 @@ def decide_designation(
     )
 
 
-def designation_decided(view: ProcedureView, _payload: object) -> list[Unmet]:
-    decision = view.fact("designation_decision")
-    if decision is None or decision.data.get("plan_version") != view.plan_version_no:
-        return [
-            Unmet(
-                "designation_decision_missing",
-                f"{LAW} 제9조제1항",
-                "현재 조성계획에 대한 장관의 지정 결정(결재)이 기록되지 않았습니다",
-            )
-        ]
-    return []
+def designation_decided(law: KindLaw) -> Guard:
+    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
+        decision = view.fact("designation_decision")
+        if decision is None or decision.data.get("plan_version") != view.plan_version_no:
+            return [
+                Unmet(
+                    "designation_decision_missing",
+                    law.decide_basis,
+                    f"현재 판의 {law.subject}에 대한 장관의 {law.result} 결정(결재)이 기록되지 않았습니다",
+                )
+            ]
+        return []
+
+    return guard
 
 
 # --- requirement assessments (지정 요건 검토) -------------------------------------------------------
@@ -145,6 +152,11 @@ def assess_requirement(sources: tuple[str, ...]) -> Action:
         ],
         correctable=True,
     )
+
+
+def requirements_not_refuted(view: ProcedureView, _payload: object) -> list[Unmet]:
+    """No requirement of 법 제10조 is on record as not met (those not yet assessed may still be)."""
+    return [u for u in requirements_met(view, _payload) if u.id == "requirement_not_met"]
 
 
 def requirements_met(view: ProcedureView, _payload: object) -> list[Unmet]:
@@ -214,7 +226,7 @@ def printed_values(plan: Any, day: date, institution: str | None = None) -> dict
     }
 
 
-def notice_content(view: ProcedureView, payload: NoticePayload, kind: str = "designation") -> dict[str, Any]:
+def notice_content(view: ProcedureView, payload: NoticePayload, kind: str, law: KindLaw) -> dict[str, Any]:
     """The notice as it will be printed, resolved from the current plan version (규칙 제3조); a change or
     release notice also carries the values before (from the approved baseline)."""
     notice_date = payload.notice_date or payload.designation_date
@@ -232,7 +244,12 @@ def notice_content(view: ProcedureView, payload: NoticePayload, kind: str = "des
         "inspection_places": [
             p.model_dump(mode="json", exclude_none=True) for p in payload.inspection_places
         ],
-        "inspection_period": "관할 시·도지사가 통보받은 날부터 14일 이상 (법 제9조제4항)",
+        # Only where the kind's law opens the notice to residents (법 제9조④, or as applied by 제12조④).
+        **(
+            {"inspection_period": f"관할 시·도지사가 통보받은 날부터 14일 이상 ({law.inspection_basis})"}
+            if law.has_inspection
+            else {}
+        ),
         "competent_governors": [governor_title(r.sido_code, notice_date) for r in regions],
         "plan_version": view.plan_version_no,
         "plan_sha256": view.plan_sha256,
@@ -243,44 +260,53 @@ def notice_content(view: ProcedureView, payload: NoticePayload, kind: str = "des
     return content
 
 
-def notice_items_complete(view: ProcedureView, _payload: object) -> list[Unmet]:
-    notice = view.fact("notice_content", NOTICE)
-    if notice is None:
-        return [Unmet("notice_not_composed", f"{RULE} 제3조", "고시문이 작성되지 않았습니다")]
-    unmet = []
-    # 규칙 제3조 lists a cluster's notice items; a basic plan notice (법 제6조⑤) prints the plan instead.
-    items = BASIC_PLAN_ITEMS if notice.data.get("kind") == "basic_plan" else NOTICE_ITEMS
-    for number, label, fields in items:
-        missing = [f for f in fields if not notice.data.get(f)]
-        if missing:
+def notice_items_complete(law: KindLaw) -> Guard:
+    """Every item the kind's notice must print is there, from the current plan version."""
+    basis = law.notice_items_basis
+
+    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
+        notice = view.fact("notice_content", NOTICE)
+        if notice is None:
+            return [Unmet("notice_not_composed", basis, "고시문이 작성되지 않았습니다")]
+        unmet = []
+        # 규칙 제3조 lists a cluster's notice items (by 호); a basic plan notice prints the plan instead.
+        items = BASIC_PLAN_ITEMS if notice.data.get("kind") == "basic_plan" else NOTICE_ITEMS
+        for number, label, fields in items:
+            missing = [f for f in fields if not notice.data.get(f)]
+            if missing:
+                unmet.append(
+                    Unmet(
+                        "notice_item_missing",
+                        f"{basis}{number}",
+                        f"고시문에 '{label}' 항목이 빠져 있습니다",
+                    )
+                )
+        if notice.data.get("plan_version") != view.plan_version_no:
             unmet.append(
                 Unmet(
-                    "notice_item_missing",
-                    f"{RULE} 제3조{number}" if number else f"{LAW} 제6조제5항",
-                    f"고시문에 '{label}' 항목이 빠져 있습니다",
+                    "notice_plan_outdated",
+                    basis,
+                    f"고시문이 현재 {law.subject if law.subject != '지정' else '조성계획'} 판을 반영하지 "
+                    "않습니다. 다시 작성하십시오",
                 )
             )
-    if notice.data.get("plan_version") != view.plan_version_no:
-        unmet.append(
-            Unmet(
-                "notice_plan_outdated",
-                f"{RULE} 제3조",
-                "고시문이 현재 조성계획 판을 반영하지 않습니다. 다시 작성하십시오",
-            )
-        )
-    return unmet
+        return unmet
+
+    return guard
 
 
-def compose_notice(sources: tuple[str, ...], kind: str = "designation") -> Action:
+def compose_notice(sources: tuple[str, ...], kind: str, law: KindLaw) -> Action:
     return Action(
         trigger="compose_notice",
         label="고시문 작성",
         sources=sources,
         dest=None,
         roles=frozenset({Role.CLERK}),
-        basis=f"{LAW} 제9조제3항, {RULE} 제3조",
+        basis=f"{law.notice_basis}, {RULE} 제3조" if kind != "basic_plan" else law.notice_basis,
         payload=NoticePayload,
-        effects=lambda view, p: [RecordFact("notice_content", notice_content(view, p, kind), subject=NOTICE)],
+        effects=lambda view, p: [
+            RecordFact("notice_content", notice_content(view, p, kind, law), subject=NOTICE)
+        ],
     )
 
 
@@ -301,15 +327,19 @@ def _sign_effects(view: ProcedureView, _payload: object) -> list[Write]:
     return writes
 
 
-def sign_notice_content(sources: tuple[str, ...]) -> Action:
+def sign_notice_content(sources: tuple[str, ...], law: KindLaw, *, assess_requirements: bool) -> Action:
     return Action(
         trigger="sign_notice_content",
         label="고시문 내용 결재",
         sources=sources,
         dest=None,
         roles=frozenset({Role.APPROVER}),
-        basis=f"{LAW} 제9조제3항, 행정업무의 운영 및 혁신에 관한 규정 제6조제1항",
-        guards=(designation_decided, notice_items_complete),
+        basis=f"{law.notice_basis}, 행정업무의 운영 및 혁신에 관한 규정 제6조제1항",
+        guards=(
+            designation_decided(law),
+            *((requirements_not_refuted,) if assess_requirements else ()),
+            notice_items_complete(law),
+        ),
         effects=_sign_effects,
         signoff=True,
         signed_content=lambda view, _p: {"notice_sha256": _notice_digest(view)},
@@ -317,11 +347,14 @@ def sign_notice_content(sources: tuple[str, ...]) -> Action:
 
 
 def notice_signed(view: ProcedureView, _payload: object) -> list[Unmet]:
+    """Whatever the kind: a document is issued only once signed (행정업무규정 제6조①)."""
     signoff = view.fact("notice_signoff", NOTICE)
     if signoff is None or signoff.data["notice_sha256"] != _notice_digest(view):
         return [
             Unmet(
-                "notice_not_signed", f"{LAW} 제9조제3항", "결재권자가 현재 고시문 내용을 결재하지 않았습니다"
+                "notice_not_signed",
+                "행정업무의 운영 및 혁신에 관한 규정 제6조제1항",
+                "결재권자가 현재 고시문 내용을 결재하지 않았습니다",
             )
         ]
     return []
@@ -452,20 +485,23 @@ def notification_document(view: ProcedureView) -> str:
     return notice_document(view).replace("_notice", "_notification")
 
 
-def notice_document_issued(view: ProcedureView, _payload: object) -> list[Unmet]:
-    issued = view.fact("document_issued", notice_document(view))
-    number = view.fact("notice_number", NOTICE)
-    notice = view.fact("notice_content", NOTICE)
-    expected = notice_render_digest(notice.data, number.data["number"]) if number and notice else None
-    if issued is None or issued.data["content_sha256"] != expected:
-        return [
-            Unmet(
-                "notice_pdf_missing",
-                f"{LAW} 제9조제3항",
-                "현재 고시문과 번호로 만든 고시문 PDF와 그 SHA-256이 기록되지 않았습니다",
-            )
-        ]
-    return []
+def notice_document_issued(law: KindLaw) -> Guard:
+    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
+        issued = view.fact("document_issued", notice_document(view))
+        number = view.fact("notice_number", NOTICE)
+        notice = view.fact("notice_content", NOTICE)
+        expected = notice_render_digest(notice.data, number.data["number"]) if number and notice else None
+        if issued is None or issued.data["content_sha256"] != expected:
+            return [
+                Unmet(
+                    "notice_pdf_missing",
+                    law.notice_basis,
+                    "현재 고시문과 번호로 만든 고시문 PDF와 그 SHA-256이 기록되지 않았습니다",
+                )
+            ]
+        return []
+
+    return guard
 
 
 def notice_render_digest(notice: dict[str, Any], number: str) -> str:
@@ -482,14 +518,12 @@ class GazettePayload(Payload):
     page_document_sha256: Sha256 | None = Field(default=None, description="관보 게재면 (문서 저장소 SHA-256)")
 
 
-def _gazette_guard(view: ProcedureView, payload: GazettePayload) -> list[Unmet]:
-    unmet = number_registered(view, payload) + not_after_today(
-        view, payload.published_on, "관보 게재일", f"{LAW} 제9조제3항", "gazette_in_future"
-    )
-    return unmet
+def record_gazette_publication(sources: tuple[str, ...], law: KindLaw) -> Action:
+    def guard(view: ProcedureView, payload: GazettePayload) -> list[Unmet]:
+        return number_registered(view, payload) + not_after_today(
+            view, payload.published_on, "관보 게재일", law.notice_basis, "gazette_in_future"
+        )
 
-
-def record_gazette_publication(sources: tuple[str, ...]) -> Action:
     def effects(_view: ProcedureView, p: GazettePayload) -> list[Write]:
         writes: list[Write] = [RecordFact("gazette_publication", p.model_dump(mode="json"), subject=NOTICE)]
         if p.page_document_sha256:
@@ -510,34 +544,38 @@ def record_gazette_publication(sources: tuple[str, ...]) -> Action:
         sources=sources,
         dest=None,
         roles=frozenset({Role.CLERK}),
-        basis=f"{LAW} 제9조제3항",
+        basis=law.notice_basis,
         payload=GazettePayload,
-        guards=(_gazette_guard,),
+        guards=(guard,),
         effects=effects,
         correctable=True,
     )
 
 
-def gazette_recorded(view: ProcedureView, _payload: object) -> list[Unmet]:
-    if view.fact("gazette_publication", NOTICE) is None:
-        return [
-            Unmet(
-                "gazette_publication_missing",
-                f"{LAW} 제9조제3항",
-                "관보 게재일과 관보 호수가 기록되지 않았습니다",
-            )
-        ]
-    return []
+def gazette_recorded(law: KindLaw) -> Guard:
+    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
+        if view.fact("gazette_publication", NOTICE) is None:
+            return [
+                Unmet(
+                    "gazette_publication_missing",
+                    law.notice_basis,
+                    "관보 게재일과 관보 호수가 기록되지 않았습니다",
+                )
+            ]
+        return []
+
+    return guard
 
 
-PUBLISH_GUARDS = (
-    designation_decided,
-    requirements_met,
-    notice_items_complete,
-    notice_signed,
-    number_registered,
-    notice_document_issued,
-    gazette_recorded,
-)
-# A change or release is not a new designation: 법 제10조's requirements are not assessed again.
-CHANGE_PUBLISH_GUARDS = tuple(g for g in PUBLISH_GUARDS if g is not requirements_met)
+def publish_guards(law: KindLaw, *, assess_requirements: bool) -> tuple[Guard, ...]:
+    """What must hold before the notice counts as published. A change or release is not a new designation:
+    법 제10조's requirements are assessed for a designation only."""
+    return (
+        designation_decided(law),
+        *((requirements_met,) if assess_requirements else ()),
+        notice_items_complete(law),
+        notice_signed,
+        number_registered,
+        notice_document_issued(law),
+        gazette_recorded(law),
+    )

@@ -1,4 +1,5 @@
-"""Notifying the governors (관할 시·도지사 통보) and the residents' inspection — 법 제9조③④.
+"""Notifying the governors (관할 시·도지사 통보) and the residents' inspection — for a designation 법 제9조③④,
+for the other kinds their own articles (``KindLaw``); the basic plan has no inspection (법 제6조⑤).
 
 "지체 없이" is not a fixed period but a promptness duty (law.md §3.5): it is kept as an SLA — by default the
 next working day after the gazette publication — and a notification sent later needs a recorded
@@ -16,13 +17,16 @@ from gcworkflow.calendar import DueRule, PeriodRule, compute_period, format_date
 from gcworkflow.canonical import parse_instant
 from gcworkflow.clock import to_kst
 from gcworkflow.errors import Unmet
-from gcworkflow.procedures.common import LAW, Payload, Text, governor_party, party_name
+from gcworkflow.korean import with_particle
+from gcworkflow.procedures.common import Payload, Text, governor_party, party_name
+from gcworkflow.procedures.kind_law import LAW_TITLE, KindLaw
 from gcworkflow.procedures.notice import NOTICE, notice_document, notification_document
 from gcworkflow.procedures.plan_content import competent_sido_codes
 from gcworkflow.procedures.spec import (
     Action,
     CloseDeadline,
     Effects,
+    Guard,
     OpenDeadline,
     ProcedureView,
     QueueMessage,
@@ -32,15 +36,6 @@ from gcworkflow.procedures.spec import (
     Write,
 )
 from gcworkflow.reference import SIDOS, resolve_sido
-
-_WHAT = {
-    "designation_notice": "지정",
-    "change_notice": "변경",
-    "release_notice": "해제",
-    "basic_plan_notice": "기본계획",
-}
-NOTIFY = f"{LAW} 제9조제3항"
-INSPECT = f"{LAW} 제9조제4항"
 
 
 def notification_due(view: ProcedureView) -> date | None:
@@ -63,9 +58,28 @@ def governors_to_notify(view: ProcedureView) -> list[str]:
     return [governor_party(code) for code in competent_sido_codes(view.plan, day)]
 
 
-def notification_deadlines(view: ProcedureView, _payload: object) -> list[Write]:
+def notification_body(law: KindLaw, governor: str, name: str) -> str:
+    """The e-mail that carries the notification letter: the kind's own articles, and the request to open the
+    notice to residents only where its law has one."""
+    text = (
+        f"수신: {governor}\n\n{LAW_TITLE} {law.notify_clause}에 따라 {name} {law.result} 결과를 통보합니다."
+    )
+    if law.inspection_clause:
+        text += f" 같은 법 {law.inspection_clause}에 따라 그 내용을 14일 이상 주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
+    return text
+
+
+def notification_deadlines(law: KindLaw) -> Effects:
     """On publication: the notice target is met, "지체 없이" starts for each governor (운영방침 SLA), and a
     notification letter with the notice attached is queued for each (sent once its PDF is issued)."""
+
+    def effects(view: ProcedureView, _payload: object) -> list[Write]:
+        return _notification_deadlines(view, law)
+
+    return effects
+
+
+def _notification_deadlines(view: ProcedureView, law: KindLaw) -> list[Write]:
     gazette = view.fact("gazette_publication", NOTICE)
     published = date.fromisoformat(gazette.data["published_on"]) if gazette else view.today
     rule = DueRule("working_days", published, view.policy.notification_sla_working_days, label="관보 게재일")
@@ -73,21 +87,17 @@ def notification_deadlines(view: ProcedureView, _payload: object) -> list[Write]
     round_no = consultation.data["round"] if consultation else 1
     notice = view.fact("notice_content", NOTICE)
     name = notice.data["name"] if notice else view.title
-    letter, what = notification_document(view), _WHAT.get(notice_document(view), "지정")
+    letter = notification_document(view)
     writes: list[Write] = [CloseDeadline("notice_after_approval", on=published)]
     for party in governors_to_notify(view):
-        writes.append(OpenDeadline("governor_notification", rule, subject=party))
+        writes.append(OpenDeadline("governor_notification", rule, subject=party, basis=law.notify_basis))
         writes.append(
             QueueMessage(
                 key=f"procedure:{view.id}:{letter}:{party}",
                 kind="letter",
                 recipient=party,
-                subject=f"[{what} 결과 통보] {name}",
-                body=(
-                    f"수신: {party_name(party, published)}\n\n「녹색융합클러스터의 조성 및 육성에 관한 법률」 "
-                    f"제9조제3항에 따라 {name} {what} 결과를 통보합니다. 같은 조 제4항에 따라 그 내용을 14일 이상 "
-                    "주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
-                ),
+                subject=f"[{law.result} 결과 통보] {name}",
+                body=notification_body(law, party_name(party, published), name),
                 payload={
                     "document": letter,
                     "party": party,
@@ -98,17 +108,17 @@ def notification_deadlines(view: ProcedureView, _payload: object) -> list[Write]
     return writes
 
 
-def _party(view: ProcedureView, code: str) -> tuple[str, list[Unmet]]:
+def _party(view: ProcedureView, code: str, basis: str) -> tuple[str, list[Unmet]]:
     try:
         party = governor_party(resolve_sido(code).on(view.today).code)
     except ValueError as exc:
-        return "", [Unmet("unknown_sido", NOTIFY, str(exc))]
+        return "", [Unmet("unknown_sido", basis, str(exc))]
     if party not in governors_to_notify(view):
         return party, [
             Unmet(
                 "governor_not_competent",
-                NOTIFY,
-                f"{party_name(party, view.today)}는 관할 시·도지사가 아닙니다",
+                basis,
+                f"{with_particle(party_name(party, view.today), '는')} 통보 대상 시·도지사가 아닙니다",
             )
         ]
     return party, []
@@ -121,21 +131,26 @@ class NotificationPayload(Payload):
     message_id: Text = Field(description="문서유통 번호 또는 Message-ID")
 
 
-def _notification_guard(view: ProcedureView, payload: NotificationPayload) -> list[Unmet]:
-    _, unmet = _party(view, payload.sido_code)
-    if payload.sent_at.tzinfo is None:
-        unmet.append(
-            Unmet(
-                "sent_at_without_zone", NOTIFY, "발송 시각에 시간대를 적으십시오 (예: 2026-10-13T10:00+09:00)"
+def _notification_guard(law: KindLaw) -> Guard:
+    def guard(view: ProcedureView, payload: NotificationPayload) -> list[Unmet]:
+        _, unmet = _party(view, payload.sido_code, law.notify_basis)
+        if payload.sent_at.tzinfo is None:
+            unmet.append(
+                Unmet(
+                    "sent_at_without_zone",
+                    law.notify_basis,
+                    "발송 시각에 시간대를 적으십시오 (예: 2026-10-13T10:00+09:00)",
+                )
             )
-        )
-    elif payload.sent_at > view.now:
-        unmet.append(Unmet("sent_in_future", NOTIFY, "발송 시각이 현재보다 뒤입니다"))
-    return unmet
+        elif payload.sent_at > view.now:
+            unmet.append(Unmet("sent_in_future", law.notify_basis, "발송 시각이 현재보다 뒤입니다"))
+        return unmet
+
+    return guard
 
 
 def _notification(view: ProcedureView, payload: NotificationPayload) -> list[Write]:
-    party, _ = _party(view, payload.sido_code)
+    party, _ = _party(view, payload.sido_code, "")
     due = notification_due(view)
     sent_day = to_kst(payload.sent_at).date()
     return [
@@ -154,16 +169,16 @@ def _notification(view: ProcedureView, payload: NotificationPayload) -> list[Wri
     ]
 
 
-def record_governor_notification(sources: tuple[str, ...]) -> Action:
+def record_governor_notification(sources: tuple[str, ...], law: KindLaw) -> Action:
     return Action(
         trigger="record_governor_notification",
         label="시·도지사 통보 기록",
         sources=sources,
         dest=None,
         roles=frozenset({Role.CLERK, Role.SYSTEM}),
-        basis=NOTIFY,
+        basis=law.notify_basis,
         payload=NotificationPayload,
-        guards=(_notification_guard,),
+        guards=(_notification_guard(law),),
         effects=_notification,
         correctable=True,
         unassigned_roles=frozenset({Role.SYSTEM}),
@@ -175,15 +190,15 @@ class LateJustificationPayload(Payload):
     justification: Text = Field(description="'지체 없이' 기한을 넘긴 정당한 사유")
 
 
-def justify_late_notification(sources: tuple[str, ...]) -> Action:
+def justify_late_notification(sources: tuple[str, ...], law: KindLaw) -> Action:
     def guard(view: ProcedureView, payload: LateJustificationPayload) -> list[Unmet]:
-        party, unmet = _party(view, payload.sido_code)
+        party, unmet = _party(view, payload.sido_code, law.notify_basis)
         notification = view.fact("governor_notification", party) if party else None
         if not unmet and (notification is None or not notification.data["late"]):
             unmet.append(
                 Unmet(
                     "notification_not_late",
-                    NOTIFY,
+                    law.notify_basis,
                     f"{party_name(party, view.today)}에 대한 통보는 늦지 않았습니다",
                 )
             )
@@ -195,19 +210,28 @@ def justify_late_notification(sources: tuple[str, ...]) -> Action:
         sources=sources,
         dest=None,
         roles=frozenset({Role.CLERK}),
-        basis=NOTIFY,
+        basis=law.notify_basis,
         payload=LateJustificationPayload,
         guards=(guard,),
         effects=lambda view, p: [
             RecordFact(
-                "late_justification", {"justification": p.justification}, subject=_party(view, p.sido_code)[0]
+                "late_justification",
+                {"justification": p.justification},
+                subject=_party(view, p.sido_code, "")[0],
             )
         ],
         correctable=True,
     )
 
 
-def governors_notified(view: ProcedureView, _payload: object) -> list[Unmet]:
+def governors_notified(law: KindLaw) -> Guard:
+    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
+        return _governors_notified(view, law.notify_basis)
+
+    return guard
+
+
+def _governors_notified(view: ProcedureView, basis: str) -> list[Unmet]:
     unmet = []
     due = notification_due(view)
     for party in governors_to_notify(view):
@@ -216,14 +240,14 @@ def governors_notified(view: ProcedureView, _payload: object) -> list[Unmet]:
         if notification is None:
             unmet.append(
                 Unmet(
-                    "governor_not_notified", NOTIFY, f"{name}에게 통보한 기록(발송 시각·경로·번호)이 없습니다"
+                    "governor_not_notified", basis, f"{name}에게 통보한 기록(발송 시각·경로·번호)이 없습니다"
                 )
             )
         elif notification.data["late"] and view.fact("late_justification", party) is None:
             unmet.append(
                 Unmet(
                     "late_notification_unjustified",
-                    NOTIFY,
+                    basis,
                     f"{name} 통보가 '지체 없이' 기한({format_date_ko(due) if due else '-'})보다 늦었으므로 사유를 기록해야 합니다",
                 )
             )
@@ -234,8 +258,8 @@ def confirm_notification(
     sources: tuple[str, ...],
     dest: str,
     cluster_status: str | None,
+    law: KindLaw,
     *,
-    inspection: bool = True,
     also: Effects | None = None,
 ) -> Action:
     """``cluster_status``: what the cluster becomes (None: unchanged); a partial release leaves it designated."""
@@ -248,11 +272,12 @@ def confirm_notification(
         writes: list[Write] = []
         if cluster_status is not None and not partial:
             writes.append(SetClusterStatus(cluster_status, effective))
-        for party in governors_to_notify(view) if inspection else ():
-            # The governor's follow-up duty (법 제9조④) is kept as a deadline from the day it was notified.
+        for party in governors_to_notify(view) if law.has_inspection else ():
+            # The governor's follow-up duty (법 제9조④ or as applied) is kept as a deadline from the day it
+            # was notified.
             notified = to_kst(parse_instant(view.fact("governor_notification", party).data["sent_at"])).date()
             rule = DueRule("civil", notified, 14, label="통보일")
-            writes.append(OpenDeadline("public_inspection", rule, subject=party))
+            writes.append(OpenDeadline("public_inspection", rule, subject=party, basis=law.inspection_basis))
         return writes + (also(view, _payload) if also else [])
 
     return Action(
@@ -261,8 +286,8 @@ def confirm_notification(
         sources=sources,
         dest=dest,
         roles=frozenset({Role.CLERK, Role.SYSTEM}),
-        basis=NOTIFY,
-        guards=(governors_notified,),
+        basis=law.notify_basis,
+        guards=(governors_notified(law),),
         effects=effects,
         unassigned_roles=frozenset({Role.SYSTEM}),
     )
@@ -300,11 +325,26 @@ def _inspection(view: ProcedureView, payload: InspectionPayload) -> list[Write]:
     ]
 
 
-def record_inspection(sources: tuple[str, ...]) -> Action:
+def record_inspection(sources: tuple[str, ...], law: KindLaw) -> Action:
+    basis = law.inspection_basis or ""
+
     def guard(view: ProcedureView, payload: InspectionPayload) -> list[Unmet]:
-        _, unmet = _party(view, payload.sido_code)
+        party, unmet = _party(view, payload.sido_code, basis)
         if payload.ends_on < payload.starts_on:
-            unmet.append(Unmet("inspection_ends_before_start", INSPECT, "열람 종료일이 시작일보다 앞섭니다"))
+            unmet.append(Unmet("inspection_ends_before_start", basis, "열람 종료일이 시작일보다 앞섭니다"))
+        notified = view.fact("governor_notification", party) if party else None
+        if notified is not None:
+            # procedure.md §2: the governor opens to residents what it was notified of, so not before that day.
+            day = to_kst(parse_instant(notified.data["sent_at"])).date()
+            if payload.starts_on < day:
+                unmet.append(
+                    Unmet(
+                        "inspection_before_notification",
+                        basis,
+                        f"열람 시작일({format_date_ko(payload.starts_on)})이 통보일({format_date_ko(day)})보다 "
+                        "앞섭니다",
+                    )
+                )
         return unmet
 
     return Action(
@@ -313,7 +353,7 @@ def record_inspection(sources: tuple[str, ...]) -> Action:
         sources=sources,
         dest=None,
         roles=frozenset({Role.CLERK}),
-        basis=INSPECT,
+        basis=basis,
         payload=InspectionPayload,
         guards=(guard,),
         effects=_inspection,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gcworkflow.procedures import committee, common, consultation, notice, notification
+from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.spec import Action, Effects, Guard, RecordFact, Role, State
 
 LAW = common.LAW
@@ -19,7 +20,7 @@ CONSULTING = ("governor_consultation", "ministry_consultation")
 class Path:
     """What distinguishes one kind's walk along the 제9조 stages."""
 
-    hear: str  # the article the consultations rest on (제9조①, 제6조② …)
+    law: KindLaw  # the kind's words and articles: every stage below reads them from here
     decision: str  # 지정 / 변경 / 해제 / 수립
     notice_kind: str  # designation / change / release / basic_plan
     final: State  # designated / changed / released / in_force
@@ -29,7 +30,6 @@ class Path:
     request_guards: tuple[Guard, ...] = ()
     all_governors: bool = False
     assess_requirements: bool = False
-    follow_up_inspection: bool = True
     extra_drafting: tuple[Action, ...] = field(default_factory=tuple)
     plan_action: Action | None = None
     on_final: Effects | None = None  # what entering the final state also writes (the basic plan's deadlines)
@@ -37,20 +37,17 @@ class Path:
 
 def states(path: Path) -> tuple[State, ...]:
     draft, stage = path.drafting_labels
+    law = path.law
     return (
-        State("drafting", draft, path.hear),
-        State(
-            "governor_consultation",
-            "시·도지사 의견수렴" if path.all_governors else "관할 시·도지사 의견수렴",
-            path.hear,
-        ),
-        State("ministry_consultation", "관계부처 협의", path.hear),
-        State("committee_review", "중앙환경정책위원회 심의", f"{path.hear}, 환경정책기본법 제58조"),
-        State("designation_notice", stage, path.final.basis),
+        State("drafting", draft, law.hear_basis),
+        State("governor_consultation", f"{law.governors} 의견수렴", law.hear_basis),
+        State("ministry_consultation", "관계부처 협의", law.hear_basis),
+        State("committee_review", "중앙환경정책위원회 심의", f"{law.hear_basis}, 환경정책기본법 제58조"),
+        State("designation_notice", stage, law.notice_basis),
         State(
             "governor_notification",
             "관계 시·도지사 통보" if path.all_governors else "관할 시·도지사 통보",
-            path.final.basis,
+            law.notify_basis,
         ),
         path.final,
         State("rejected", path.rejected_label, "운영방침: 부결 시 절차 종료", final=True),
@@ -59,7 +56,8 @@ def states(path: Path) -> tuple[State, ...]:
 
 
 def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tuple[Action, ...]:
-    hear = path.hear
+    law = path.law
+    hear = law.hear_basis
     plan_action = path.plan_action
     decided = f"{path.decision}하지 않기로 결정"
     result: list[Action] = [
@@ -77,7 +75,7 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
         consultation.request_ministry_consultation(
             ("governor_consultation",), "ministry_consultation", hear, hear
         ),
-        consultation.record_hearing(CONSULTING),
+        *([consultation.record_hearing(CONSULTING, law.hearing_basis)] if law.hearing_basis else []),
         consultation.record_ministry_reply(("ministry_consultation",), hear),
         consultation.record_no_reply(consultation.MINISTRIES, ("ministry_consultation",), hear),
         consultation.resolve_objection(("ministry_consultation",)),
@@ -115,21 +113,23 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
         committee.after_decision(
             "reject", "부결 의결에 따라 종료", ("committee_review",), "rejected", hear, "부결"
         ),
-        notice.decide_designation(("designation_notice",), path.decision, path.final.basis),
+        notice.decide_designation(("designation_notice",), law, assess_requirements=path.assess_requirements),
         *([notice.assess_requirement(("designation_notice",))] if path.assess_requirements else []),
-        notice.compose_notice(("designation_notice",), path.notice_kind),
-        notice.sign_notice_content(("designation_notice",)),
+        notice.compose_notice(("designation_notice",), path.notice_kind, law),
+        notice.sign_notice_content(
+            ("designation_notice",), law, assess_requirements=path.assess_requirements
+        ),
         notice.register_notice_number(("designation_notice",)),
-        notice.record_gazette_publication(("designation_notice",)),
+        notice.record_gazette_publication(("designation_notice",), law),
         Action(
             trigger="publish_notice",
             label="관보 고시 완료 — 통보 단계로",
             sources=("designation_notice",),
             dest="governor_notification",
             roles=frozenset({Role.CLERK}),
-            basis=path.final.basis,
-            guards=notice.PUBLISH_GUARDS if path.assess_requirements else notice.CHANGE_PUBLISH_GUARDS,
-            effects=notification.notification_deadlines,
+            basis=law.notice_basis,
+            guards=notice.publish_guards(law, assess_requirements=path.assess_requirements),
+            effects=notification.notification_deadlines(law),
         ),
         Action(
             trigger="decline_designation",
@@ -137,22 +137,18 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
             sources=("designation_notice",),
             dest="rejected",
             roles=frozenset({Role.APPROVER}),
-            basis=path.final.basis,
+            basis=law.decide_basis,
             payload=common.ReasonPayload,
             effects=lambda _v, p: [RecordFact("designation_declined", {"reason": p.reason})],
             signoff=True,
             signed_content=lambda view, p: {"plan_sha256": view.plan_sha256, "reason": p.reason},
         ),
-        notification.record_governor_notification(("governor_notification",)),
-        notification.justify_late_notification(("governor_notification",)),
+        notification.record_governor_notification(("governor_notification",), law),
+        notification.justify_late_notification(("governor_notification",), law),
         notification.confirm_notification(
-            ("governor_notification",),
-            path.final.name,
-            path.cluster_status,
-            inspection=path.follow_up_inspection,
-            also=path.on_final,
+            ("governor_notification",), path.final.name, path.cluster_status, law, also=path.on_final
         ),
-        *([notification.record_inspection((path.final.name,))] if path.follow_up_inspection else []),
+        *([notification.record_inspection((path.final.name,), law)] if law.has_inspection else []),
         notice.document_issued(tuple(every)),
         common.register_letter_number(tuple(every)),
         common.receive_document(tuple(every)),

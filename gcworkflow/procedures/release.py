@@ -2,7 +2,8 @@
 
 A ground is required (법 제12조①1, 영 제8조1 or 2), and a release is never minor: it walks the whole path of
 제9조 and ends in ``released`` with a release notice. A partial release reduces the area (a new plan version);
-the cluster stays designated with what remains.
+the cluster stays designated with what remains. The scope is recorded once; recording it again corrects it, and
+the remaining area is always computed from the area before the release.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from gcworkflow.errors import Unmet
 from gcworkflow.procedures import paths
 from gcworkflow.procedures.change import record_governor_request
 from gcworkflow.procedures.common import DECREE, LAW, Payload, Text
+from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.spec import (
     Action,
     NewPlanVersion,
@@ -41,8 +43,23 @@ class ReleaseScopePayload(Payload):
     released_area_m2: int | None = Field(default=None, gt=0, description="일부 해제 면적(㎡)")
 
 
+def area_before_release(view: ProcedureView) -> int | None:
+    """The area the release is measured from: the plan current when the release procedure started (the
+    ``baseline`` fact kept at opening, which the notice also prints as "before"), never the plan version a
+    previous recording of the scope already reduced."""
+    baseline = view.fact("baseline")
+    current = baseline.data.get("current") if baseline else None
+    if current and current.get("area_m2"):
+        return int(current["area_m2"])
+    # No baseline (an imported procedure): the first recording kept the area it started from.
+    earlier = view.fact("release_scope")
+    if earlier is not None and earlier.data.get("area_before_m2"):
+        return int(earlier.data["area_before_m2"])
+    return getattr(view.plan, "area_m2", None)
+
+
 def _scope_guard(view: ProcedureView, payload: ReleaseScopePayload) -> list[Unmet]:
-    area = getattr(view.plan, "area_m2", None)
+    area = area_before_release(view)
     if payload.scope == "partial":
         if payload.released_area_m2 is None:
             return [Unmet("released_area_missing", RELEASE, "일부 해제에는 해제 면적을 적어야 합니다")]
@@ -61,11 +78,24 @@ def _scope_guard(view: ProcedureView, payload: ReleaseScopePayload) -> list[Unme
 
 
 def _scope(view: ProcedureView, payload: ReleaseScopePayload) -> list[Write]:
+    before = area_before_release(view)
+    # A corrected scope replaces the earlier one: the remaining area is always the area before the release
+    # minus the scope recorded now, so recording twice never subtracts twice (procedure.md §3), and released
+    # plus remaining equals before, as the release notice prints them.
+    remaining = before - (payload.released_area_m2 or 0) if before and payload.scope == "partial" else before
     writes: list[Write] = [
-        RecordFact("release_scope", {**payload.model_dump(mode="json"), "basis": GROUNDS[payload.ground]})
+        RecordFact(
+            "release_scope",
+            {
+                **payload.model_dump(mode="json"),
+                "basis": GROUNDS[payload.ground],
+                "area_before_m2": before,
+                "remaining_area_m2": remaining if payload.scope == "partial" else None,
+            },
+        )
     ]
-    if payload.scope == "partial" and view.plan is not None:
-        remaining = view.plan.area_m2 - (payload.released_area_m2 or 0)
+    if view.plan is not None and remaining is not None and view.plan.area_m2 != remaining:
+        # A whole release after a partial one puts the area back: what is released is the whole.
         writes.append(
             NewPlanVersion({**view.plan.model_dump(mode="json", exclude_none=True), "area_m2": remaining})
         )
@@ -98,8 +128,28 @@ def ground_recorded(view: ProcedureView, _payload: object) -> list[Unmet]:
     return []
 
 
+# 법 제12조: the Minister may release a designation in whole or in part (① and 영 제8조), by the procedure of
+# 제9조 as applied by ④ — never minor.
+LAW_OF_RELEASE = KindLaw(
+    subject="지정",
+    verb="해제",
+    hear_basis=f"{LAW} 제12조제1항, 제12조제4항(제9조제1항 준용)",
+    hear_clause="제12조제1항 및 같은 조 제4항에서 준용하는 제9조제1항",
+    governors="관할 시·도지사",
+    decide_basis=f"{LAW} 제12조제1항",
+    notice_basis=f"{LAW} 제12조제4항(제9조제3항 준용)",
+    notify_basis=f"{LAW} 제12조제4항(제9조제3항 준용)",
+    notify_clause="제12조제4항에서 준용하는 제9조제3항",
+    inspection_basis=f"{LAW} 제12조제4항(제9조제4항 준용)",
+    inspection_clause="제12조제4항에서 준용하는 제9조제4항",
+    notice_clause="제12조제1항 및 제4항",
+    notice_items_basis=f"{LAW} 시행규칙 제3조",
+    result="지정 해제",
+    attachment="해제 대상 및 사유",
+)
+
 PATH = paths.Path(
-    hear=f"{LAW} 제12조제4항, 제9조제1항",
+    law=LAW_OF_RELEASE,
     decision="해제",
     notice_kind="release",
     final=State("released", "해제", RELEASE, final=True),
@@ -126,4 +176,5 @@ DEFINITION = ProcedureDefinition(
     actions=ACTIONS,
     starts_from_baseline=True,
     requires_cluster_status="designated",
+    law=LAW_OF_RELEASE,
 )

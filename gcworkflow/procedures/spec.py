@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from gcworkflow.calendar import DueRule, HolidayCalendar
 from gcworkflow.canonical import loads
 from gcworkflow.errors import Unmet
+from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.plan_content import PlanContent
 
 
@@ -186,6 +187,8 @@ class OpenDeadline:
     subject: str = ""
     # A date printed in a letter that was sent (a reply-by date): never moved by a recomputation, only flagged.
     fixed: bool = False
+    # The article, where it depends on the procedure kind (procedures.deadline_kinds leaves it to the stage).
+    basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,9 @@ class ProcedureDefinition:
     subject: str = "cluster"  # cluster, or basic_plan (no cluster)
     requires_cluster_status: str | None = None  # e.g. designated: only a designated cluster can be changed
     plan_parser: Callable[[Any], Any] | None = None  # None: the creation plan (procedures.plan_content)
+    # The kind's words and articles (procedures.kind_law); every kind has one, the default only serves tests
+    # that build a bare definition.
+    law: KindLaw | None = None
 
     def state(self, name: str) -> State:
         for state in self.states:

@@ -14,16 +14,20 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from gcworkflow.korean import with_particle
+
 __all__ = [
     "SIDOS",
     "Sido",
     "SidoPeriod",
     "Sigungu",
     "UnknownRegion",
+    "codes_on",
     "governor_title",
     "resolve_sido",
     "sido_by_code",
     "sido_by_key",
+    "sido_in_force",
 ]
 
 _SIDO_CODE = re.compile(r"\d{2}")
@@ -166,6 +170,49 @@ def resolve_sido(code_or_key: str) -> Sido:
     if isinstance(code_or_key, str) and code_or_key in _BY_KEY:
         return _BY_KEY[code_or_key]
     raise UnknownRegion(f"알 수 없는 시·도 코드입니다: {code_or_key}")
+
+
+def codes_on(day: date) -> dict[str, SidoPeriod]:
+    """The 17 codes in use on `day`, in code order, each with the name it stood for that day."""
+    return dict(sorted((period.code, period) for period in (sido.on(day) for sido in SIDOS)))
+
+
+def _ko(day: date) -> str:
+    # As official documents write dates (행정업무규정 제7조⑤); kept here so this module stays free of the calendar.
+    return f"{day.year}. {day.month}. {day.day}."
+
+
+def sido_in_force(code: str, day: date) -> SidoPeriod:
+    """The 시·도 whose code is `code` on `day`, for input entered that day (a registration, a contact).
+
+    Stricter than sido_by_code, which also takes codes no longer (or not yet) in use because stored plans and
+    documents keep the code of their own time: what a person enters on `day` must be that day's code, so that
+    "42" is not silently stored for 강원특별자치도 (51) beside records that use 51.
+    """
+    valid = codes_on(day)
+    if isinstance(code, str) and code in valid:
+        return valid[code]
+    listing = ", ".join(f"{c} {period.short}" for c, period in valid.items())
+    in_force = f"{_ko(day)} 현재 쓰이는 시·도 코드: {listing}"
+    if not isinstance(code, str):
+        # YAML reads an unquoted 47 as a number; saying so is more useful than "unknown code 47".
+        raise UnknownRegion(
+            f'시·도 코드는 두 자리 숫자를 글자로 적어야 합니다 (예: "47"): {code!r} ({in_force})'
+        )
+    if code not in _BY_CODE:
+        raise UnknownRegion(f"알 수 없는 시·도 코드입니다: {code} ({in_force})")
+    sido = _BY_CODE[code]
+    was, now = sido.period_for_code(code), sido.on(day)
+    label = with_particle(f"{code}({was.name})", "은")
+    if was.valid_to is not None and was.valid_to <= day:
+        when = f"{_ko(was.valid_to)}부터 쓰이지 않습니다"
+    elif was.valid_from is not None:
+        when = f"{_ko(was.valid_from)}부터 쓰입니다"
+    else:  # unreachable while periods are contiguous: a code not in use that day either ended or had not begun
+        when = "그날 쓰이지 않습니다"
+    raise UnknownRegion(
+        f"시·도 코드 {label} {when}: {_ko(day)} 현재 {now.name}의 코드는 {now.code}입니다 ({in_force})"
+    )
 
 
 def governor_title(code_or_key: str, day: date) -> str:

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 
 import pytest
 
+from gcworkflow import clusters, contacts
+from gcworkflow.errors import InvalidInput
 from gcworkflow.reference import (
     SIDOS,
     Sido,
     SidoPeriod,
     Sigungu,
     UnknownRegion,
+    codes_on,
     governor_title,
     resolve_sido,
     sido_by_code,
     sido_by_key,
+    sido_in_force,
 )
+from tests.support import ADMIN, CLERK, SEOUL, actor, cast
 
 
 def test_seventeen_sidos_with_distinct_keys_and_codes() -> None:
@@ -161,3 +167,109 @@ class TestSigungu:
     def test_empty_name(self) -> None:
         with pytest.raises(ValueError, match="명칭"):
             Sigungu("  ")
+
+
+# --- codes in use on a date, and the entry points that must use them (procedure.md §4 item 1) -------------
+
+CODES_2026 = [
+    "11",
+    "26",
+    "27",
+    "28",
+    "29",
+    "30",
+    "31",
+    "36",
+    "41",
+    "43",
+    "44",
+    "46",
+    "47",
+    "48",
+    "50",
+    "51",
+    "52",
+]
+
+
+def test_codes_on_a_date() -> None:
+    assert list(codes_on(date(2026, 3, 2))) == CODES_2026
+    assert "42" in codes_on(date(2023, 6, 10)) and "51" not in codes_on(date(2023, 6, 10))
+    assert "42" not in codes_on(date(2023, 6, 11)) and "51" in codes_on(date(2023, 6, 11))
+    assert "45" in codes_on(date(2024, 1, 17)) and "52" in codes_on(date(2024, 1, 18))
+
+
+def test_sido_in_force_takes_only_that_days_code() -> None:
+    assert sido_in_force("47", date(2026, 3, 2)).name == "경상북도"
+    assert sido_in_force("42", date(2023, 6, 10)).name == "강원도"
+    assert sido_in_force("51", date(2023, 6, 11)).name == "강원특별자치도"
+    with pytest.raises(UnknownRegion) as no_longer:
+        sido_in_force("42", date(2023, 6, 11))
+    assert str(no_longer.value).startswith(
+        "시·도 코드 42(강원도)는 2023. 6. 11.부터 쓰이지 않습니다: 2023. 6. 11. 현재 강원특별자치도의 코드는 51입니다"
+    )
+    with pytest.raises(
+        UnknownRegion, match=re.escape("시·도 코드 51(강원특별자치도)은 2023. 6. 11.부터 쓰입니다")
+    ):
+        sido_in_force("51", date(2023, 6, 10))
+    with pytest.raises(
+        UnknownRegion, match=re.escape("시·도 코드 45(전라북도)는 2024. 1. 18.부터 쓰이지 않습니다")
+    ):
+        sido_in_force("45", date(2026, 3, 2))
+
+
+@pytest.mark.parametrize("code", ["99", "4", "", "강원", 47])
+def test_sido_in_force_lists_the_codes_of_the_day(code: object) -> None:
+    with pytest.raises(UnknownRegion) as refused:
+        sido_in_force(code, date(2026, 3, 2))  # type: ignore[arg-type]
+    message = str(refused.value)
+    assert "2026. 3. 2. 현재 쓰이는 시·도 코드: 11 서울, 26 부산" in message
+    assert "51 강원, 52 전북)" in message and "42" not in message
+    assert str(code) in message
+
+
+def test_cluster_registration_checks_the_sido_code_on_that_day(ctx) -> None:
+    cast(ctx)
+    with pytest.raises(InvalidInput, match="알 수 없는 시·도 코드입니다: 99") as unknown:
+        clusters.register_cluster(ctx, actor(CLERK), "어딘가 녹색융합클러스터", {"sido_code": "99"})
+    assert "47 경북" in unknown.value.message
+    with pytest.raises(InvalidInput, match="강원특별자치도의 코드는 51입니다"):
+        clusters.register_cluster(ctx, actor(CLERK), "춘천 녹색융합클러스터", {"sido_code": "42"})
+    with pytest.raises(InvalidInput, match="시·도 코드 45"):
+        clusters.register_deemed_cluster(
+            ctx, actor(ADMIN), "전주 클러스터", "부칙 제2조제1항", {"sido_code": "45"}
+        )
+    assert clusters.list_clusters(ctx) == []
+
+    chuncheon = clusters.register_cluster(ctx, actor(CLERK), "춘천 녹색융합클러스터", {"sido_code": "51"})
+    from_yaml = clusters.register_cluster(ctx, actor(CLERK), "구미 녹색융합클러스터", {"sido_code": 47})
+    bare = clusters.register_cluster(ctx, actor(CLERK), "이름만 있는 클러스터")
+    profiles = {c.id: c.profile for c in clusters.list_clusters(ctx)}
+    assert profiles == {chuncheon: {"sido_code": "51"}, from_yaml: {"sido_code": "47"}, bare: {}}
+
+
+def test_cluster_registered_before_the_renaming_takes_the_old_code(ctx) -> None:
+    ctx.clock.set(datetime(2023, 6, 10, 10, 0, tzinfo=SEOUL))
+    cast(ctx)
+    clusters.register_cluster(ctx, actor(CLERK), "춘천 녹색융합클러스터", {"sido_code": "42"})
+    with pytest.raises(InvalidInput, match=re.escape("2023. 6. 11.부터 쓰입니다")):
+        clusters.register_cluster(ctx, actor(CLERK), "원주 녹색융합클러스터", {"sido_code": "51"})
+
+
+def test_contacts_take_the_code_in_use_today(ctx) -> None:
+    cast(ctx)
+    contacts.set_contact(ctx, actor(ADMIN), "governor:51", "env@gangwon.example.kr")
+    contacts.set_contact(ctx, actor(ADMIN), "gyeongbuk", "env@gyeongbuk.example.kr")
+    contacts.set_contact(ctx, actor(ADMIN), "ministry:산림청", "forest@forest.example.kr")
+    with pytest.raises(InvalidInput, match="강원특별자치도의 코드는 51입니다"):
+        contacts.set_contact(ctx, actor(ADMIN), "governor:42", "old@gangwon.example.kr")
+    with pytest.raises(InvalidInput, match="알 수 없는 시·도 코드입니다: 99"):
+        contacts.set_contact(ctx, actor(ADMIN), "99", "nobody@example.kr")
+    with pytest.raises(InvalidInput, match="알 수 없는 중앙행정기관입니다: 산림청장관"):
+        contacts.set_contact(ctx, actor(ADMIN), "ministry:산림청장관", "forest@forest.example.kr")
+    rows = {row["party"]: row["name"] for row in contacts.list_contacts(ctx)}
+    assert rows == {
+        "governor:51": "강원특별자치도지사",
+        "governor:47": "경상북도지사",
+        "ministry:산림청": "산림청",
+    }

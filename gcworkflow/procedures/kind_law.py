@@ -1,0 +1,70 @@
+"""What a procedure kind says and on which articles (procedure.md §3, "Each kind speaks its own law").
+
+The kinds walk the same stages (``paths``), but never share words or bases: each kind module defines one
+``KindLaw``, and the stages, guards, letters, notices, deadline labels and refusals read it. A stage that needs an
+article asks the kind's law for it; no stage module names an article of 법 제6조, 제9조 or 제12조 itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gcworkflow.korean import particle
+
+# The Act's title as a letter or notice names it the first time; later references say "같은 법".
+LAW_TITLE = "「녹색융합클러스터의 조성 및 육성에 관한 법률」"
+
+
+@dataclass(frozen=True)
+class KindLaw:
+    """One kind's legal vocabulary. ``*_basis`` are citations in the long form ("녹색융합클러스터법 제9조제1항");
+    ``*_clause`` are the same articles as a sentence says them after the Act's title or "같은 법"
+    ("제12조제4항에서 준용하는 제9조제3항")."""
+
+    subject: str  # what the Minister draws up, changes or releases: 조성계획, 기본계획, 지정
+    verb: str  # 수립, 변경, 해제, 수립·변경
+    hear_basis: str  # opinions of the 시·도지사 and consultation of the ministries
+    hear_clause: str
+    governors: str  # whose opinion: 관할 시·도지사, or every 시·도지사 (법 제6조②)
+    decide_basis: str  # the Minister's power to decide
+    notice_basis: str  # the gazette notice
+    notify_basis: str  # notifying the governors without delay
+    notify_clause: str
+    inspection_basis: str | None  # the residents' 14-day inspection; None where the law has none (법 제6조⑤)
+    inspection_clause: str | None
+    notice_clause: str  # the article of the notice's basis sentence
+    notice_items_basis: (
+        str  # what the notice must contain: 규칙 제3조 for a cluster, 법 제6조⑤ for the basic plan
+    )
+    result: str  # what the notification reports: "지정", "조성계획 변경", "지정 해제", "수립·변경"
+    attachment: str  # what the letters enclose about the matter: "조성계획(요약)", "기본계획(안)" …
+    # 영 제5조's optional hearing of residents, experts and institutions: designation and full changes only.
+    hearing_basis: str | None = None
+    # The variant a minor change speaks (법 제12조④ 단서: 제9조 does not apply at all, so no inspection).
+    minor: KindLaw | None = None
+
+    @property
+    def has_inspection(self) -> bool:
+        return self.inspection_basis is not None
+
+    def at(self, view: Any) -> KindLaw:
+        """The law the procedure in ``view`` speaks now: the minor variant once a minor change was applied."""
+        applied = view.fact("change_applied")
+        if self.minor is not None and applied is not None and applied.data.get("minor"):
+            return self.minor
+        return self
+
+    def matter(self, name: str) -> str:
+        """What a letter is about: "… 조성계획", "… 조성계획 변경", "… 지정 해제", or the basic plan's name."""
+        if self.subject == "기본계획":
+            return name
+        return f"{name} {self.subject}" if self.verb == "수립" else f"{name} {self.subject} {self.verb}"
+
+    def intent(self, name: str) -> str:
+        """The opinion letter's purpose: "… 조성계획을 붙임과 같이 수립하였으며" and its kin."""
+        subject = f"{name} {self.subject}" if self.subject != "기본계획" else name
+        if self.verb == "수립":
+            return f"{subject}{particle(subject, '을')} 붙임과 같이 수립하였으며"
+        verb = "수립(변경)" if self.verb == "수립·변경" else self.verb
+        return f"{subject}{particle(subject, '을')} 붙임과 같이 {verb}하려 하며"
