@@ -73,10 +73,11 @@ def test_notice_target_and_notification_sla_and_inspection(ctx):
     target = next(d for d in _deadlines(ctx, pid) if d.kind == "notice_after_approval")
     # 10 working days after Fri 9. 18., skipping weekends, 추석 (9. 24.–26.) and 개천절's substitute (10. 5.).
     assert target.due_on == date(2026, 10, 7)
+    on(ctx, date(2026, 10, 2))  # Friday; the next working day is Tue 10. 6. (10. 5. is 개천절 대체공휴일)
+    # The notice is dated the day the gazette carries it (procedure.md §2).
     through_notice_signoff(ctx, pid)
     fire(ctx, pid, "register_notice_number", number="기후에너지환경부고시 제2026-41호")
     issue_notice_pdf(ctx, pid)
-    on(ctx, date(2026, 10, 2))  # Friday; the next working day is Tue 10. 6. (10. 5. is 개천절 대체공휴일)
     fire(ctx, pid, "record_gazette_publication", published_on="2026-10-02", gazette_issue="제21234호")
     fire(ctx, pid, "publish_notice")
     sla = next(d for d in _deadlines(ctx, pid) if d.kind == "governor_notification")

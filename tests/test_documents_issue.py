@@ -173,6 +173,7 @@ def test_replaced_document_file_is_detected(office):
 
 def test_authority_before_the_renaming(office):
     ctx = office
+    on(ctx, date(2025, 8, 1))  # the whole procedure before 2025. 10. 1.: dates must agree (procedure.md §2)
     pid = to_committee(ctx)
     committee_approves(ctx, pid)
     signed(ctx, pid, "decide_designation", reason="요건 충족")

@@ -18,6 +18,7 @@ from tests.support import (
     committee_approves,
     fire,
     issue_notice_pdf,
+    on,
     through_notice_signoff,
     to_committee,
 )
@@ -121,6 +122,7 @@ def test_local_series_is_gap_free_and_drawn_at_signoff(ctx):
 
 
 def test_authority_before_the_ministry_was_renamed(ctx):
+    on(ctx, date(2025, 8, 1))  # the whole procedure before 2025. 10. 1.: dates must agree (procedure.md §2)
     pid = _at_notice(ctx)
     fire(
         ctx,

@@ -292,6 +292,7 @@ def notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, 
 
 def _basic_plan_notice(view: ProcedureView, n: dict[str, Any], number: str, illustrative: bool) -> Notice:
     plan = view.plan
+    authority = authority_on(date.fromisoformat(n["notice_date"]))
     period = n.get("period") or {}
     contents = [
         Line(label=label, value=getattr(plan, field))
@@ -306,12 +307,13 @@ def _basic_plan_notice(view: ProcedureView, n: dict[str, Any], number: str, illu
                 Line(label="계획기간", value=f"{period.get('start_year')}년 ~ {period.get('end_year')}년"),
             ),
         ),
-        Section(title="주요 내용 (법 제7조)", lines=tuple(contents)),
+        Section(title="주요 내용 (같은 법 제7조)", lines=tuple(contents)),
         Section(title="수립·변경 사유", paragraphs=(n["purpose"],)),
         Section(
             title="관련 자료의 열람",
             paragraphs=(
-                "기본계획 전문은 기후에너지환경부 누리집과 탈탄소녹색산업혁신과에서 열람할 수 있습니다.",
+                # The ministry as named on the notice's date, in the body as in the 발신 명의.
+                f"기본계획 전문은 {authority.ministry} 누리집과 {authority.division}에서 열람할 수 있습니다.",
             ),
         ),
     )
@@ -382,7 +384,7 @@ def opinion_request(
         Item(
             text=f"{matter}에 대한 귀 기관의 의견을 {reply_by}까지 회신하여 주시기 바랍니다.",
             children=(
-                Item(text=f"회신 기한: {reply_by} ({request['reply_by_rule']})"),
+                Item(text=f"회신 기한: {reply_by}"),
                 Item(text="회신 방법: 문서유통(전자문서)"),
             ),
         ),
@@ -420,7 +422,7 @@ def consultation_request(
         Item(text=f"{matter}에 대하여 같은 법 {law.hear_clause}에 따라 붙임과 같이 협의를 요청합니다."),
         Item(
             text=f"협의 의견(동의, 조건부 동의, 이견, 의견 없음)을 {reply_by}까지 회신하여 주시기 바랍니다.",
-            children=(Item(text=f"회신 기한: {reply_by} ({request['reply_by_rule']})"),),
+            children=(Item(text=f"회신 기한: {reply_by}"),),
         ),
     )
     return _letter(

@@ -43,7 +43,7 @@ MINOR_GROUNDS = {
 }
 # 법 제7조: what a basic plan contains, in its order.
 ITEMS = (
-    ("goals", "제1호", "기본목표 및 중장기 추진방향"),
+    ("goals", "제1호", "기본목표와 중장기 발전방향"),
     ("agglomeration", "제2호", "녹색산업등의 집적 및 융복합에 관한 사항"),
     ("strategy", "제3호", "녹색융합클러스터의 발전 전략"),
     ("zones", "제4호", "녹색융합클러스터의 구역과 조성의 기본원칙"),
@@ -60,7 +60,7 @@ class BasicPlanContent(_Section):
         None, title="계획명", description="예: 제2차 녹색융합클러스터 기본계획(2028~2032)"
     )
     creation_period: CreationPeriod | None = Field(None, title="계획기간")
-    goals: Text | None = Field(None, title="기본목표 및 중장기 추진방향")
+    goals: Text | None = Field(None, title="기본목표와 중장기 발전방향")
     agglomeration: Text | None = Field(None, title="집적 및 융복합")
     strategy: Text | None = Field(None, title="발전 전략")
     zones: Text | None = Field(None, title="구역과 조성의 기본원칙")

@@ -253,10 +253,31 @@ class GovernorOpinionPayload(Payload):
     document_sha256: Sha256 | None = Field(default=None, description="회신 문서 (문서 저장소 SHA-256)")
 
 
+def _not_before_request(view: ProcedureView, party: str, received: date, basis: str) -> list[Unmet]:
+    """procedure.md §2: a reply is not received before its request was sent."""
+    request = view.fact("consultation_request", party) if party else None
+    if request is None:
+        return []
+    requested = date.fromisoformat(request.data["requested_on"])
+    if received < requested:
+        return [
+            Unmet(
+                "received_before_request",
+                basis,
+                f"접수일({format_date_ko(received)})이 요청일({format_date_ko(requested)})보다 앞섭니다",
+            )
+        ]
+    return []
+
+
 def _governor_opinion_guard(basis: str) -> Guard:
     def guard(view: ProcedureView, payload: GovernorOpinionPayload) -> list[Unmet]:
-        _, unmet = _governor_consulted(view, payload.sido_code, basis)
-        return unmet + not_after_today(view, payload.received_on, "접수일", basis, "received_in_future")
+        party, unmet = _governor_consulted(view, payload.sido_code, basis)
+        return (
+            unmet
+            + not_after_today(view, payload.received_on, "접수일", basis, "received_in_future")
+            + _not_before_request(view, party, payload.received_on, basis)
+        )
 
     return guard
 
@@ -446,7 +467,9 @@ def _ministry_reply_guard(basis: str) -> Guard:
             return [
                 Unmet("ministry_not_consulted", basis, f"{payload.ministry}에 협의를 요청한 기록이 없습니다")
             ]
-        return not_after_today(view, payload.received_on, "접수일", basis, "received_in_future")
+        return not_after_today(
+            view, payload.received_on, "접수일", basis, "received_in_future"
+        ) + _not_before_request(view, party, payload.received_on, basis)
 
     return guard
 

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from gcworkflow.calendar import format_date_ko
 from gcworkflow.canonical import digest
+from gcworkflow.clock import to_kst
 from gcworkflow.errors import Unmet
 from gcworkflow.korean import particle
 from gcworkflow.procedures.common import DECREE, LAW, RULE, Payload, Sha256, Text, not_after_today
@@ -295,6 +296,42 @@ def notice_items_complete(law: KindLaw) -> Guard:
     return guard
 
 
+def _notice_dates_agree(law: KindLaw) -> Guard:
+    """procedure.md §2: the 지정일 (the day the decision takes effect) is not before the committee's decision nor
+    before the Minister's."""
+
+    def guard(view: ProcedureView, payload: NoticePayload) -> list[Unmet]:
+        effective = payload.designation_date
+        unmet = []
+        meeting, decided = view.fact("meeting"), view.fact("committee_decision")
+        if meeting is not None and decided is not None:
+            held = date.fromisoformat(meeting.data["held_on"])
+            if effective < held:
+                unmet.append(
+                    Unmet(
+                        "effective_before_committee",
+                        law.hear_basis,
+                        f"{law.result}일({format_date_ko(effective)})이 위원회 의결일({format_date_ko(held)})보다 "
+                        "앞섭니다",
+                    )
+                )
+        decision = view.fact("designation_decision")
+        if decision is not None:
+            signed = to_kst(decision.recorded_at).date()
+            if effective < signed:
+                unmet.append(
+                    Unmet(
+                        "effective_before_decision",
+                        law.decide_basis,
+                        f"{law.result}일({format_date_ko(effective)})이 장관의 결정일({format_date_ko(signed)})보다 "
+                        "앞섭니다",
+                    )
+                )
+        return unmet
+
+    return guard
+
+
 def compose_notice(sources: tuple[str, ...], kind: str, law: KindLaw) -> Action:
     return Action(
         trigger="compose_notice",
@@ -304,6 +341,7 @@ def compose_notice(sources: tuple[str, ...], kind: str, law: KindLaw) -> Action:
         roles=frozenset({Role.CLERK}),
         basis=f"{law.notice_basis}, {RULE} 제3조" if kind != "basic_plan" else law.notice_basis,
         payload=NoticePayload,
+        guards=(_notice_dates_agree(law),),
         effects=lambda view, p: [
             RecordFact("notice_content", notice_content(view, p, kind, law), subject=NOTICE)
         ],
@@ -520,9 +558,22 @@ class GazettePayload(Payload):
 
 def record_gazette_publication(sources: tuple[str, ...], law: KindLaw) -> Action:
     def guard(view: ProcedureView, payload: GazettePayload) -> list[Unmet]:
-        return number_registered(view, payload) + not_after_today(
+        unmet = number_registered(view, payload) + not_after_today(
             view, payload.published_on, "관보 게재일", law.notice_basis, "gazette_in_future"
         )
+        notice = view.fact("notice_content", NOTICE)
+        # procedure.md §2: the notice's date line is its 고시일, which is the day the gazette carries it.
+        if notice is not None and notice.data["notice_date"] != payload.published_on.isoformat():
+            dated = date.fromisoformat(notice.data["notice_date"])
+            unmet.append(
+                Unmet(
+                    "gazette_date_differs",
+                    law.notice_basis,
+                    f"관보 게재일({format_date_ko(payload.published_on)})이 고시문의 고시일({format_date_ko(dated)})과 "
+                    "다릅니다. 게재일을 확인하거나 고시일을 고쳐 고시문을 다시 작성·결재하십시오",
+                )
+            )
+        return unmet
 
     def effects(_view: ProcedureView, p: GazettePayload) -> list[Write]:
         writes: list[Write] = [RecordFact("gazette_publication", p.model_dump(mode="json"), subject=NOTICE)]
