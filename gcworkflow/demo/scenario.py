@@ -27,6 +27,7 @@ from gcworkflow.engine import Actor, FireResult
 from gcworkflow.errors import GcwError
 from gcworkflow.local_files import ensure_dir
 from gcworkflow.procedures.registry import definition
+from gcworkflow.reference import SIDOS
 from gcworkflow.settings import get_settings
 
 Echo = Callable[[str], None]
@@ -465,10 +466,22 @@ class Demo:
             "record_attendance",
             {"chair": "위원장", "designated": MEMBERS, "present": MEMBERS[:5], "recusals": []},
         )
+        if decision == "변경":
+            # The chair votes too (시행령 제21조②): 3 of the 6 present is half, not a majority.
+            self.refused(
+                CHOI,
+                "record_committee_decision",
+                {"decision": "원안 의결", "votes_for": 3, "votes_against": 2, "abstentions": 1},
+                "찬성 3표 — 위원장을 포함한 출석 6명의 과반수가 아님",
+            )
         self.act(CHOI, "record_committee_decision", {"decision": "원안 의결", "votes_for": 5})
         self.act(LEE, "approve")
         self.on(date.fromordinal(on.toordinal() + 49))
         self.signed(LEE, "decide_designation", {"reason": f"위원회 원안 의결에 따른 {decision} 결정"})
+        self.publish(decision)
+
+    def publish(self, decision: str) -> None:
+        """The notice (composed, signed, rendered, in the gazette) and the notification flow."""
         self.act(
             LEE,
             "compose_notice",
@@ -555,6 +568,7 @@ class Demo:
         self.full_path("해제", 25, date(2027, 2, 8))
         facts = clusters.current_facts(self.ctx, clusters.find_cluster(self.ctx, GUMI).id)
         self.echo(f"  ✓ {GUMI}: {facts['status']}, 면적 {facts['area_m2']:,}㎡ (승인 이력에서 계산)")
+        self.basic_plan_change()
         self.echo("\n■ 진행 중이던 절차의 이관 (해남)")
         haenam = "태양광 사용후 패널 녹색융합클러스터"
         imported = engine.import_procedure(
@@ -577,6 +591,37 @@ class Demo:
         self.echo(
             f"  ✓ {haenam}: {imported.procedure_id}번 절차로 '조성계획 수립' 단계에 이관 (이전 이력은 이관 기록으로)"
         )
+
+    def basic_plan_change(self) -> None:
+        """A minor change of the basic plan (법 제6조④ 단서, 규칙 제2조제1호): no consultation and no committee,
+        but the notice and the notification of every 시·도지사 (법 제6조⑤) — and no residents' inspection."""
+        self.echo("\n■ 기본계획의 경미한 변경 (법 제6조제4항 단서, 규칙 제2조제1호)")
+        self.on(date(2027, 3, 2))
+        for sido in SIDOS:
+            code = sido.on(self.ctx.clock.today()).code
+            if f"governor:{code}" not in CONTACTS:
+                contacts.set_contact(
+                    self.ctx, Actor(ADMIN, "demo"), f"governor:{code}", f"green-{code}@sido.example.kr"
+                )
+        self.pid = engine.open_procedure(
+            self.ctx, Actor(LEE, "demo"), "basic_plan", cluster_id=None, approver=PARK
+        ).procedure_id
+        self.kind = "basic_plan"
+        self.echo(f"  ✓ {LEE}: 기본계획 변경 개시 ({self.pid}번 절차)")
+        self.act(
+            LEE,
+            "record_plan",
+            {
+                "content": _data("basic_plan.yaml"),
+                "change": "change",
+                "minor_ground": "law_change",
+                "reason": "「정부조직법」 개정(2025. 10. 1.)에 따라 주관 부처 명칭을 기후에너지환경부로 바꿈",
+            },
+        )
+        self.signed(LEE, "apply_minor_change")
+        self.signed(LEE, "decide_designation", {"reason": "부처 명칭 변경을 반영하는 경미한 변경"})
+        self.purpose = "「정부조직법」 개정에 따른 주관 부처 명칭 변경 반영 (경미한 변경)"
+        self.publish("기본계획 변경")
 
     # --- reporting ------------------------------------------------------------------------------------
 
