@@ -401,6 +401,23 @@ def test_basic_plan_in_force_keeps_the_next_plan_and_the_survey_as_deadlines(ctx
     ctx.clock.set(date(2032, 1, 5))
     assert deadlines.plan_due_reminders(ctx).reminders >= 1
     assert SEOUL
+    # 영 제4조②: five years from the last survey held, whatever the plan did since.
+    fire(ctx, pid, "record_survey", held_on="2031-11-20", summary="지역별 집적·융복합 현황 설문·현지조사")
+    from sqlalchemy import select
+
+    from gcworkflow.db.models import Deadline
+
+    with ctx.db.read() as session:
+        surveys = session.execute(
+            select(Deadline.status, Deadline.due_on, Deadline.basis).where(
+                Deadline.procedure_id == pid, Deadline.kind == "fact_finding_survey"
+            )
+        ).all()
+    assert sorted((status, due_on) for status, due_on, _ in surveys) == [
+        ("met", due["fact_finding_survey"]),
+        ("open", date(2036, 11, 20)),
+    ]
+    assert {basis for *_, basis in surveys} == {"녹색융합클러스터법 시행령 제4조제2항"}
 
 
 def test_a_procedure_under_way_is_imported_at_its_stage_with_its_history_marked(ctx):

@@ -18,11 +18,12 @@ from gcworkflow.calendar import DueRule
 from gcworkflow.errors import InvalidInput, Unmet
 from gcworkflow.korean import particle
 from gcworkflow.procedures import paths
-from gcworkflow.procedures.common import LAW, Payload, Text
+from gcworkflow.procedures.common import DECREE, LAW, Payload, Text, not_after_today
 from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.plan_content import CreationPeriod, _Section
 from gcworkflow.procedures.spec import (
     Action,
+    CloseDeadline,
     NewPlanVersion,
     OpenDeadline,
     ProcedureDefinition,
@@ -201,16 +202,57 @@ def skip_to_notice(sources: tuple[str, ...]) -> Action:
 
 
 def next_plan_deadlines(view: ProcedureView, _payload: object) -> list[Write]:
-    """At entry into force: the next basic plan by the end of this one (법 제6조①) and the fact-finding survey
-    every five years (영 제4조②), kept as deadlines with reminders from a year ahead."""
+    """At entry into force of a new basic plan: the next one by the end of this one (법 제6조①), and the
+    fact-finding survey (영 제4조②) five years after the last one recorded (or, with none on record, after this
+    plan's notice) — kept as deadlines with reminders from a year ahead. A change of the plan resets neither: the
+    survey's five years run from the survey, not from any plan."""
+    change = view.fact("basic_plan_change")
+    if change is not None and change.data.get("change") == "change":
+        return []
     period = getattr(view.plan, "creation_period", None)
     end = date(period.end_year, 12, 31) if period else view.today
+    survey = view.fact("fact_finding_survey")
+    base = (
+        DueRule("civil", date.fromisoformat(survey.data["held_on"]), 5, "years", label="직전 실태조사일")
+        if survey is not None
+        else DueRule("civil", view.today, 5, "years", label="기본계획 고시일 (기록된 실태조사 없음)")
+    )
     return [
         OpenDeadline("next_basic_plan", DueRule("date", end, label="현 기본계획 종료일"), basis=NEXT_PLAN),
-        OpenDeadline(
-            "fact_finding_survey", DueRule("civil", view.today, 5, "years", label="기본계획 고시일")
-        ),
+        OpenDeadline("fact_finding_survey", base),
     ]
+
+
+class SurveyPayload(Payload):
+    held_on: date = Field(description="실태조사를 마친 날 (결과를 보고받은 날)")
+    summary: Text = Field(description="조사 범위와 방법 (영 제4조①③)")
+
+
+def record_survey(sources: tuple[str, ...]) -> Action:
+    """A fact-finding survey held (영 제4조②: every five years): the open survey deadline is met, and the next
+    one runs five years from this survey."""
+    basis = f"{DECREE} 제4조제2항"
+
+    def effects(view: ProcedureView, payload: SurveyPayload) -> list[Write]:
+        held = payload.held_on
+        return [
+            RecordFact("fact_finding_survey", payload.model_dump(mode="json")),
+            CloseDeadline("fact_finding_survey", None, on=held),
+            OpenDeadline("fact_finding_survey", DueRule("civil", held, 5, "years", label="직전 실태조사일")),
+        ]
+
+    return Action(
+        trigger="record_survey",
+        label="실태조사 실시 기록",
+        sources=sources,
+        dest=None,
+        roles=frozenset({Role.CLERK}),
+        basis=basis,
+        payload=SurveyPayload,
+        guards=(lambda view, p: not_after_today(view, p.held_on, "실태조사일", basis, "survey_in_future"),),
+        effects=effects,
+        correctable=True,
+    )
 
 
 # 법 제6조: every 시·도지사 is heard and the ministries consulted before the committee (②, for a change as
@@ -246,6 +288,7 @@ PATH = paths.Path(
     extra_drafting=(skip_to_notice(("drafting",)),),
     plan_action=record_basic_plan(("drafting",)),
     on_final=next_plan_deadlines,
+    after_final=(record_survey(("in_force",)),),
 )
 STATES = paths.states(PATH)
 ACTIONS = paths.actions(

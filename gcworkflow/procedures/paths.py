@@ -33,6 +33,7 @@ class Path:
     extra_drafting: tuple[Action, ...] = field(default_factory=tuple)
     plan_action: Action | None = None
     on_final: Effects | None = None  # what entering the final state also writes (the basic plan's deadlines)
+    after_final: tuple[Action, ...] = ()  # record actions of the final state (the basic plan's 실태조사)
 
 
 def states(path: Path) -> tuple[State, ...]:
@@ -149,6 +150,7 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
             ("governor_notification",), path.final.name, path.cluster_status, law, also=path.on_final
         ),
         *([notification.record_inspection((path.final.name,), law)] if law.has_inspection else []),
+        *path.after_final,
         notice.document_issued(tuple(every)),
         common.register_letter_number(tuple(every)),
         common.receive_document(tuple(every)),
