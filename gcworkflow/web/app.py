@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gcworkflow.context import Context
 from gcworkflow.db.models import OutboxMessage
 from gcworkflow.errors import GcwError
+from gcworkflow.validation import korean_message
 from gcworkflow.web import api, audit_views, pages
 from gcworkflow.web.rendering import render
 
@@ -155,7 +156,8 @@ def _validation_message(exc: RequestValidationError) -> str:
     lines = []
     for error in exc.errors()[:10]:
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "요청"
-        lines.append(f"{where}: {error.get('msg', '')}")
+        # FastAPI's own checks speak pydantic's English: said in Korean like every other input error.
+        lines.append(f"{where}: {korean_message(error)}")
     return "요청 형식이 맞지 않습니다:\n" + "\n".join(lines)
 
 

@@ -137,6 +137,8 @@ def test_refusals_carry_the_stable_codes_and_articles(desk: Desk) -> None:
     assert "입력값을 확인하십시오" in bad.json()["message"]
     shape = clerk.post(f"/api/procedures/{pid}/transitions", json={"trigger": 7})
     assert shape.status_code == 400 and shape.json()["code"] == "invalid_input"
+    assert "Input should" not in shape.json()["message"] and "trigger: " in shape.json()["message"]
+    assert "Input should" not in bad.json()["message"]
     # Each refusal the engine saw is kept, with the interface it came through.
     refused = _ok(clerk.get(f"/api/procedures/{pid}/refusals"))
     assert {(r["code"], r["interface"]) for r in refused} >= {("guard_failed", "api"), ("forbidden", "api")}
