@@ -40,6 +40,7 @@ class Context:
             ministry_reply_days=s.ministry_reply_days,
             notification_sla_working_days=s.notification_sla_working_days,
             notice_sla_working_days=s.notice_sla_working_days,
+            administrative_notice_days=s.administrative_notice_days,
             require_objection_resolution=s.require_objection_resolution,
             notice_numbering=s.notice_numbering,
             office_division=s.office_division,

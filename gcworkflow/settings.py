@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     notification_sla_working_days: int = Field(
         default=1, ge=0, le=30, description="'지체 없이' 통보 목표(근무일)"
     )
+    administrative_notice_days: int = Field(
+        default=20,
+        ge=1,
+        le=365,
+        description="행정예고 기간 기본값(일, 행정절차법 제46조제3항: 특별한 사정이 없으면 20일 이상)",
+    )
     notice_sla_working_days: int = Field(
         default=10, ge=1, le=120, description="심의 의결 후 고시까지 내부 목표(근무일)"
     )

@@ -18,6 +18,7 @@ from gcworkflow.canonical import digest
 from gcworkflow.clock import to_kst
 from gcworkflow.errors import Unmet
 from gcworkflow.korean import particle
+from gcworkflow.procedures import administrative_notice
 from gcworkflow.procedures.common import DECREE, LAW, RULE, Payload, Sha256, Text, not_after_today
 from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.plan_content import parse_plan
@@ -377,6 +378,7 @@ def sign_notice_content(sources: tuple[str, ...], law: KindLaw, *, assess_requir
             designation_decided(law),
             *((requirements_not_refuted,) if assess_requirements else ()),
             notice_items_complete(law),
+            administrative_notice.period_over,
         ),
         effects=_sign_effects,
         signoff=True,

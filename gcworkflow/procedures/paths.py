@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gcworkflow.procedures import committee, common, consultation, notice, notification
+from gcworkflow.procedures import administrative_notice, committee, common, consultation, notice, notification
 from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.spec import Action, Effects, Guard, RecordFact, Role, State
 
@@ -117,6 +117,7 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
         notice.decide_designation(("designation_notice",), law, assess_requirements=path.assess_requirements),
         *([notice.assess_requirement(("designation_notice",))] if path.assess_requirements else []),
         notice.compose_notice(("designation_notice",), path.notice_kind, law),
+        *administrative_notice.actions(("designation_notice",)),
         notice.sign_notice_content(
             ("designation_notice",), law, assess_requirements=path.assess_requirements
         ),

@@ -85,6 +85,7 @@ class Policy:
     ministry_reply_days: int = 20
     notification_sla_working_days: int = 1
     notice_sla_working_days: int = 10
+    administrative_notice_days: int = 20  # 행정예고 (행정절차법 제46조③)
     require_objection_resolution: bool = True
     notice_numbering: str = "manual"
     office_division: str | None = None  # 처리과 for letters' 시행 numbers; None: the authority's division
