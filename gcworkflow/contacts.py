@@ -46,25 +46,30 @@ def normalise_party(party: str, day: date) -> str:
         raise InvalidInput(f"알 수 없는 상대방입니다: {party!r} ({_EXAMPLES})") from exc
 
 
-def set_contact(ctx: Context, actor: Actor, party: str, email: str, name: str | None = None) -> int:
+def set_contact(
+    ctx: Context, actor: Actor, party: str, email: str, name: str | None = None, unit: str | None = None
+) -> int:
+    """``unit``: the handling unit (처리과, e.g. 환경정책과) a letter's 수신 line names after the head's title."""
     key = normalise_party(party, ctx.clock.today())
     if "@" not in email or email.strip() != email or " " in email:
         raise InvalidInput(f"전자우편 주소 형식이 아닙니다: {email!r}")
+    if unit is not None and (not unit.strip() or len(unit) > 100 or not unit.isprintable()):
+        raise InvalidInput(f"처리과 이름은 100자 이내의 한 줄로 적으십시오: {unit!r}")
     label = name or party_name(key, ctx.clock.today())
 
     def apply(session: Session, _principal: Principal) -> dict[str, Any]:
         row = session.get(Contact, key)
         if row is None:
-            session.add(Contact(party=key, name=label, email=email, updated_at=ctx.clock.now()))
+            session.add(Contact(party=key, name=label, email=email, unit=unit, updated_at=ctx.clock.now()))
         else:
-            row.name, row.email, row.updated_at = label, email, ctx.clock.now()
-        return {"contact": key, "email": email, "name": label}
+            row.name, row.email, row.unit, row.updated_at = label, email, unit, ctx.clock.now()
+        return {"contact": key, "email": email, "name": label, "unit": unit}
 
     return act_on_system(
         ctx,
         actor,
         "set_contact",
-        {"party": key, "email": email, "name": label},
+        {"party": key, "email": email, "name": label, **({"unit": unit} if unit else {})},
         frozenset({Role.ADMIN}),
         apply,
     )
@@ -73,6 +78,6 @@ def set_contact(ctx: Context, actor: Actor, party: str, email: str, name: str | 
 def list_contacts(ctx: Context) -> list[dict[str, Any]]:
     with ctx.db.read() as session:
         return [
-            {"party": c.party, "name": c.name, "email": c.email}
+            {"party": c.party, "name": c.name, "email": c.email, "unit": c.unit}
             for c in session.execute(select(Contact).order_by(Contact.party)).scalars()
         ]

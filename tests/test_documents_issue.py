@@ -79,6 +79,21 @@ def test_opinion_request_letters_are_numbered_once(office):
     assert len(numbers) == 1
 
 
+def test_the_recipient_line_names_the_handling_unit_kept_in_the_contacts(office):
+    """procedure.md §3: 수신 경상북도지사(환경정책과장), the unit from the admin's contact record."""
+    from gcworkflow import contacts
+    from tests.support import ADMIN, actor
+
+    ctx = office
+    pid = open_gumi(ctx)
+    contacts.set_contact(ctx, actor(ADMIN), "governor:47", "env@gb.example.kr", unit="환경정책과")
+    assert contacts.list_contacts(ctx)[0]["unit"] == "환경정책과"
+    fire(ctx, pid, "record_plan", content=gumi_plan())
+    signed(ctx, pid, "request_governor_opinions")
+    (letter,) = issue(ctx, pid, "opinion_request")
+    assert "수신 경상북도지사(환경정책과장)" in " ".join(_text(ctx, letter.sha256).split())
+
+
 def test_manual_numbering_asks_for_the_registry_number(office):
     ctx = office
     ctx.settings = ctx.settings.model_copy(update={"notice_numbering": "manual"})

@@ -169,13 +169,17 @@ def set_contact(
     party: Annotated[str, typer.Argument(metavar="PARTY", help="governor:47, 47, ministry:산업통상부")],
     email: Annotated[str, typer.Option("--email")],
     name: Annotated[str | None, typer.Option("--name")] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="처리과 (예: 환경정책과): 시행문 수신란에 '…지사(환경정책과장)'"),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """상대방의 전자우편 주소를 등록하거나 바꿉니다."""
+    """상대방의 전자우편 주소(와 처리과)를 등록하거나 바꿉니다."""
     with command(cli, json_output) as rt:
         from gcworkflow.contacts import set_contact as save
 
-        event = save(rt.ctx, rt.actor(), party, email, name)
+        event = save(rt.ctx, rt.actor(), party, email, name, unit)
         rt.emit({"event_id": event}, lambda: typer.echo(f"등록했습니다 (감사 사건 #{event})."))
 
 
@@ -190,8 +194,8 @@ def list_contacts(cli: typer.Context, json_output: JsonOption = False) -> None:
         rt.emit(
             rows,
             lambda: echo_table(
-                ["상대방", "이름", "전자우편"],
-                [[r["party"], r["name"], r["email"]] for r in rows],
+                ["상대방", "이름", "처리과", "전자우편"],
+                [[r["party"], r["name"], r["unit"] or "-", r["email"]] for r in rows],
                 "주소록이 비어 있습니다.",
             ),
         )

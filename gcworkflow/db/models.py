@@ -391,3 +391,4 @@ class Contact(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    unit: Mapped[str | None] = mapped_column(String(100), nullable=True)  # 처리과, in a letter's 수신 line

@@ -48,6 +48,8 @@ CONTACTS = {
     "ministry:국토교통부": "land@molit.example.kr",
     "ministry:고용노동부": "labor@moel.example.kr",
 }
+# The handling unit a letter's 수신 line names (illustrative).
+UNITS = {"governor:47": "환경정책과"}
 MEMBERS = ["강위원", "고위원", "남위원", "문위원", "서위원", "오위원", "윤위원"]
 
 
@@ -127,7 +129,7 @@ class Demo:
                 self.ctx, Actor(ADMIN, "demo"), username, name, roles, email=f"{username}@example.kr"
             )
         for party, email in CONTACTS.items():
-            contacts.set_contact(self.ctx, Actor(ADMIN, "demo"), party, email)
+            contacts.set_contact(self.ctx, Actor(ADMIN, "demo"), party, email, unit=UNITS.get(party))
         self.echo(f"  ✓ 사용자: {', '.join(f'{n}({u})' for u, n, _ in CAST)}")
         for item in _data("clusters.yaml")["clusters"]:
             profile = {

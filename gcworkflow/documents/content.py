@@ -19,7 +19,6 @@ from gcworkflow.documents.models import Item, Letter, Line, Notice, Office, Sect
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
 from gcworkflow.korean import with_particle
 from gcworkflow.procedures.basic_plan import ITEMS as BASIC_PLAN_ITEMS
-from gcworkflow.procedures.common import party_name
 from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.notice import NOTICE, notice_items_complete
 from gcworkflow.procedures.plan_content import format_krw_eok
@@ -368,6 +367,7 @@ def opinion_request(
     party: str,
     number: Any,
     *,
+    unit: str | None = None,
     illustrative: bool = False,
 ) -> Letter:
     request = view.fact("consultation_request", party).data
@@ -395,7 +395,7 @@ def opinion_request(
         settings,
         signed,
         number,
-        party_name(party, date.fromisoformat(number["dated"])),
+        addressee(party, date.fromisoformat(number["dated"]), unit),
         f"{matter}에 대한 의견 조회",
         items,
         (f"{law.attachment} 1부",),
@@ -410,6 +410,7 @@ def consultation_request(
     party: str,
     number: Any,
     *,
+    unit: str | None = None,
     illustrative: bool = False,
 ) -> Letter:
     request = view.fact("consultation_request", party).data
@@ -431,7 +432,7 @@ def consultation_request(
         settings,
         signed,
         number,
-        addressee(party, date.fromisoformat(number["dated"])),
+        addressee(party, date.fromisoformat(number["dated"]), unit),
         f"{matter} 협의 요청",
         items,
         (f"{law.attachment} 1부", "시·도지사 의견 수렴 결과 1부"),
@@ -447,6 +448,7 @@ def notification(
     number: Any,
     notice_number: str,
     *,
+    unit: str | None = None,
     illustrative: bool = False,
 ) -> Letter:
     """The 결과 통보 시행문 (law.md §5.2) for a designation, a change or a release, with the notice attached."""
@@ -479,7 +481,7 @@ def notification(
         settings,
         signed,
         number,
-        party_name(party, date.fromisoformat(number["dated"])),
+        addressee(party, date.fromisoformat(number["dated"]), unit),
         f"{notice_data['name']} {law.result} 결과 통보",
         items,
         (f"{law.result} 고시문 1부", f"{law.attachment} 1부"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from gcworkflow import engine
 from gcworkflow.canonical import digest
 from gcworkflow.context import Context
-from gcworkflow.db.models import Cluster, Procedure
+from gcworkflow.db.models import Cluster, Contact, Procedure
 from gcworkflow.documents import content
 from gcworkflow.documents.models import Letter, Notice
 from gcworkflow.engine import Actor, build_view
@@ -130,6 +130,8 @@ def _issue_letter(
     approval = view.fact(signed_by, party if signed_by == "consultation_request" else NOTICE)
     with ctx.db.read() as session:
         signed = content.signing(session, approval.event_id)
+        contact = session.get(Contact, party)
+    unit = contact.unit if contact is not None else None
     builders: dict[str, Callable[..., Letter]] = {
         "opinion_request": content.opinion_request,
         "consultation_request": content.consultation_request,
@@ -137,10 +139,12 @@ def _issue_letter(
     if kind.endswith("_notification"):
         notice_number = view.fact("notice_number", NOTICE).data["number"]
         letter = content.notification(
-            view, ctx.settings, signed, party, number, notice_number, illustrative=illustrative
+            view, ctx.settings, signed, party, number, notice_number, unit=unit, illustrative=illustrative
         )
     else:
-        letter = builders[kind](view, ctx.settings, signed, party, number, illustrative=illustrative)
+        letter = builders[kind](
+            view, ctx.settings, signed, party, number, unit=unit, illustrative=illustrative
+        )
     return _render_and_record(
         ctx,
         procedure_id,

@@ -53,6 +53,8 @@ def test_the_demo_runs_on_a_fresh_machine_and_a_second_run_writes_nothing(
         assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-3000:]
         assert "현재 단계: 지정," in first.stdout and "감사 체인 검증: 이상 없음" in first.stdout
         assert not [pair for pair in UNRESOLVED if pair in first.stdout + first.stderr]
+        if database == "sqlite" and var_dir == "default":
+            assert _unresolved_in_documents_and_mail(where) == []
         assert f"문서 저장소: {where / 'documents'}" in first.stdout
         assert (where / "prefect").is_dir() and any((where / "maildir" / "new").iterdir())
         url = db_env.get("GCW_DATABASE_URL", f"sqlite:///{where / 'gcworkflow.sqlite3'}")
@@ -67,6 +69,31 @@ def test_the_demo_runs_on_a_fresh_machine_and_a_second_run_writes_nothing(
         # The checkpoint shown again is the one the first run wrote: nothing moved since.
         line = next(x for x in first.stdout.splitlines() if "gcw-checkpoint" in x)
         assert line in second.stdout
+
+
+def _unresolved_in_documents_and_mail(var_dir: Path) -> list[str]:
+    """What the demo issued and sent, read back: every PDF's text and every e-mail's body and subject."""
+    import email
+    import io
+    from email.header import decode_header, make_header
+
+    from pypdf import PdfReader
+
+    found = []
+    for pdf in (var_dir / "documents").rglob("*"):
+        if pdf.is_file() and pdf.read_bytes().startswith(b"%PDF"):
+            text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
+            found += [f"{pdf.name}: {pair}" for pair in UNRESOLVED if pair in text.replace("\u2060", "")]
+    for path in (var_dir / "maildir" / "new").iterdir():
+        message = email.message_from_bytes(path.read_bytes())
+        text = str(make_header(decode_header(message["Subject"])))
+        text += "".join(
+            part.get_payload(decode=True).decode()
+            for part in message.walk()
+            if part.get_content_type() == "text/plain"
+        )
+        found += [f"{path.name}: {pair}" for pair in UNRESOLVED if pair in text]
+    return found
 
 
 # Root may write anywhere: as root the demo runs without the two capabilities that override file permissions
