@@ -285,3 +285,27 @@ def test_the_approver_signs_off_on_the_procedure_page(desk: Desk) -> None:
     assert approved.status_code == 303
     after = _text(approver.get(approved.headers["location"]).text)
     assert "처리했습니다: 시·도지사 의견조회 요청" in after and "단계 관할 시·도지사 의견수렴" in after
+
+
+def test_no_page_leaves_a_particle_unresolved(desk: Desk) -> None:
+    """DESIGN.md §4: every page each role reads, including a refusal beside its form, in resolved Korean."""
+    from tests.test_korean import UNRESOLVED
+
+    ctx, pid = desk.ctx, desk.procedure_id
+    fire(ctx, pid, "record_plan", content=gumi_plan())
+    signed(ctx, pid, "request_governor_opinions")
+    pages = {
+        CLERK: ["/dashboard", f"/procedures/{pid}", f"/procedures/{pid}/plan", "/proposals", "/account"],
+        APPROVER: ["/dashboard", f"/procedures/{pid}", "/proposals"],
+        ADMIN: ["/admin/users", "/admin/tokens", "/admin/holidays", "/account"],
+    }
+    for username, paths in pages.items():
+        client = desk.client(username)
+        for path in paths:
+            page = client.get(path)
+            assert page.status_code == 200, (username, path, page.status_code)
+            text = _text(page.text)
+            assert not [pair for pair in UNRESOLVED if pair in text], (username, path)
+    clerk = desk.client(CLERK)
+    refused = _post(clerk, f"/procedures/{pid}", f"/procedures/{pid}/actions/record_governor_opinion", {})
+    assert not [pair for pair in UNRESOLVED if pair in _text(refused.text)]
