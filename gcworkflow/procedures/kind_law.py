@@ -34,9 +34,8 @@ class KindLaw:
     inspection_basis: str | None  # the residents' 14-day inspection; None where the law has none (법 제6조⑤)
     inspection_clause: str | None
     notice_clause: str  # the article of the notice's basis sentence
-    notice_items_basis: (
-        str  # what the notice must contain: 규칙 제3조 for a cluster, 법 제6조⑤ for the basic plan
-    )
+    # What the notice must contain: 규칙 제3조 for a cluster, 법 제6조⑤ for the basic plan.
+    notice_items_basis: str
     result: str  # what the notification reports: "지정", "조성계획 변경", "지정 해제", "수립·변경"
     attachment: str  # what the letters enclose about the matter: "조성계획(요약)", "기본계획(안)" …
     # 영 제5조's optional hearing of residents, experts and institutions: designation and full changes only.
