@@ -1,5 +1,5 @@
 """Korean particles after a word that is only known at run time (DESIGN.md §4): "kim을", "박서연을", "2026을",
-"JSON을", "서울특별시장은", "경상북도로", "서울로" — never "을(를)".
+"JSON을", "서울특별시장은", "경상북도로", "서울로" — never both forms in brackets.
 
 The choice follows how the word is read aloud: the final consonant (받침) of its last Hangul syllable; digits as
 Sino-Korean numbers (…1 일, …10 십, …100 백); Latin letters as the word or the letters are read (kim 킴, park
@@ -42,7 +42,7 @@ _LETTER_NAMES = {
 }  # fmt: skip
 _VOWELS = set("aeiouy")
 
-# The alternating particles: (after a final consonant, after a vowel). "(으)로" takes "로" after ㄹ too.
+# The alternating particles: (after a final consonant, after a vowel). 으로/로 takes 로 after ㄹ too.
 PAIRS = {
     "을": ("을", "를"),
     "를": ("을", "를"),
