@@ -124,6 +124,8 @@ def document() -> str:
         )
         if law.minor is not None:
             lines += _section(definition, law.minor, "### 경미한 변경 (법 제12조제4항 단서)")
+        for name, variant in law.variants:
+            lines += _section(definition, variant, f"### {variant.verb}의 문서 ({name})")
         lines += ["처리와 근거, 기록이 없을 때의 거부 사유:", "", "| 처리 | 단계 | 근거 | 거부 (id: 근거) |"]
         lines.append("|---|---|---|---|")
         for action in definition.actions:

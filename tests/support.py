@@ -213,9 +213,11 @@ def issue_notice_pdf(
     return sha
 
 
-def designate(ctx: Context, pid: int, *, assess: bool = True) -> None:
-    """From committee_review to the end (committee, notice, number, PDF record, gazette, notification)."""
-    committee_approves(ctx, pid)
+def designate(ctx: Context, pid: int, *, assess: bool = True, from_committee: bool = True) -> None:
+    """From committee_review (or, ``from_committee=False``, from the notice stage) to the end: committee, notice,
+    number, PDF record, gazette, notification."""
+    if from_committee:
+        committee_approves(ctx, pid)
     through_notice_signoff(ctx, pid, assess=assess)
     facts = {(f["kind"], f["subject"]) for f in _status_facts(ctx, pid)}
     if ("notice_number", "designation_notice") not in facts:

@@ -560,6 +560,19 @@ def test_minor_change_is_published_when_the_policy_says_so(ctx):
         signed(ctx, pid, "apply_minor_change")
     assert refused.value.unmet[0].basis == "운영방침: minor_change_notice"
     assert signed(ctx, pid, "publish_minor_change").to_state == "designation_notice"
+    # Published by policy, it stays a minor change: 법 제12조④ 단서 leaves out 제9조, the inspection with it.
+    from sqlalchemy import select
+
+    from gcworkflow.db.models import Deadline
+    from tests.support import designate
+
+    designate(ctx, pid, assess=False, from_committee=False)
+    assert queries.procedure_status(ctx, pid)["state"] == "changed"
+    with ctx.db.read() as session:
+        kinds = set(session.execute(select(Deadline.kind).where(Deadline.procedure_id == pid)).scalars())
+    assert "public_inspection" not in kinds and "governor_notification" in kinds
+    notice = next(f for f in queries.procedure_status(ctx, pid)["facts"] if f["kind"] == "notice_content")
+    assert "inspection_period" not in notice["data"]
 
 
 @pytest.mark.parametrize(("delta", "minor"), [(4_900_000_000, True), (4_900_000_001, False)])

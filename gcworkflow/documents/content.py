@@ -292,6 +292,7 @@ def notice(view: ProcedureView, *, illustrative: bool = False) -> tuple[Notice, 
 def _basic_plan_notice(view: ProcedureView, n: dict[str, Any], number: str, illustrative: bool) -> Notice:
     plan = view.plan
     authority = authority_on(date.fromisoformat(n["notice_date"]))
+    law = kind_law(view)
     period = n.get("period") or {}
     contents = [
         Line(label=label, value=getattr(plan, field))
@@ -322,8 +323,8 @@ def _basic_plan_notice(view: ProcedureView, n: dict[str, Any], number: str, illu
         date=n["notice_date"],
         number=number,
         authority=n["authority"],
-        basis_sentence=f"{LAW} {kind_law(view).notice_clause}에 따라 {with_particle(n['name'], '을')} 다음과 같이 "
-        "수립(변경)하여 고시합니다.",
+        basis_sentence=f"{LAW} {law.notice_clause}에 따라 {with_particle(n['name'], '을')} 다음과 같이 "
+        f"{law.verb_phrase}하여 고시합니다.",
         sections=sections,
         illustrative=illustrative,
     )

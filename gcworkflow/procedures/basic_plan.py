@@ -9,6 +9,7 @@ notification. At its entry into force the next plan and the fact-finding survey 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any, Literal
 
@@ -274,6 +275,22 @@ LAW_OF_BASIC_PLAN = KindLaw(
     notice_items_basis=f"{LAW} 제6조제5항",
     result="수립·변경",
     attachment="기본계획(안)",
+)
+LAW_OF_BASIC_PLAN = replace(
+    LAW_OF_BASIC_PLAN,
+    variants=(
+        ("establishment", replace(LAW_OF_BASIC_PLAN, verb="수립", result="수립", hear_clause="제6조제2항")),
+        (
+            "change",
+            replace(
+                LAW_OF_BASIC_PLAN,
+                verb="변경",
+                result="변경",
+                hear_clause="제6조제4항에서 준용하는 같은 조 제2항",
+                attachment="기본계획 변경안",
+            ),
+        ),
+    ),
 )
 
 PATH = paths.Path(

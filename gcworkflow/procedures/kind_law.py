@@ -42,16 +42,24 @@ class KindLaw:
     hearing_basis: str | None = None
     # The variant a minor change speaks (법 제12조④ 단서: 제9조 does not apply at all, so no inspection).
     minor: KindLaw | None = None
+    # Where one kind covers both 수립 and 변경 (the basic plan), the words of each, by what the plan's record
+    # says it is ("establishment", "change"); the kind's own words (수립·변경) label its actions.
+    variants: tuple[tuple[str, KindLaw], ...] = ()
 
     @property
     def has_inspection(self) -> bool:
         return self.inspection_basis is not None
 
     def at(self, view: Any) -> KindLaw:
-        """The law the procedure in ``view`` speaks now: the minor variant once a minor change was applied."""
+        """The law the procedure in ``view`` speaks now: the minor variant once a minor change was applied; for
+        the basic plan, its establishment's or its change's words as its record says."""
         applied = view.fact("change_applied")
         if self.minor is not None and applied is not None and applied.data.get("minor"):
             return self.minor
+        planned = view.fact("basic_plan_change")
+        for name, law in self.variants:
+            if planned is not None and planned.data.get("change") == name:
+                return law
         return self
 
     def matter(self, name: str) -> str:
@@ -63,7 +71,12 @@ class KindLaw:
     def intent(self, name: str) -> str:
         """The opinion letter's purpose: "… 조성계획을 붙임과 같이 수립하였으며" and its kin."""
         subject = f"{name} {self.subject}" if self.subject != "기본계획" else name
-        if self.verb == "수립":
+        # 법 제9조① "조성계획을 수립하여 … 의견을 듣고"; 제6조② "기본계획을 수립하려는 경우에는".
+        if self.verb == "수립" and self.subject != "기본계획":
             return f"{subject}{particle(subject, '을')} 붙임과 같이 수립하였으며"
-        verb = "수립(변경)" if self.verb == "수립·변경" else self.verb
-        return f"{subject}{particle(subject, '을')} 붙임과 같이 {verb}하려 하며"
+        return f"{subject}{particle(subject, '을')} 붙임과 같이 {self.verb_phrase}하려 하며"
+
+    @property
+    def verb_phrase(self) -> str:
+        """The verb as a sentence says it: 수립, 변경, 해제, or 수립(변경) for both."""
+        return "수립(변경)" if self.verb == "수립·변경" else self.verb

@@ -231,6 +231,7 @@ def printed_values(plan: Any, day: date, institution: str | None = None) -> dict
 def notice_content(view: ProcedureView, payload: NoticePayload, kind: str, law: KindLaw) -> dict[str, Any]:
     """The notice as it will be printed, resolved from the current plan version (규칙 제3조); a change or
     release notice also carries the values before (from the approved baseline)."""
+    law = law.at(view)  # a minor change published by policy opens nothing to residents (법 제12조④ 단서)
     notice_date = payload.notice_date or payload.designation_date
     authority = authority_on(notice_date)
     plan = view.plan

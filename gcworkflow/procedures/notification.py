@@ -74,7 +74,7 @@ def notification_deadlines(law: KindLaw) -> Effects:
     notification letter with the notice attached is queued for each (sent once its PDF is issued)."""
 
     def effects(view: ProcedureView, _payload: object) -> list[Write]:
-        return _notification_deadlines(view, law)
+        return _notification_deadlines(view, law.at(view))
 
     return effects
 
@@ -272,7 +272,7 @@ def confirm_notification(
         writes: list[Write] = []
         if cluster_status is not None and not partial:
             writes.append(SetClusterStatus(cluster_status, effective))
-        for party in governors_to_notify(view) if law.has_inspection else ():
+        for party in governors_to_notify(view) if law.at(view).has_inspection else ():
             # The governor's follow-up duty (법 제9조④ or as applied) is kept as a deadline from the day it
             # was notified.
             notified = to_kst(parse_instant(view.fact("governor_notification", party).data["sent_at"])).date()

@@ -196,12 +196,12 @@ CASES: dict[str, tuple[Callable[[Context], list], dict[str, tuple[str, ...]], tu
         {
             "opinion_request": (
                 "제6조제2항",
-                "기본계획(2028~2032)을 붙임과 같이 수립(변경)하려 하며",
+                "기본계획(2028~2032)을 붙임과 같이 수립하려 하며",
                 "시·도지사의",
             ),
             "consultation_request": ("제6조제2항",),
-            "basic_plan_notice": ("제6조제5항에 따라", "수립(변경)하여 고시합니다"),
-            "basic_plan_notification": ("제6조제5항에 따라", "수립·변경 내용을"),
+            "basic_plan_notice": ("제6조제5항에 따라", "수립하여 고시합니다"),
+            "basic_plan_notification": ("제6조제5항에 따라", "수립 내용을"),
         },
         ("제9조", "제12조", "조성계획", INSPECTION, NOTICE_INSPECTION, "관할 시·도지사의 의견"),
     ),
