@@ -46,7 +46,6 @@ __all__ = [
     "import_procedure",
     "load_principal",
     "open_procedure",
-    "record_refusal",
 ]
 
 

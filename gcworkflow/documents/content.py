@@ -19,7 +19,7 @@ from gcworkflow.documents.models import Item, Letter, Line, Notice, Office, Sect
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
 from gcworkflow.korean import with_particle
 from gcworkflow.procedures.basic_plan import ITEMS as BASIC_PLAN_ITEMS
-from gcworkflow.procedures.kind_law import KindLaw
+from gcworkflow.procedures.kind_law import INSPECTION_DAYS, KindLaw
 from gcworkflow.procedures.notice import NOTICE, notice_items_complete
 from gcworkflow.procedures.plan_content import format_krw_eok
 from gcworkflow.procedures.registry import definition
@@ -124,7 +124,7 @@ def _inspection_section(n: dict[str, Any], law: KindLaw) -> tuple[Section, ...]:
                 Line(label="열람 장소", value="\n".join(places) or f"{authority} 및 관할 시·도"),
                 Line(
                     label="열람 기간",
-                    value=f"관할 시·도지사가 통보받은 날부터 14일 이상 (같은 법 {law.inspection_clause})",
+                    value=f"관할 시·도지사가 통보받은 날부터 {INSPECTION_DAYS}일 이상 (같은 법 {law.inspection_clause})",
                 ),
             ),
         ),
@@ -468,7 +468,7 @@ def notification(
         *(
             (
                 Item(
-                    text=f"같은 법 {law.inspection_clause}에 따라 그 내용을 14일 이상 주민이 열람할 수 있도록 "
+                    text=f"같은 법 {law.inspection_clause}에 따라 그 내용을 {INSPECTION_DAYS}일 이상 주민이 열람할 수 있도록 "
                     "조치하여 주시기 바랍니다."
                 ),
             )

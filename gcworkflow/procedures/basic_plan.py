@@ -27,7 +27,6 @@ from gcworkflow.procedures.spec import (
     CloseDeadline,
     NewPlanVersion,
     OpenDeadline,
-    ProcedureDefinition,
     ProcedureView,
     RecordFact,
     Role,
@@ -307,20 +306,12 @@ PATH = paths.Path(
     on_final=next_plan_deadlines,
     after_final=(record_survey(("in_force",)),),
 )
-STATES = paths.states(PATH)
-ACTIONS = paths.actions(
-    PATH, every=[s.name for s in STATES], open_states=[s.name for s in STATES if not s.final]
-)
-DEFINITION = ProcedureDefinition(
-    kind="basic_plan",
-    version=1,
-    label="녹색융합클러스터 기본계획 수립·변경",
+DEFINITION = paths.definition(
+    PATH,
+    "basic_plan",
+    "녹색융합클러스터 기본계획 수립·변경",
+    BASIC,
     title_suffix="",
-    basis=BASIC,
-    states=STATES,
-    initial="drafting",
-    actions=ACTIONS,
     subject="basic_plan",
     plan_parser=parse_basic_plan,
-    law=LAW_OF_BASIC_PLAN,
 )

@@ -33,7 +33,6 @@ from gcworkflow.procedures.spec import (
     Action,
     LinkDocument,
     NewPlanVersion,
-    ProcedureDefinition,
     ProcedureView,
     RecordFact,
     Role,
@@ -400,20 +399,12 @@ PATH = paths.Path(
     ),
     plan_action=record_change_plan(("drafting",)),
 )
-STATES = paths.states(PATH)
-ACTIONS = paths.actions(
-    PATH, every=[s.name for s in STATES], open_states=[s.name for s in STATES if not s.final]
-)
-DEFINITION = ProcedureDefinition(
-    kind="plan_change",
-    version=1,
-    label="조성계획 변경",
+DEFINITION = paths.definition(
+    PATH,
+    "plan_change",
+    "조성계획 변경",
+    CHANGE,
     title_suffix="조성계획 변경",
-    basis=CHANGE,
-    states=STATES,
-    initial="drafting",
-    actions=ACTIONS,
     starts_from_baseline=True,
     requires_cluster_status="designated",
-    law=LAW_OF_CHANGE,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from gcworkflow.procedures import drafting, paths
 from gcworkflow.procedures.common import LAW
 from gcworkflow.procedures.kind_law import KindLaw
-from gcworkflow.procedures.spec import ProcedureDefinition, State
+from gcworkflow.procedures.spec import State
 
 # 법 제9조: the Minister draws up the 조성계획, hears the competent governors, consults, has the committee
 # deliberate and may designate (①); the notice and notification (③); the residents' inspection (④).
@@ -44,19 +44,6 @@ PATH = paths.Path(
     extra_drafting=(drafting.record_site_selection(("drafting",)),),
     plan_action=drafting.record_plan(("drafting",)),
 )
-STATES = paths.states(PATH)
-ACTIONS = paths.actions(
-    PATH, every=tuple(s.name for s in STATES), open_states=tuple(s.name for s in STATES if not s.final)
-)
-
-DEFINITION = ProcedureDefinition(
-    kind="designation",
-    version=1,
-    label="녹색융합클러스터 지정",
-    title_suffix="지정",
-    basis=f"{LAW} 제9조",
-    states=STATES,
-    initial="drafting",
-    actions=ACTIONS,
-    law=LAW_OF_DESIGNATION,
+DEFINITION = paths.definition(
+    PATH, "designation", "녹색융합클러스터 지정", f"{LAW} 제9조", title_suffix="지정"
 )

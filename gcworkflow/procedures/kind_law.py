@@ -14,6 +14,8 @@ from gcworkflow.korean import particle
 
 # The Act's title as a letter or notice names it the first time; later references say "같은 법".
 LAW_TITLE = "「녹색융합클러스터의 조성 및 육성에 관한 법률」"
+# 법 제9조④ (and as 제12조④ applies it): the governor opens it to residents "14일 이상".
+INSPECTION_DAYS = 14
 
 
 @dataclass(frozen=True)

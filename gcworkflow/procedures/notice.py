@@ -20,7 +20,7 @@ from gcworkflow.errors import Unmet
 from gcworkflow.korean import particle
 from gcworkflow.procedures import administrative_notice
 from gcworkflow.procedures.common import DECREE, LAW, RULE, Payload, Sha256, Text, not_after_today
-from gcworkflow.procedures.kind_law import KindLaw
+from gcworkflow.procedures.kind_law import INSPECTION_DAYS, KindLaw
 from gcworkflow.procedures.plan_content import parse_plan
 from gcworkflow.procedures.spec import (
     Action,
@@ -249,7 +249,9 @@ def notice_content(view: ProcedureView, payload: NoticePayload, kind: str, law: 
         ],
         # Only where the kind's law opens the notice to residents (법 제9조④, or as applied by 제12조④).
         **(
-            {"inspection_period": f"관할 시·도지사가 통보받은 날부터 14일 이상 ({law.inspection_basis})"}
+            {
+                "inspection_period": f"관할 시·도지사가 통보받은 날부터 {INSPECTION_DAYS}일 이상 ({law.inspection_basis})"
+            }
             if law.has_inspection
             else {}
         ),

@@ -19,7 +19,7 @@ from gcworkflow.clock import to_kst
 from gcworkflow.errors import Unmet
 from gcworkflow.korean import with_particle
 from gcworkflow.procedures.common import Payload, Text, governor_party, party_name
-from gcworkflow.procedures.kind_law import LAW_TITLE, KindLaw
+from gcworkflow.procedures.kind_law import INSPECTION_DAYS, LAW_TITLE, KindLaw
 from gcworkflow.procedures.notice import NOTICE, notice_document, notification_document
 from gcworkflow.procedures.plan_content import competent_sido_codes
 from gcworkflow.procedures.spec import (
@@ -65,7 +65,7 @@ def notification_body(law: KindLaw, governor: str, name: str) -> str:
         f"수신: {governor}\n\n{LAW_TITLE} {law.notify_clause}에 따라 {name} {law.result} 결과를 통보합니다."
     )
     if law.inspection_clause:
-        text += f" 같은 법 {law.inspection_clause}에 따라 그 내용을 14일 이상 주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
+        text += f" 같은 법 {law.inspection_clause}에 따라 그 내용을 {INSPECTION_DAYS}일 이상 주민이 열람할 수 있도록 조치하여 주시기 바랍니다."
     return text
 
 
@@ -276,7 +276,7 @@ def confirm_notification(
             # The governor's follow-up duty (법 제9조④ or as applied) is kept as a deadline from the day it
             # was notified.
             notified = to_kst(parse_instant(view.fact("governor_notification", party).data["sent_at"])).date()
-            rule = DueRule("civil", notified, 14, label="통보일")
+            rule = DueRule("civil", notified, INSPECTION_DAYS, label="통보일")
             writes.append(OpenDeadline("public_inspection", rule, subject=party, basis=law.inspection_basis))
         return writes + (also(view, _payload) if also else [])
 
@@ -303,7 +303,7 @@ def _inspection(view: ProcedureView, payload: InspectionPayload) -> list[Write]:
     party = governor_party(resolve_sido(payload.sido_code).on(view.today).code)
     minimum = compute_period(
         payload.starts_on,
-        14,
+        INSPECTION_DAYS,
         rule=PeriodRule.CIVIL,
         from_midnight=True,
         calendar=view.calendar,

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from gcworkflow.procedures import administrative_notice, committee, common, consultation, notice, notification
 from gcworkflow.procedures.kind_law import KindLaw
-from gcworkflow.procedures.spec import Action, Effects, Guard, RecordFact, Role, State
+from gcworkflow.procedures.spec import Action, Effects, Guard, ProcedureDefinition, RecordFact, Role, State
 
 LAW = common.LAW
 BEFORE_NOTICE = ("drafting", "governor_consultation", "ministry_consultation", "committee_review")
@@ -161,3 +162,22 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
         common.withdraw(BEFORE_NOTICE, "운영방침: 철회"),
     ]
     return tuple(result)
+
+
+def definition(path: Path, kind: str, label: str, basis: str, **extra: Any) -> ProcedureDefinition:
+    """A kind walking this path: its states, the actions on them and its law (``extra``: the definition's
+    other fields, e.g. ``starts_from_baseline``)."""
+    walked = states(path)
+    return ProcedureDefinition(
+        kind=kind,
+        version=1,
+        label=label,
+        basis=basis,
+        states=walked,
+        initial="drafting",
+        actions=actions(
+            path, every=[s.name for s in walked], open_states=[s.name for s in walked if not s.final]
+        ),
+        law=path.law,
+        **extra,
+    )

@@ -20,7 +20,6 @@ from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.spec import (
     Action,
     NewPlanVersion,
-    ProcedureDefinition,
     ProcedureView,
     RecordFact,
     Role,
@@ -161,20 +160,12 @@ PATH = paths.Path(
         record_governor_request(("drafting",), release=True),
     ),
 )
-STATES = paths.states(PATH)
-ACTIONS = paths.actions(
-    PATH, every=[s.name for s in STATES], open_states=[s.name for s in STATES if not s.final]
-)
-DEFINITION = ProcedureDefinition(
-    kind="release",
-    version=1,
-    label="녹색융합클러스터 지정 해제",
+DEFINITION = paths.definition(
+    PATH,
+    "release",
+    "녹색융합클러스터 지정 해제",
+    RELEASE,
     title_suffix="지정 해제",
-    basis=RELEASE,
-    states=STATES,
-    initial="drafting",
-    actions=ACTIONS,
     starts_from_baseline=True,
     requires_cluster_status="designated",
-    law=LAW_OF_RELEASE,
 )
