@@ -156,7 +156,7 @@ def find_cluster(ctx: Context, name_or_id: str) -> ClusterInfo:
 def current_facts(ctx: Context, cluster_id: int) -> dict[str, Any]:
     """What the cluster is now — name, area, creation period, operating institution — derived from its approved
     history (designation, changes, partial releases); a deemed cluster's come from its registration."""
-    from gcworkflow._engine.baseline import approved_plans
+    from gcworkflow.engine import approved_plans
 
     with ctx.db.read() as session:
         cluster = session.get(Cluster, cluster_id)

@@ -19,14 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gcworkflow import audit
-from gcworkflow._engine.access import Principal, acting_approver, authorise, load_principal, role_names
 from gcworkflow._engine.apply import action_of, apply_action, validate_payload
+from gcworkflow._engine.baseline import approved_plans
 from gcworkflow._engine.opening import import_procedure, open_procedure
 from gcworkflow._engine.refusals import record_refusal
 from gcworkflow._engine.results import Actor, FireResult
 from gcworkflow._engine.row import lock_procedure
 from gcworkflow._engine.signoff import approve, propose, reject
 from gcworkflow._engine.view import build_view
+from gcworkflow.access import Principal, acting_approver, authorise, load_principal, role_names
 from gcworkflow.context import Context
 from gcworkflow.errors import Conflict, Forbidden, GcwError
 from gcworkflow.korean import particle
@@ -41,6 +42,7 @@ __all__ = [
     "Principal",
     "act_on_system",
     "acting_approver",
+    "approved_plans",
     "build_view",
     "fire",
     "import_procedure",

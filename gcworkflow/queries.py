@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gcworkflow._engine.access import Principal, authorise
+from gcworkflow.access import Principal, authorise
 from gcworkflow.canonical import format_instant, loads, sha256_hex
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context, load_calendar

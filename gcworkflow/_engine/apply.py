@@ -12,11 +12,11 @@ from transitions import MachineError
 
 from gcworkflow import audit
 from gcworkflow._engine import sql
-from gcworkflow._engine.access import Principal
 from gcworkflow._engine.results import Actor, FireResult
 from gcworkflow._engine.row import ProcedureRow, save_procedure
 from gcworkflow._engine.view import fact_record
 from gcworkflow._engine.writes import Resolved, resolve_writes
+from gcworkflow.access import Principal
 from gcworkflow.canonical import loads
 from gcworkflow.context import Context
 from gcworkflow.db.models import (

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gcworkflow import audit
-from gcworkflow._engine.access import load_principal
 from gcworkflow._engine.baseline import approved_plans
 from gcworkflow._engine.refusals import record_refusal
 from gcworkflow._engine.results import Actor, FireResult
 from gcworkflow._engine.writes import Resolved
+from gcworkflow.access import load_principal
 from gcworkflow.canonical import canonical_text, digest
 from gcworkflow.context import Context
 from gcworkflow.db.models import (

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gcworkflow._engine.access import Principal, acting_approver, role_names
 from gcworkflow._engine.apply import action_of, apply_action, commit_event, run_machine, validate_payload
 from gcworkflow._engine.results import Actor, FireResult
 from gcworkflow._engine.row import ProcedureRow
 from gcworkflow._engine.view import build_view
+from gcworkflow.access import Principal, acting_approver, role_names
 from gcworkflow.canonical import canonical_text, digest, loads
 from gcworkflow.context import Context
 from gcworkflow.db.models import (

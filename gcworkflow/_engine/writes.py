@@ -16,8 +16,8 @@ from sqlalchemy import Insert, Table, insert, update
 from sqlalchemy.orm import Session
 
 from gcworkflow._engine import sql
-from gcworkflow._engine.access import load_principal
 from gcworkflow._engine.row import ProcedureRow
+from gcworkflow.access import load_principal
 from gcworkflow.calendar import compute_due
 from gcworkflow.canonical import canonical_text, digest
 from gcworkflow.context import Context

@@ -1,4 +1,7 @@
-"""Who may act: users' roles, assignment to the procedure, and the acting approver (대결)."""
+"""Who may act: users' roles, assignment to the procedure, and the acting approver (대결).
+
+Public, beside the door (``engine``): the engine applies it to every action, and the read models (``queries``,
+the web desk, the audit queries) ask it the same questions, so it is not the door's private machinery."""
 
 from __future__ import annotations
 
