@@ -125,6 +125,21 @@ def to_committee(
     return pid
 
 
+def one_ministry_agrees_and_refer(ctx: Context, pid: int, ministry: str = "산업통상부") -> None:
+    """The ministry consultation with one ministry that agrees, then the referral to the committee."""
+    signed(ctx, pid, "request_ministry_consultation", ministries=[ministry])
+    fire(
+        ctx,
+        pid,
+        "record_ministry_reply",
+        ministry=ministry,
+        position="동의",
+        received_on=ctx.clock.today().isoformat(),
+        summary="동의",
+    )
+    signed(ctx, pid, "refer_to_committee")
+
+
 def meeting(
     ctx: Context,
     pid: int,

@@ -331,7 +331,7 @@ def test_basic_plan_in_force_keeps_the_next_plan_and_the_survey_as_deadlines(ctx
 
     from gcworkflow import deadlines
     from gcworkflow.reference import SIDOS
-    from tests.support import SEOUL, advance, meeting, on
+    from tests.support import SEOUL, advance, meeting, on, one_ministry_agrees_and_refer
 
     on(ctx, date(2027, 3, 2))
     pid = _open_basic(ctx)
@@ -346,17 +346,7 @@ def test_basic_plan_in_force_keeps_the_next_plan_and_the_survey_as_deadlines(ctx
             party=sido.on(ctx.clock.today()).code,
             reason="기한 내 회신 없음",
         )
-    signed(ctx, pid, "request_ministry_consultation", ministries=["산업통상부"])
-    fire(
-        ctx,
-        pid,
-        "record_ministry_reply",
-        ministry="산업통상부",
-        position="동의",
-        received_on=ctx.clock.today().isoformat(),
-        summary="동의",
-    )
-    signed(ctx, pid, "refer_to_committee")
+    one_ministry_agrees_and_refer(ctx, pid)
     meeting(ctx, pid, 1, "원안 의결")
     fire(ctx, pid, "approve")
     signed(ctx, pid, "decide_designation", reason="위원회 의결")

@@ -21,6 +21,7 @@ from tests.support import (
     committee_approves,
     designated_gumi,
     fire,
+    one_ministry_agrees_and_refer,
     signed,
     through_notice_signoff,
     to_committee,
@@ -114,17 +115,7 @@ def basic_plan(ctx: Context) -> list:
             received_on=ctx.clock.today().isoformat(),
             summary="이견 없음",
         )
-    signed(ctx, pid, "request_ministry_consultation", ministries=["산업통상부"])
-    fire(
-        ctx,
-        pid,
-        "record_ministry_reply",
-        ministry="산업통상부",
-        position="동의",
-        received_on=ctx.clock.today().isoformat(),
-        summary="동의",
-    )
-    signed(ctx, pid, "refer_to_committee")
+    one_ministry_agrees_and_refer(ctx, pid)
     issued = list(automation.issue_documents(ctx, pid).issued)
     committee_approves(ctx, pid)
     _through_notification(ctx, pid, assess=False, issued=issued)
