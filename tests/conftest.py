@@ -109,6 +109,15 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
+def office(ctx: Context) -> Context:
+    """The context of an installation whose office block is configured and which numbers locally."""
+    from tests.support import OFFICE
+
+    ctx.settings = ctx.settings.model_copy(update={**OFFICE, "notice_numbering": "local"})
+    return ctx
+
+
+@pytest.fixture
 def ctx(settings: Settings) -> Iterator[Context]:
     context = Context(
         db=Database(settings.resolved_database_url),

@@ -26,6 +26,17 @@ ADMIN, CLERK, CLERK2, APPROVER, APPROVER2, SECRETARY, AUDITOR = (
 GUMI_PLAN = Path(__file__).resolve().parents[1] / "gcworkflow" / "demo" / "gumi_plan.yaml"
 
 
+# The office block of letters (settings GCW_OFFICE_*), as a test installation configures it.
+OFFICE = {
+    "office_postcode": "30103",
+    "office_address": "세종특별자치시 도움6로 11 정부세종청사 6동 (예시)",
+    "office_homepage": "www.me.go.kr",
+    "office_phone": "044-201-0000",
+    "office_fax": "044-201-0001",
+    "office_email": "green-cluster@korea.kr",
+}
+
+
 def actor(name: str) -> Actor:
     return Actor(name, interface="api")
 
@@ -82,15 +93,8 @@ ATTENDANCE = {
 }
 
 
-def to_committee(
-    ctx: Context, pid: int | None = None, *, plan: dict[str, Any] | None = None, draft: bool = True
-) -> int:
-    """Drafting → governor → ministries → committee_review, with every requirement met (a new 구미 procedure
-    unless ``pid`` names an open one in drafting). ``plan``: the record_plan payload (default: the 구미 plan);
-    ``draft=False`` when the caller has prepared the drafting stage itself (a release)."""
-    pid = open_gumi(ctx) if pid is None else pid
-    if draft:
-        fire(ctx, pid, "record_plan", **(plan or {"content": gumi_plan()}))
+def hear_the_governor(ctx: Context, pid: int) -> None:
+    """The opinion request to 경상북도지사 and, ten days later, the reply."""
     signed(ctx, pid, "request_governor_opinions")
     advance(ctx, 10)
     fire(
@@ -101,6 +105,18 @@ def to_committee(
         received_on=ctx.clock.today().isoformat(),
         summary="이견 없음",
     )
+
+
+def to_committee(
+    ctx: Context, pid: int | None = None, *, plan: dict[str, Any] | None = None, draft: bool = True
+) -> int:
+    """Drafting → governor → ministries → committee_review, with every requirement met (a new 구미 procedure
+    unless ``pid`` names an open one in drafting). ``plan``: the record_plan payload (default: the 구미 plan);
+    ``draft=False`` when the caller has prepared the drafting stage itself (a release)."""
+    pid = open_gumi(ctx) if pid is None else pid
+    if draft:
+        fire(ctx, pid, "record_plan", **(plan or {"content": gumi_plan()}))
+    hear_the_governor(ctx, pid)
     signed(ctx, pid, "request_ministry_consultation", ministries=["산업통상부", "국토교통부"])
     advance(ctx, 7)
     fire(

@@ -29,21 +29,6 @@ from tests.support import (
     to_committee,
 )
 
-OFFICE = {
-    "office_postcode": "30103",
-    "office_address": "세종특별자치시 도움6로 11 정부세종청사 6동 (예시)",
-    "office_homepage": "www.me.go.kr",
-    "office_phone": "044-201-0000",
-    "office_fax": "044-201-0001",
-    "office_email": "green-cluster@korea.kr",
-}
-
-
-@pytest.fixture
-def office(ctx):
-    ctx.settings = ctx.settings.model_copy(update={**OFFICE, "notice_numbering": "local"})
-    return ctx
-
 
 def _text(ctx, sha256: str) -> str:
     reader = PdfReader(io.BytesIO(ctx.store.get(sha256)))

@@ -9,6 +9,7 @@ import pytest
 from gcworkflow import engine, queries
 from gcworkflow.errors import Forbidden, GuardFailed
 from tests.support import APPROVER, CLERK, actor, designated_gumi, fire, gumi_plan, signed
+from tests.support import OFFICE as SUPPORT_OFFICE
 
 
 def _open(ctx, kind: str, cluster_id: int) -> int:
@@ -225,15 +226,7 @@ def test_change_of_an_undesignated_cluster_is_refused(ctx):
     assert refused.value.unmet[0].id == "cluster_not_designated"
 
 
-OFFICE = {
-    "office_postcode": "30103",
-    "office_address": "세종 (예시)",
-    "office_homepage": "www.me.go.kr",
-    "office_phone": "044-201-0000",
-    "office_fax": "044-201-0001",
-    "office_email": "green@korea.kr",
-    "notice_numbering": "local",
-}
+OFFICE = {**SUPPORT_OFFICE, "notice_numbering": "local"}
 
 
 def _documents(ctx, pid):

@@ -27,7 +27,7 @@ from tests.support import (
     to_committee,
 )
 from tests.test_korean import UNRESOLVED
-from tests.test_other_kinds import BASIC_PLAN, OFFICE
+from tests.test_other_kinds import BASIC_PLAN
 
 INSPECTION = "14일 이상 주민이 열람"  # the notification's request to the governor
 NOTICE_INSPECTION = "통보받은 날부터 14일 이상"  # the notice's 열람 기간
@@ -208,8 +208,8 @@ CASES: dict[str, tuple[Callable[[Context], list], dict[str, tuple[str, ...]], tu
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_every_document_of_a_kind_cites_its_own_law(ctx: Context, case: str) -> None:
-    ctx.settings = ctx.settings.model_copy(update={**OFFICE, "notice_numbering": "local"})
+def test_every_document_of_a_kind_cites_its_own_law(office: Context, case: str) -> None:
+    ctx = office
     walk, required, forbidden = CASES[case]
     issued = walk(ctx)
     texts = _texts(ctx, issued)

@@ -22,6 +22,7 @@ from tests.support import (
     ADMIN,
     APPROVER,
     CLERK,
+    OFFICE,
     actor,
     committee_approves,
     fire,
@@ -31,7 +32,6 @@ from tests.support import (
     through_notice_signoff,
     to_committee,
 )
-from tests.test_documents_issue import OFFICE
 
 GOVERNOR = "governor:47"
 CONTACTS = {

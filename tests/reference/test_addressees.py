@@ -22,8 +22,7 @@ from gcworkflow.reference import (
     head_title,
     known_body,
 )
-from tests.support import advance, fire, gumi_plan, on, open_gumi, signed
-from tests.test_documents_issue import OFFICE
+from tests.support import fire, gumi_plan, hear_the_governor, on, open_gumi, signed
 
 AFTER_2026 = date(2026, 3, 2)
 
@@ -172,26 +171,11 @@ def test_addressee_refuses_what_it_cannot_name() -> None:
 # --- through the engine ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def office(ctx):
-    ctx.settings = ctx.settings.model_copy(update={**OFFICE, "notice_numbering": "local"})
-    return ctx
-
-
 def _ministries_consulted(ctx, ministries: list[str]) -> int:
     pid = open_gumi(ctx)
     fire(ctx, pid, "record_plan", content=gumi_plan())
     on(ctx, date(2026, 3, 2))
-    signed(ctx, pid, "request_governor_opinions")
-    advance(ctx, 10)
-    fire(
-        ctx,
-        pid,
-        "record_governor_opinion",
-        sido_code="47",
-        received_on=ctx.clock.today().isoformat(),
-        summary="이견 없음",
-    )
+    hear_the_governor(ctx, pid)
     signed(ctx, pid, "request_ministry_consultation", ministries=ministries)
     return pid
 
