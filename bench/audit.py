@@ -63,8 +63,10 @@ from bench._common import (  # noqa: E402
     sig3,
     workdir,
 )
-from gcworkflow import audit, audit_queries  # noqa: E402
-from gcworkflow.audit_queries import Filters, Page, Reader  # noqa: E402
+from gcworkflow import audit  # noqa: E402
+from gcworkflow.audit import queries as audit_queries  # noqa: E402
+from gcworkflow.audit import scan as audit_scan  # noqa: E402
+from gcworkflow.audit.queries import Filters, Page, Reader  # noqa: E402
 from gcworkflow.canonical import loads  # noqa: E402
 from gcworkflow.clock import to_kst  # noqa: E402
 from gcworkflow.context import Context  # noqa: E402
@@ -374,7 +376,7 @@ def hashlib_rate(engine: Engine) -> tuple[float, int]:
     events, spent, last = 0, 0.0, 0
     with engine.connect() as conn:
         while True:
-            rows = conn.execute(audit.scan_batch(engine.dialect.name, after=last, limit=50_000)).all()
+            rows = conn.execute(audit_scan.scan_batch(engine.dialect.name, after=last, limit=50_000)).all()
             if not rows:
                 break
             stored = [r.canonical for r in rows]
@@ -403,7 +405,9 @@ def fetch_and_hash_rate(engine: Engine) -> float:
             raw.driver_connection.cursor(binary=True) if engine.dialect.name == "postgresql" else raw.cursor()
         )
         while True:
-            query = select(c.id, stored, c.hash).where(c.id > last).order_by(c.id).limit(audit.SCAN_BATCH)
+            query = (
+                select(c.id, stored, c.hash).where(c.id > last).order_by(c.id).limit(audit_scan.SCAN_BATCH)
+            )
             cursor.execute(str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})))
             rows = cursor.fetchall()
             if not rows:
@@ -576,7 +580,7 @@ def measure(target: Target, folder: Path, templates: list[Template], args: argpa
                 "stages of one cluster's procedures",
                 lambda: audit_queries.stage_report(ctx, reader, Filters(procedure_id=7)),
             )
-            for name, statement in audit.verify_statements(ctx.db.dialect, total).items():
+            for name, statement in audit_scan.verify_statements(ctx.db.dialect, total).items():
                 explain(ctx, f"verify: {name}", lambda statement=statement: _run(ctx.db.engine, statement))
         return Result(backend, verify_rate, hash_rate, latencies)
     finally:

@@ -45,7 +45,7 @@ def issue_documents(procedure_id: int | None = None) -> dict[str, Any]:
 @flow(name="issue_notice")
 def issue_notice(procedure_id: int) -> dict[str, Any]:
     """The signed notice: its number (registered at sign-off or by the clerk), PDF, store, `document_issued`."""
-    from gcworkflow.documents.issue import issue
+    from gcworkflow.automation.issuing import issue
 
     return {"issued": [i.as_dict() for i in issue(_context(), procedure_id, "designation_notice")]}
 

@@ -8,13 +8,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from gcworkflow._engine import sql
 from gcworkflow.canonical import loads
+from gcworkflow.db.models import Fact, RoleGrant, User
 from gcworkflow.errors import Forbidden
 from gcworkflow.korean import particle, with_particle
 from gcworkflow.procedures.spec import ROLE_LABELS, Action, Role
+
+_users, _grants, _facts = User.__table__, RoleGrant.__table__, Fact.__table__
+
+# Built once: every action asks both questions (bench/transitions.py).
+_PRINCIPAL = (
+    select(_users.c.id, _users.c.username, _users.c.active, _grants.c.role)
+    .select_from(_users.outerjoin(_grants, _grants.c.user_id == _users.c.id))
+    .where(_users.c.username == bindparam("username"))
+)
+_ACTING_APPROVER = (
+    select(_facts.c.data)
+    .where(_facts.c.procedure_id == bindparam("procedure_id"), _facts.c.kind == "acting_approver")
+    .order_by(_facts.c.id.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +56,7 @@ class Assigned(Protocol):
 def load_principal(session: Session, username: str, *, acting_as: Role | None = None) -> Principal:
     """The user and their roles; ``acting_as`` (an API token's role): that one role only, which the user must
     still hold."""
-    rows = session.connection().execute(sql.PRINCIPAL, {"username": username}).all()
+    rows = session.connection().execute(_PRINCIPAL, {"username": username}).all()
     if not rows or not rows[0].active:
         raise Forbidden(f"등록되지 않았거나 사용이 중지된 사용자입니다: {username}")
     roles = frozenset(Role(r.role) for r in rows if r.role)
@@ -59,9 +75,7 @@ def role_names(roles: frozenset[Role] | set[Role]) -> str:
 
 
 def acting_approver(session: Session, procedure_id: int) -> str | None:
-    fact = (
-        session.connection().execute(sql.ACTING_APPROVER, {"procedure_id": procedure_id}).scalar_one_or_none()
-    )
+    fact = session.connection().execute(_ACTING_APPROVER, {"procedure_id": procedure_id}).scalar_one_or_none()
     return loads(fact)["username"] if fact else None
 
 

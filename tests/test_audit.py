@@ -16,8 +16,11 @@ from sqlalchemy import Connection, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from gcworkflow import audit, audit_archive, engine, queries
-from gcworkflow.audit_queries import Reader
+from gcworkflow import audit, engine, queries
+from gcworkflow.audit import archive as audit_archive
+from gcworkflow.audit.chain import rebuild_canonical
+from gcworkflow.audit.queries import Reader
+from gcworkflow.canonical import sha256_hex
 from gcworkflow.db.models import AuditEvent, Document
 from gcworkflow.db.session import Database
 from gcworkflow.documents.store import FileStore
@@ -97,7 +100,7 @@ def test_rehashed_event_breaks_the_link_of_the_next(ctx):
     with ctx.db.read() as session:
         row = session.query(AuditEvent).filter_by(procedure_id=pid, trigger="record_plan").one()
         row.comment = "몰래 고친 설명"
-        canonical = audit.rebuild_canonical(row)
+        canonical = rebuild_canonical(row)
         edited_seq, edited_id = row.seq, row.id
         session.rollback()
     with _attacker(ctx) as conn:
@@ -106,7 +109,7 @@ def test_rehashed_event_breaks_the_link_of_the_next(ctx):
             {
                 "c": "몰래 고친 설명",
                 "t": canonical,
-                "h": audit.sha256_hex(canonical.encode()),
+                "h": sha256_hex(canonical.encode()),
                 "i": edited_id,
             },
         )
@@ -217,7 +220,7 @@ def test_seal_is_what_append_inserts(ctx):
         row = session.get(AuditEvent, appended.id)
         stored = {column: getattr(row, column) for column in sealed.row}
     assert stored == sealed.row and appended.hash == sealed.hash
-    assert audit.sha256_hex(sealed.row["canonical"].encode()) == sealed.hash
+    assert sha256_hex(sealed.row["canonical"].encode()) == sealed.hash
 
 
 def test_report_has_one_line_per_thing_verified(ctx):
@@ -351,7 +354,7 @@ def test_an_exported_procedure_verifies_without_the_database(ctx, tmp_path):
     assert (report.events, report.documents, report.checkpoints) == (summary.events, 1, 1)
     with zipfile.ZipFile(archive) as zipped:
         lines = zipped.read("events.jsonl").splitlines()
-        assert [audit.sha256_hex(raw) for raw in lines] == [
+        assert [sha256_hex(raw) for raw in lines] == [
             row.split()[0] for row in zipped.read("events.sha256").decode().splitlines()
         ]
         assert zipped.read("history.csv").startswith("\ufeff순번".encode())

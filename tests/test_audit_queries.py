@@ -23,9 +23,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from gcworkflow import audit_queries as aq
 from gcworkflow import clusters, engine, queries
-from gcworkflow.audit_queries import Filters, Page, Reader
+from gcworkflow.audit import queries as aq
+from gcworkflow.audit.queries import Filters, Page, Reader
 from gcworkflow.clock import Clock
 from gcworkflow.context import Context
 from gcworkflow.db.session import Database, normalise_url

@@ -11,10 +11,10 @@ import pytest
 from pypdf import PdfReader
 
 from gcworkflow import audit, queries
+from gcworkflow.automation.issuing import issue
+from gcworkflow.automation.issuing import procedure_view as issue_view
 from gcworkflow.canonical import canonical_text
 from gcworkflow.documents import content
-from gcworkflow.documents.issue import issue
-from gcworkflow.documents.issue import procedure_view as issue_view
 from gcworkflow.errors import GuardFailed, InvalidInput
 from gcworkflow.procedures.spec import FactRecord
 from tests.support import (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gcworkflow import audit_queries, engine, people, queries
+from gcworkflow import engine, people, queries
+from gcworkflow.audit import queries as audit_queries
 from gcworkflow.engine import Actor
 from gcworkflow.errors import Forbidden, GuardFailed, InvalidInput
 from gcworkflow.procedures.spec import Role

@@ -7,7 +7,7 @@ constructs over the tables, executed on the session's connection.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from gcworkflow.db.models import AuditEvent, Cluster, Fact, PlanVersion, Procedure, RoleGrant, User
 
@@ -55,19 +55,6 @@ SAVE_PROCEDURE = (
     )
 )
 
-PRINCIPAL = (
-    select(users.c.id, users.c.username, users.c.active, grants.c.role)
-    .select_from(users.outerjoin(grants, grants.c.user_id == users.c.id))
-    .where(users.c.username == bindparam("username"))
-)
-
-ACTING_APPROVER = (
-    select(facts.c.data)
-    .where(facts.c.procedure_id == bindparam("procedure_id"), facts.c.kind == "acting_approver")
-    .order_by(facts.c.id.desc())
-    .limit(1)
-)
-
 LATEST_PLAN = (
     select(plans.c.id, plans.c.number, plans.c.sha256, plans.c.content)
     .where(plans.c.procedure_id == bindparam("procedure_id"))
@@ -91,5 +78,3 @@ CURRENT_FACTS = (
 FACTS_OF_EVENT = select(
     facts.c.id, facts.c.kind, facts.c.subject, facts.c.data, facts.c.event_id, facts.c.created_at
 ).where(facts.c.procedure_id == bindparam("procedure_id"), facts.c.event_id == bindparam("event_id"))
-
-INSERT_EVENT = insert(events)

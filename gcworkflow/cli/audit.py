@@ -38,7 +38,7 @@ from gcworkflow.errors import InvalidInput
 
 if TYPE_CHECKING:
     from gcworkflow.audit import Progress
-    from gcworkflow.audit_queries import Filters, Page, QueryResult, Reader, StageReport
+    from gcworkflow.audit.queries import Filters, Page, QueryResult, Reader, StageReport
 
 app = typer.Typer(
     help=(
@@ -182,7 +182,7 @@ def _filters(
     year: int | None = None,
     month: str | None = None,
 ) -> Filters:
-    from gcworkflow.audit_queries import Filters
+    from gcworkflow.audit.queries import Filters
 
     cluster_id = None
     if cluster is not None:
@@ -206,7 +206,7 @@ def _filters(
 
 
 def _page(limit: int, offset: int | None, page: int | None, every: bool) -> Page:
-    from gcworkflow.audit_queries import Page
+    from gcworkflow.audit.queries import Page
 
     if offset is not None and page is not None:
         raise InvalidInput("--offset과 --page 중 하나만 지정하십시오")
@@ -218,7 +218,7 @@ def _page(limit: int, offset: int | None, page: int | None, every: bool) -> Page
 
 
 def _reader(rt: Runtime) -> Reader:
-    from gcworkflow.audit_queries import Reader
+    from gcworkflow.audit.queries import Reader
 
     return Reader(rt.username, interface="cli", os_user=os_user())
 
@@ -292,7 +292,7 @@ def _write(output: Path | None, text: str, what: str) -> None:
 def _emit(
     fmt: str, output: Path | None, result: QueryResult, render: Callable[[], None] | None = None
 ) -> None:
-    from gcworkflow.audit_queries import csv_text
+    from gcworkflow.audit.queries import csv_text
 
     if fmt == "json":
         _write(output, dumps(result.as_dict()) + "\n", f"JSON {len(result.rows):,}행")
@@ -358,7 +358,7 @@ def history(
 ) -> None:
     """한 절차의 모든 처리(사건)를 체인 순서로: 시각, 행위자와 역할, 처리, 단계, 근거 조문, 그 처리가 만든 문서와 해시."""
     with command(cli, json_output) as rt:
-        from gcworkflow import audit_queries
+        from gcworkflow.audit import queries as audit_queries
 
         shape = _format(fmt, json_output, output)
         filters = _filters(
@@ -407,7 +407,7 @@ def _query_command(name: str, function: str, summary: str, outcomes: str) -> Cal
         json_output: JsonOption = False,
     ) -> None:
         with command(cli, json_output) as rt:
-            from gcworkflow import audit_queries
+            from gcworkflow.audit import queries as audit_queries
 
             shape = _format(fmt, json_output, output)
             filters = _filters(
@@ -495,7 +495,7 @@ def as_of(
 ) -> None:
     """그날(KST) 끝 시점의 모든 절차 상태를, 현재 행이 아니라 그때까지의 사건을 재생해서 보여 줍니다."""
     with command(cli, json_output) as rt:
-        from gcworkflow import audit_queries
+        from gcworkflow.audit import queries as audit_queries
 
         shape = _format(fmt, json_output, output)
         when = _day(day, "기준일")
@@ -558,7 +558,7 @@ def report_stages(
     """단계별 소요 기간(SLA 보고서): 절차마다 각 단계에 머문 날수(사건 기준: 들어간 때 → 나온 때)와
     단계별 중앙값(그 단계를 마친 절차 기준). 진행 중인 단계는 지금까지이며 * 표시, 중앙값에서는 빠집니다."""
     with command(cli, json_output) as rt:
-        from gcworkflow import audit_queries
+        from gcworkflow.audit import queries as audit_queries
 
         shape = _format(fmt, json_output, output)
         filters = _filters(
@@ -628,7 +628,7 @@ def reads(
 ) -> None:
     """감사 기록을 누가, 언제, 어떤 조건으로 조회했는지 (감사·결재권자만)."""
     with command(cli, json_output) as rt:
-        from gcworkflow import audit_queries
+        from gcworkflow.audit import queries as audit_queries
 
         shape = _format(fmt, json_output, output)
         filters = _filters(
@@ -654,7 +654,7 @@ def _line(text: str | None) -> Any:
 
 def _summary_result(name: str, title: str, pairs: list[tuple[str, str, Any]]) -> QueryResult:
     """A one-row result (verify, checkpoint, export) so that --format csv works for them too."""
-    from gcworkflow.audit_queries import Column, Page, QueryResult
+    from gcworkflow.audit.queries import Column, Page, QueryResult
 
     return QueryResult(
         name,
@@ -695,8 +695,9 @@ def verify(
 
     이상이 있으면 첫 문제(변조·삭제된 첫 사건 또는 문서)를 밝히고 1로 끝납니다."""
     with command(cli, json_output) as rt:
-        from gcworkflow import audit, audit_archive
-        from gcworkflow.audit_queries import record_read
+        from gcworkflow import audit
+        from gcworkflow.audit import archive as audit_archive
+        from gcworkflow.audit.queries import record_read
 
         shape = _format(fmt, json_output, output)
         line = _line(against_line)
@@ -855,7 +856,7 @@ def export(
     """한 절차의 기록물(ZIP)을 만듭니다: 사건(해시된 원문 그대로)과 해시, 문서, 그 절차를 덮는 체크포인트 줄,
     사람이 읽는 이력(CSV). `gcw audit verify --archive FILE`로 데이터베이스 없이 검증됩니다."""
     with command(cli, json_output) as rt:
-        from gcworkflow import audit_archive
+        from gcworkflow.audit import archive as audit_archive
 
         shape = _format(fmt, json_output, None)
         target = output or Path(f"gcw-procedure-{procedure_id}-{rt.ctx.clock.today():%Y%m%d}.zip")

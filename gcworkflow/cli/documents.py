@@ -58,7 +58,7 @@ def render_documents(
 
     같은 내용의 문서가 이미 있으면 다시 만들지 않습니다 (번호도 새로 받지 않습니다)."""
     with command(cli, json_output) as rt:
-        from gcworkflow.documents.issue import issue
+        from gcworkflow.automation.issuing import issue
         from gcworkflow.engine import Actor
 
         rt.require_reader()

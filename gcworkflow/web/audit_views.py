@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from gcworkflow import audit_queries
-from gcworkflow.audit_queries import Filters, Page, QueryResult, Reader, StageReport
+from gcworkflow.audit import queries as audit_queries
+from gcworkflow.audit.queries import Filters, Page, QueryResult, Reader, StageReport
 from gcworkflow.context import Context
 from gcworkflow.errors import InvalidInput
 from gcworkflow.korean import with_particle

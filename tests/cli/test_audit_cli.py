@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from gcworkflow.audit_queries import csv_cell
+from gcworkflow.audit.queries import csv_cell
 from gcworkflow.cli import app
 from gcworkflow.context import Context
 from tests.support import AUDITOR, CLERK, CLERK2

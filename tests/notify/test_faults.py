@@ -19,8 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from gcworkflow import automation
+from gcworkflow.automation.issuing import procedure_view
 from gcworkflow.cli import app
-from gcworkflow.documents.issue import procedure_view
 from gcworkflow.notify import dispatch
 from tests.flows import CRASHED, Gcw
 from tests.notify import (

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from gcworkflow.documents.issue import issue
+from gcworkflow.automation.issuing import issue
 from gcworkflow.errors import InvalidInput
 from gcworkflow.reference import (
     CENTRAL_BODIES,

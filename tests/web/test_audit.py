@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 from sqlalchemy import select
 
-from gcworkflow.audit_queries import audit_reads
+from gcworkflow.audit.queries import audit_reads
 from tests.support import ADMIN, AUDITOR, CLERK, CLERK2, fire, gumi_plan, signed
 from tests.web.conftest import Desk
 

@@ -29,8 +29,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gcworkflow import audit
-from gcworkflow.audit_queries import (
+from gcworkflow.audit.chain import GENESIS, procedure_chain
+from gcworkflow.audit.checkpoints import CheckpointLine, checkpoint_line, latest_checkpoint
+from gcworkflow.audit.checkpoints import checkpoint as take_checkpoint
+from gcworkflow.audit.queries import (
     Reader,
     csv_text,
     history_rows,
@@ -38,6 +40,7 @@ from gcworkflow.audit_queries import (
     reader_scope,
     record_read,
 )
+from gcworkflow.audit.report import Problem, Progress, VerifyReport
 from gcworkflow.canonical import canonical_text, format_instant, loads
 from gcworkflow.context import Context
 from gcworkflow.db.models import AuditEvent, Document, Procedure
@@ -86,10 +89,10 @@ def _covering_checkpoint(
     session: Session, chain: str, head: tuple[int, str], actor: str, ctx: Context
 ) -> Any:
     """The latest checkpoint if it already records this chain's head, else a new one."""
-    latest = audit.latest_checkpoint(session)
+    latest = latest_checkpoint(session)
     if latest is not None and tuple(loads(latest.heads).get(chain, ())) == head:
         return latest
-    return audit.checkpoint(session, actor, ctx.clock.now())
+    return take_checkpoint(session, actor, ctx.clock.now())
 
 
 def export_procedure(
@@ -97,14 +100,14 @@ def export_procedure(
     reader: Reader,
     procedure_id: int,
     target: Path,
-    progress: audit.Progress | None = None,
+    progress: Progress | None = None,
 ) -> ExportSummary:
     """Write ``target`` (a ZIP file, replaced atomically). The operator may export any procedure; a named
     user one they may query. Refused if a document is missing from the store or no longer matches its hash:
     an archive is only made of intact records. The export is recorded among the reads."""
     parameters = {"procedure_id": procedure_id, "target": str(target)}
     roles: tuple[str, ...] = ()
-    chain = audit.procedure_chain(procedure_id)
+    chain = procedure_chain(procedure_id)
     try:
         with ctx.db.write() as session:
             scope = reader_scope(session, reader, operator=True)
@@ -119,7 +122,7 @@ def export_procedure(
             checkpoint = _covering_checkpoint(
                 session, chain, (row.chain_seq, row.chain_head), reader.username, ctx
             )
-            line, heads_text = audit.checkpoint_line(checkpoint), checkpoint.heads
+            line, heads_text = checkpoint_line(checkpoint), checkpoint.heads
         with ctx.db.read() as session:
             summary = _write(ctx, session, procedure_id, target, line, heads_text, reader, progress)
     except GcwError as error:
@@ -137,10 +140,10 @@ def _write(
     line: str,
     heads_text: str,
     reader: Reader,
-    progress: audit.Progress | None,
+    progress: Progress | None,
 ) -> ExportSummary:
     assert ctx.store is not None
-    chain = audit.procedure_chain(procedure_id)
+    chain = procedure_chain(procedure_id)
     events = session.execute(
         select(AuditEvent.seq, AuditEvent.hash, AuditEvent.canonical)
         .where(AuditEvent.chain == chain)
@@ -154,7 +157,7 @@ def _write(
     ).all()
     procedure = procedure_record(session, procedure_id)
     history = history_rows(session, procedure_id)
-    head_seq, head_hash = (events[-1].seq, events[-1].hash) if events else (0, audit.GENESIS)
+    head_seq, head_hash = (events[-1].seq, events[-1].hash) if events else (0, GENESIS)
     manifest = {
         "format": FORMAT,
         "procedure": procedure,
@@ -237,17 +240,17 @@ def _lines(data: bytes) -> Iterator[bytes]:
 
 
 def verify_archive(
-    path: Path, against: audit.CheckpointLine | None = None, progress: audit.Progress | None = None
-) -> audit.VerifyReport:
+    path: Path, against: CheckpointLine | None = None, progress: Progress | None = None
+) -> VerifyReport:
     """Every event line hashes to its recorded hash and links to the one before; the head is the manifest's;
     the checkpoint's heads hash to its line, and its head for this chain is an event of the archive; every
     document file hashes to its name and is named by the event that produced it. ``against``: the same
     checkpoint line kept outside the system."""
-    report = audit.VerifyReport()
+    report = VerifyReport()
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        report.problems.append(audit.Problem(str(path), None, None, f"기록물 파일을 읽을 수 없습니다: {exc}"))
+        report.problems.append(Problem(str(path), None, None, f"기록물 파일을 읽을 수 없습니다: {exc}"))
         return report.finish()
     with archive:
         names = set(archive.namelist())
@@ -261,15 +264,13 @@ def verify_archive(
         missing = sorted(required - names)
         if missing:
             report.problems.append(
-                audit.Problem(str(path), None, None, f"기록물에 필요한 항목이 없습니다: {', '.join(missing)}")
+                Problem(str(path), None, None, f"기록물에 필요한 항목이 없습니다: {', '.join(missing)}")
             )
             return report.finish()
         manifest = json.loads(archive.read("manifest.json"))
         if manifest.get("format") != FORMAT:
             report.problems.append(
-                audit.Problem(
-                    str(path), None, None, f"알 수 없는 기록물 형식입니다: {manifest.get('format')}"
-                )
+                Problem(str(path), None, None, f"알 수 없는 기록물 형식입니다: {manifest.get('format')}")
             )
             return report.finish()
         chain = manifest["chain"]
@@ -282,8 +283,8 @@ def verify_archive(
 def _verify_events(
     archive: zipfile.ZipFile,
     manifest: dict[str, Any],
-    report: audit.VerifyReport,
-    progress: audit.Progress | None,
+    report: VerifyReport,
+    progress: Progress | None,
 ) -> tuple[dict[int, str], dict[int, list[Any]]]:
     """The chain's lines; returns each line's hash and each intact event's effects, by seq."""
     chain = manifest["chain"]
@@ -291,7 +292,7 @@ def _verify_events(
     recorded = {int(seq): digest for digest, seq in listed}
     hashes: dict[int, str] = {}
     effects: dict[int, list[Any]] = {}
-    previous, broken = audit.GENESIS, False
+    previous, broken = GENESIS, False
     lines = list(_lines(archive.read("events.jsonl")))
     for seq, raw in enumerate(lines, start=1):
         report.events += 1
@@ -315,7 +316,7 @@ def _verify_events(
             problem = "원문의 해시가 기록된 해시와 다릅니다 (변조됨)"
         if problem:
             broken = True
-            report.problems.append(audit.Problem(chain, seq, None, problem))
+            report.problems.append(Problem(chain, seq, None, problem))
         else:
             payload = event.get("payload")
             effects[seq] = payload.get("effects", []) if isinstance(payload, dict) else []
@@ -326,10 +327,10 @@ def _verify_events(
     head = manifest.get("head", {})
     if not broken and (len(lines), previous) != (
         head.get("seq"),
-        head.get("hash") if lines else audit.GENESIS,
+        head.get("hash") if lines else GENESIS,
     ):
         report.problems.append(
-            audit.Problem(
+            Problem(
                 chain,
                 head.get("seq"),
                 None,
@@ -337,7 +338,7 @@ def _verify_events(
             )
         )
     if len(recorded) != len(lines):
-        report.problems.append(audit.Problem(chain, None, None, "사건 해시 목록과 사건 수가 다릅니다"))
+        report.problems.append(Problem(chain, None, None, "사건 해시 목록과 사건 수가 다릅니다"))
     return hashes, effects
 
 
@@ -345,14 +346,14 @@ def _verify_checkpoint(
     archive: zipfile.ZipFile,
     chain: str,
     hashes: dict[int, str],
-    against: audit.CheckpointLine | None,
-    report: audit.VerifyReport,
+    against: CheckpointLine | None,
+    report: VerifyReport,
 ) -> None:
     report.checkpoints = 1
     try:
-        line = audit.CheckpointLine.parse(archive.read("checkpoint.txt").decode("utf-8"))
+        line = CheckpointLine.parse(archive.read("checkpoint.txt").decode("utf-8"))
     except ValueError as exc:
-        report.problems.append(audit.Problem("checkpoint", None, None, str(exc), section="checkpoints"))
+        report.problems.append(Problem("checkpoint", None, None, str(exc), section="checkpoints"))
         return
     heads_bytes = archive.read("checkpoint-heads.json")
     problem = None
@@ -371,7 +372,7 @@ def _verify_checkpoint(
         if against is not None:
             report.against_checkpoint = against.id
     if problem:
-        report.problems.append(audit.Problem("checkpoint", line.id, None, problem, section="checkpoints"))
+        report.problems.append(Problem("checkpoint", line.id, None, problem, section="checkpoints"))
 
 
 def _verify_archived_documents(
@@ -379,7 +380,7 @@ def _verify_archived_documents(
     manifest: dict[str, Any],
     effects: dict[int, list[Any]],
     names: set[str],
-    report: audit.VerifyReport,
+    report: VerifyReport,
 ) -> None:
     chain = manifest["chain"]
     for document in manifest.get("documents", []):
@@ -391,7 +392,7 @@ def _verify_archived_documents(
         )
         if not named:
             report.problems.append(
-                audit.Problem(
+                Problem(
                     chain,
                     document["event_seq"],
                     None,
@@ -408,7 +409,7 @@ def _verify_archived_documents(
         else:
             continue
         report.problems.append(
-            audit.Problem(
+            Problem(
                 chain,
                 None,
                 None,
@@ -422,7 +423,7 @@ def _verify_archived_documents(
         for effect in items:
             if isinstance(effect, dict) and "document" in effect and effect["document"] not in listed:
                 report.problems.append(
-                    audit.Problem(
+                    Problem(
                         chain,
                         seq,
                         None,

@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from gcworkflow.access import load_principal
 from gcworkflow.canonical import canonical_text, format_instant, loads
 from gcworkflow.clock import SEOUL, to_kst
 from gcworkflow.context import Context
@@ -50,7 +51,6 @@ from gcworkflow.db.models import (
     RoleGrant,
     User,
 )
-from gcworkflow.engine import load_principal
 from gcworkflow.errors import Forbidden, GcwError, InvalidInput, NotFound
 from gcworkflow.korean import with_particle
 from gcworkflow.procedures.common import party_name

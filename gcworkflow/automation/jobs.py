@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 
 from gcworkflow import audit, engine
+from gcworkflow.automation.issuing import SYSTEM, Issued, issue, procedure_view
 from gcworkflow.canonical import digest, format_instant, loads
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context
 from gcworkflow.db.models import AuditCheckpoint, OutboxMessage, Procedure
-from gcworkflow.documents.issue import SYSTEM, Issued, issue, procedure_view
 from gcworkflow.engine import Actor
 from gcworkflow.errors import GcwError
 from gcworkflow.notify import DispatchReport, dispatch
