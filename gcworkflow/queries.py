@@ -196,17 +196,7 @@ def procedure_status(ctx: Context, procedure_id: int, username: str | None = Non
                 }
                 for p in proposals
             ],
-            "documents": [
-                {
-                    "id": d.id,
-                    "sha256": d.sha256,
-                    "direction": d.direction,
-                    "kind": d.kind,
-                    "title": d.title,
-                    "event_id": d.event_id,
-                }
-                for d in documents
-            ],
+            "documents": [d.record() for d in documents],
             "deadlines": open_deadlines(session, ctx.clock.today(), load_calendar(session), procedure.id),
             "actions": available_actions(session, ctx, procedure, username),
             "closed": procedure.closed_at is not None,
@@ -356,29 +346,12 @@ def require_reader(ctx: Context, username: str) -> None:
             raise Forbidden(str(exc)) from exc
 
 
-def _document_row(d: Document) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "procedure_id": d.procedure_id,
-        "sha256": d.sha256,
-        "direction": d.direction,
-        "kind": d.kind,
-        "title": d.title,
-        "filename": d.filename,
-        "media_type": d.media_type,
-        "size": d.size,
-        "plan_version_id": d.plan_version_id,
-        "event_id": d.event_id,
-        "created_at": format_instant(d.created_at),
-    }
-
-
 def documents(ctx: Context, procedure_id: int | None = None) -> list[dict[str, Any]]:
     with ctx.db.read() as session:
         query = select(Document).order_by(Document.id)
         if procedure_id is not None:
             query = query.where(Document.procedure_id == procedure_id)
-        return [_document_row(d) for d in session.execute(query).scalars()]
+        return [d.record() for d in session.execute(query).scalars()]
 
 
 def document(ctx: Context, document_id: int) -> dict[str, Any]:
@@ -386,7 +359,7 @@ def document(ctx: Context, document_id: int) -> dict[str, Any]:
         row = session.get(Document, document_id)
         if row is None:
             raise NotFound(f"{document_id}번 문서가 없습니다")
-        return _document_row(row)
+        return row.record()
 
 
 def document_bytes(ctx: Context, sha256: str) -> bytes:

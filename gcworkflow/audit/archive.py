@@ -166,19 +166,7 @@ def _write(
         "head": {"seq": head_seq, "hash": head_hash},
         "checkpoint": {"line": line, "chain_head": loads(heads_text).get(chain)},
         "documents": [
-            {
-                "id": d.id,
-                "sha256": d.sha256,
-                "path": f"documents/{d.sha256}",
-                "direction": d.direction,
-                "kind": d.kind,
-                "title": d.title,
-                "filename": d.filename,
-                "media_type": d.media_type,
-                "size": d.size,
-                "event_seq": seq,
-            }
-            for d, seq in documents
+            {**d.record(), "path": f"documents/{d.sha256}", "event_seq": seq} for d, seq in documents
         ],
         "exported_at": format_instant(ctx.clock.now()),
         "exported_by": reader.username,

@@ -7,6 +7,7 @@ protected by triggers in the migration, on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gcworkflow.canonical import format_instant
 from gcworkflow.db.types import UTCDateTime
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
@@ -272,6 +274,23 @@ class Document(Base):
         Index("ix_documents_sha256", "sha256"),
         Index("ix_documents_event", "event_id"),
     )
+
+    def record(self) -> dict[str, Any]:
+        """The row as the desk, the auditors' answers and the records archive all show it: one shape."""
+        return {
+            "id": self.id,
+            "procedure_id": self.procedure_id,
+            "sha256": self.sha256,
+            "direction": self.direction,
+            "kind": self.kind,
+            "title": self.title,
+            "filename": self.filename,
+            "media_type": self.media_type,
+            "size": self.size,
+            "plan_version_id": self.plan_version_id,
+            "event_id": self.event_id,
+            "created_at": format_instant(self.created_at),
+        }
 
 
 class NumberSeries(Base):
