@@ -361,6 +361,15 @@ def _letter(
     )
 
 
+def _request_of(view: ProcedureView, party: str) -> tuple[str, KindLaw, str, str]:
+    """What a request letter to ``party`` says of itself: the reply date asked, the kind's law, the name and
+    the matter."""
+    request = view.fact("consultation_request", party).data
+    name = view.cluster_name or getattr(view.plan, "name", None) or view.title
+    law = kind_law(view)
+    return format_date_ko(date.fromisoformat(request["reply_by"])), law, name, law.matter(name)
+
+
 def opinion_request(
     view: ProcedureView,
     settings: Settings,
@@ -371,11 +380,7 @@ def opinion_request(
     unit: str | None = None,
     illustrative: bool = False,
 ) -> Letter:
-    request = view.fact("consultation_request", party).data
-    reply_by = format_date_ko(date.fromisoformat(request["reply_by"]))
-    name = view.cluster_name or getattr(view.plan, "name", None) or view.title
-    law = kind_law(view)
-    matter = law.matter(name)
+    reply_by, law, name, matter = _request_of(view, party)
     items = (
         Item(text=f"관련: {LAW} {law.hear_clause}"),
         Item(
@@ -414,11 +419,7 @@ def consultation_request(
     unit: str | None = None,
     illustrative: bool = False,
 ) -> Letter:
-    request = view.fact("consultation_request", party).data
-    reply_by = format_date_ko(date.fromisoformat(request["reply_by"]))
-    name = view.cluster_name or getattr(view.plan, "name", None) or view.title
-    law = kind_law(view)
-    matter = law.matter(name)
+    reply_by, law, _, matter = _request_of(view, party)
     items = (
         Item(text=f"관련: {LAW} {law.hear_clause}"),
         Item(text=f"{matter}에 대하여 같은 법 {law.hear_clause}에 따라 붙임과 같이 협의를 요청합니다."),

@@ -27,7 +27,7 @@ from gcworkflow.procedures.change_rules import (
     classify,
 )
 from gcworkflow.procedures.common import LAW, Payload, Sha256, Text, governor_party, not_after_today
-from gcworkflow.procedures.kind_law import KindLaw
+from gcworkflow.procedures.kind_law import KindLaw, applying_article_9
 from gcworkflow.procedures.plan_content import PlanContent, merge_plan, parse_plan
 from gcworkflow.procedures.spec import (
     Action,
@@ -348,20 +348,12 @@ def record_governor_request(sources: tuple[str, ...], release: bool = False) -> 
 
 # 법 제12조: the Minister may change the 조성계획 (①), by the procedure of 제9조 as applied by ④ — except a
 # minor change (④ 단서, 규칙 제4조②), to which 제9조 does not apply at all: no hearing, no inspection.
-LAW_OF_CHANGE = KindLaw(
+LAW_OF_CHANGE = applying_article_9(
+    LAW,
     subject="조성계획",
     verb="변경",
     hear_basis=f"{LAW} 제12조제4항(제9조제1항 준용)",
     hear_clause="제12조제4항에서 준용하는 제9조제1항",
-    governors="관할 시·도지사",
-    decide_basis=f"{LAW} 제12조제1항",
-    notice_basis=f"{LAW} 제12조제4항(제9조제3항 준용)",
-    notify_basis=f"{LAW} 제12조제4항(제9조제3항 준용)",
-    notify_clause="제12조제4항에서 준용하는 제9조제3항",
-    inspection_basis=f"{LAW} 제12조제4항(제9조제4항 준용)",
-    inspection_clause="제12조제4항에서 준용하는 제9조제4항",
-    notice_clause="제12조제1항 및 제4항",
-    notice_items_basis=f"{LAW} 시행규칙 제3조",
     hearing_basis=f"{LAW} 시행령 제5조",
     result="조성계획 변경",
     attachment="변경 조성계획(요약)",

@@ -82,3 +82,21 @@ class KindLaw:
     def verb_phrase(self) -> str:
         """The verb as a sentence says it: 수립, 변경, 해제, or 수립(변경) for both."""
         return "수립(변경)" if self.verb == "수립·변경" else self.verb
+
+
+def applying_article_9(law: str, **own: Any) -> KindLaw:
+    """A full change or a release (법 제12조④, "제9조를 준용"): the decision of 제12조①, and the notice,
+    notification and inspection of 제9조③④ as 제12조④ applies them; the hearing, words and result are the
+    kind's own (``own``). ``law``: the Act's short name, as the kind modules cite it."""
+    return KindLaw(
+        governors="관할 시·도지사",
+        decide_basis=f"{law} 제12조제1항",
+        notice_basis=f"{law} 제12조제4항(제9조제3항 준용)",
+        notify_basis=f"{law} 제12조제4항(제9조제3항 준용)",
+        notify_clause="제12조제4항에서 준용하는 제9조제3항",
+        inspection_basis=f"{law} 제12조제4항(제9조제4항 준용)",
+        inspection_clause="제12조제4항에서 준용하는 제9조제4항",
+        notice_clause="제12조제1항 및 제4항",
+        notice_items_basis=f"{law} 시행규칙 제3조",
+        **own,
+    )

@@ -16,7 +16,7 @@ from gcworkflow.errors import Unmet
 from gcworkflow.procedures import paths
 from gcworkflow.procedures.change import record_governor_request
 from gcworkflow.procedures.common import DECREE, LAW, Payload, Text
-from gcworkflow.procedures.kind_law import KindLaw
+from gcworkflow.procedures.kind_law import applying_article_9
 from gcworkflow.procedures.spec import (
     Action,
     NewPlanVersion,
@@ -129,20 +129,12 @@ def ground_recorded(view: ProcedureView, _payload: object) -> list[Unmet]:
 
 # 법 제12조: the Minister may release a designation in whole or in part (① and 영 제8조), by the procedure of
 # 제9조 as applied by ④ — never minor.
-LAW_OF_RELEASE = KindLaw(
+LAW_OF_RELEASE = applying_article_9(
+    LAW,
     subject="지정",
     verb="해제",
     hear_basis=f"{LAW} 제12조제1항, 제12조제4항(제9조제1항 준용)",
     hear_clause="제12조제1항 및 같은 조 제4항에서 준용하는 제9조제1항",
-    governors="관할 시·도지사",
-    decide_basis=f"{LAW} 제12조제1항",
-    notice_basis=f"{LAW} 제12조제4항(제9조제3항 준용)",
-    notify_basis=f"{LAW} 제12조제4항(제9조제3항 준용)",
-    notify_clause="제12조제4항에서 준용하는 제9조제3항",
-    inspection_basis=f"{LAW} 제12조제4항(제9조제4항 준용)",
-    inspection_clause="제12조제4항에서 준용하는 제9조제4항",
-    notice_clause="제12조제1항 및 제4항",
-    notice_items_basis=f"{LAW} 시행규칙 제3조",
     result="지정 해제",
     attachment="해제 대상 및 사유",
 )
