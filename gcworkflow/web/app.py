@@ -24,7 +24,20 @@ from gcworkflow.context import Context
 from gcworkflow.db.models import OutboxMessage
 from gcworkflow.errors import GcwError
 from gcworkflow.validation import korean_message
-from gcworkflow.web import api, audit_views, pages
+from gcworkflow.web import (
+    api_accounts,
+    api_calendar,
+    api_documents,
+    api_plans,
+    api_procedures,
+    api_proposals,
+    audit_views,
+    pages_account,
+    pages_admin,
+    pages_plans,
+    pages_procedures,
+    pages_proposals,
+)
 from gcworkflow.web.rendering import render
 
 log = logging.getLogger("gcworkflow.web")
@@ -213,9 +226,11 @@ def create_app(ctx: Context) -> FastAPI:
     def docs() -> HTMLResponse:
         return HTMLResponse(render("api_docs.html", {"operations": operations(app.openapi())}))
 
-    app.include_router(api.router)
+    for resource in (api_procedures, api_plans, api_documents, api_proposals, api_calendar, api_accounts):
+        app.include_router(resource.router)
     app.include_router(audit_views.api)
-    app.include_router(pages.router)
+    for area in (pages_account, pages_procedures, pages_proposals, pages_plans, pages_admin):
+        app.include_router(area.router)
     app.include_router(audit_views.pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guard, upload_limit=ctx.settings.web_upload_mib << 20)
