@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from gcworkflow import audit
 from gcworkflow._engine.apply import action_of, apply_action, validate_payload
+from gcworkflow._engine.attempt import Attempt
 from gcworkflow._engine.baseline import approved_plans
 from gcworkflow._engine.opening import import_procedure, open_procedure
 from gcworkflow._engine.refusals import record_refusal
@@ -32,9 +33,7 @@ from gcworkflow.context import Context
 from gcworkflow.errors import Conflict, Forbidden, GcwError
 from gcworkflow.korean import particle
 from gcworkflow.procedures.registry import definition as definition_of
-from gcworkflow.procedures.spec import (
-    Role,
-)
+from gcworkflow.procedures.spec import Role
 
 __all__ = [
     "Actor",
@@ -99,12 +98,13 @@ def _fire(
         )
     definition = definition_of(procedure.kind, procedure.definition_version)
     principal = load_principal(session, actor.username, acting_as=actor.role)
+    attempt = Attempt(ctx, session, procedure, definition, principal, actor, comment)
     if trigger == "propose":
-        return propose(ctx, session, procedure, definition, principal, actor, payload, comment)
+        return propose(attempt, payload)
     if trigger == "approve_proposal":
-        return approve(ctx, session, procedure, definition, principal, actor, payload, comment)
+        return approve(attempt, payload)
     if trigger == "reject_proposal":
-        return reject(ctx, session, procedure, principal, actor, payload, comment)
+        return reject(attempt, payload)
     action = action_of(definition, trigger)
     if action.signoff:
         raise Forbidden(
@@ -114,9 +114,7 @@ def _fire(
     role = authorise(session, procedure, action, principal)
     model = validate_payload(action, payload)
     view = build_view(ctx, session, procedure, procedure.cluster_name)
-    return apply_action(
-        ctx, session, procedure, definition, action, view, model, principal, role, actor, comment, {}
-    )
+    return apply_action(attempt, action, view, model, role)
 
 
 # --- actions outside any procedure: the system chain ----------------------------------------------------

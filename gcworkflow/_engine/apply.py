@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -12,16 +12,13 @@ from transitions import MachineError
 
 from gcworkflow import audit
 from gcworkflow._engine import sql
-from gcworkflow._engine.results import Actor, FireResult
+from gcworkflow._engine.attempt import Attempt
+from gcworkflow._engine.results import FireResult
 from gcworkflow._engine.row import ProcedureRow, save_procedure
 from gcworkflow._engine.view import fact_record
 from gcworkflow._engine.writes import Resolved, resolve_writes
-from gcworkflow.access import Principal
 from gcworkflow.canonical import loads
-from gcworkflow.context import Context
-from gcworkflow.db.models import (
-    AuditEvent,
-)
+from gcworkflow.db.models import AuditEvent
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
 from gcworkflow.korean import particle
 from gcworkflow.procedures.plan_content import PlanValidationError
@@ -85,24 +82,20 @@ def run_machine(
 
 
 def apply_action(
-    ctx: Context,
-    session: Session,
-    procedure: ProcedureRow,
-    definition: ProcedureDefinition,
+    attempt: Attempt,
     action: Action,
     view: ProcedureView,
     model: Any,
-    principal: Principal,
     role: Role,
-    actor: Actor,
-    comment: str | None,
-    extra: dict[str, Any],
+    extra: Mapping[str, Any] | None = None,
 ) -> FireResult:
-    from_state, read_version = procedure.state, procedure.version
+    """``extra``: what the event records beside the input and the effects (an approval: its proposal)."""
+    procedure, definition = attempt.procedure, attempt.definition
+    from_state = procedure.state
     run_machine(definition, procedure, action, view, model)
     try:
         if action.trigger == "correct":
-            writes = _correction(session, definition, view, model)
+            writes = _correction(attempt.session, definition, view, model)
         else:
             writes = action.effects(view, model) if action.effects else []
     except PlanValidationError as exc:
@@ -111,20 +104,14 @@ def apply_action(
     if closing:
         # A closed procedure keeps no deadline of its own open; those this action opens (follow-ups) come after.
         writes = [CloseDeadline(None, None, "waived"), *writes]
-    resolved = resolve_writes(ctx, session, procedure, writes, view)
+    resolved = resolve_writes(attempt.ctx, attempt.session, procedure, writes, view)
     summary = [r.summary for r in resolved]
     appended = commit_event(
-        ctx,
-        session,
-        procedure,
-        read_version,
+        attempt,
         trigger=action.trigger,
         from_state=from_state,
-        principal=principal,
         role=role,
-        actor=actor,
-        comment=comment,
-        payload={"input": model, **extra, "effects": summary},
+        payload={"input": model, **(extra or {}), "effects": summary},
         resolved=resolved,
         closes=closing,
     )
@@ -141,24 +128,21 @@ def apply_action(
 
 
 def commit_event(
-    ctx: Context,
-    session: Session,
-    procedure: ProcedureRow,
-    read_version: int,
+    attempt: Attempt,
     *,
     trigger: str,
     from_state: str,
-    principal: Principal,
     role: Role,
-    actor: Actor,
-    comment: str | None,
     payload: dict[str, Any],
-    resolved: list[Resolved] = (),  # type: ignore[assignment]
+    resolved: Sequence[Resolved] = (),
     closes: bool = False,
 ) -> audit.Appended:
     """The end of every procedure action: next version, the event on the procedure's chain, the row saved
     (state, version and chain head in one UPDATE under the optimistic check), then the records it wrote."""
-    now = ctx.clock.now()
+    session, procedure = attempt.session, attempt.procedure
+    # Nothing before the event moves the version, so the row still holds the one read under the lock.
+    read_version = procedure.version
+    now = attempt.ctx.clock.now()
     procedure.version = read_version + 1
     if closes and procedure.closed_at is None:
         procedure.closed_at = now
@@ -169,14 +153,14 @@ def commit_event(
             procedure_id=procedure.id,
             procedure_version=procedure.version,
             occurred_at=now,
-            actor=principal.user.username,
+            actor=attempt.principal.user.username,
             actor_role=role.value,
-            interface=actor.interface,
-            os_user=actor.os_user,
+            interface=attempt.actor.interface,
+            os_user=attempt.actor.os_user,
             trigger=trigger,
             from_state=from_state,
             to_state=procedure.state,
-            comment=comment,
+            comment=attempt.comment,
             payload=payload,
         ),
         audit.ChainHead(procedure.chain_seq, procedure.chain_head),

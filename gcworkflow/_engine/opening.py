@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from gcworkflow._engine.baseline import approved_plans
 from gcworkflow._engine.refusals import record_refusal
 from gcworkflow._engine.results import Actor, FireResult
 from gcworkflow._engine.writes import Resolved
-from gcworkflow.access import load_principal
+from gcworkflow.access import Principal, load_principal
 from gcworkflow.canonical import canonical_text, digest
 from gcworkflow.context import Context
 from gcworkflow.db.models import (
@@ -80,57 +81,35 @@ def _open(
         if cluster is None:
             raise NotFound(f"{cluster_id}번 클러스터가 없습니다")
         _check_cluster_free(session, definition, cluster)
-    now = ctx.clock.now()
-    procedure = Procedure(
-        kind=definition.kind,
-        definition_version=definition.version,
-        cluster_id=cluster_id,
-        title=title or (f"{cluster.name} {definition.title_suffix}" if cluster else definition.label),
-        state=definition.initial,
-        version=1,
-        clerk_id=clerk.user.id,
-        approver_id=approving.user.id,
-        imported=False,
-        chain_seq=0,
-        chain_head=audit.GENESIS,
-        opened_at=now,
-        last_action_at=now,
-    )
-    session.add(procedure)
-    session.flush()
-    starting = _starting_records(session, definition, cluster)
-    event = audit.append(
+    procedure = _new_procedure(
         session,
-        audit.EventInput(
-            chain=audit.procedure_chain(procedure.id),
-            procedure_id=procedure.id,
-            procedure_version=procedure.version,
-            occurred_at=now,
-            actor=clerk.user.username,
-            actor_role=Role.CLERK.value,
-            interface=actor.interface,
-            os_user=actor.os_user,
-            trigger="open",
-            from_state=None,
-            to_state=procedure.state,
-            comment=comment,
-            payload={
-                "input": {
-                    "kind": definition.kind,
-                    "definition_version": definition.version,
-                    "cluster_id": cluster_id,
-                    "approver": approver,
-                    "title": procedure.title,
-                },
-                "effects": [r.summary for r in starting],
-            },
-        ),
-        audit.ChainHead(0, audit.GENESIS),
+        definition,
+        cluster,
+        state=definition.initial,
+        clerk=clerk,
+        approver=approving,
+        imported=False,
+        now=ctx.clock.now(),
+        title=title,
     )
-    procedure.chain_seq, procedure.chain_head = event.seq, event.hash
-    for record in starting:
-        record.persist(session, procedure, event.id, now)  # type: ignore[arg-type]
-    return FireResult(procedure.id, "open", "", procedure.state, procedure.version, event.id, event.hash)
+    starting = _starting_records(session, definition, cluster)
+    return _first_event(
+        session,
+        procedure,
+        actor=actor,
+        by=clerk,
+        role=Role.CLERK,
+        trigger="open",
+        comment=comment,
+        given={
+            "kind": definition.kind,
+            "definition_version": definition.version,
+            "cluster_id": cluster_id,
+            "approver": approver,
+            "title": procedure.title,
+        },
+        records=starting,
+    )
 
 
 def _check_cluster_free(session: Session, definition: ProcedureDefinition, cluster: Cluster) -> None:
@@ -200,24 +179,21 @@ def _starting_records(
         )
     ]
     if approved.current is not None:
-        sha256 = digest(approved.current)
-        records.append(
-            Resolved(
-                {"plan_version": 1, "sha256": sha256},
-                [
-                    (
-                        PlanVersion.__table__,
-                        {
-                            "number": 1,
-                            "content": canonical_text(approved.current),
-                            "sha256": sha256,
-                            "based_on_id": None,
-                        },
-                    )
-                ],
-            )
-        )
+        records.append(_first_plan_version(approved.current))
     return records
+
+
+def _first_plan_version(content: dict[str, Any]) -> Resolved:
+    sha256 = digest(content)
+    return Resolved(
+        {"plan_version": 1, "sha256": sha256},
+        [
+            (
+                PlanVersion.__table__,
+                {"number": 1, "content": canonical_text(content), "sha256": sha256, "based_on_id": None},
+            )
+        ],
+    )
 
 
 def import_procedure(
@@ -279,17 +255,59 @@ def _import(
         _check_cluster_free(session, definition, cluster)
     parser = definition.plan_parser or parse_plan
     content = parser(plan).model_dump(mode="json", exclude_none=True) if plan else None
-    now = ctx.clock.now()
+    procedure = _new_procedure(
+        session,
+        definition,
+        cluster,
+        state=state,
+        clerk=clerk_user,
+        approver=approver_user,
+        imported=True,
+        now=ctx.clock.now(),
+    )
+    return _first_event(
+        session,
+        procedure,
+        actor=actor,
+        by=admin,
+        role=Role.ADMIN,
+        trigger="import",
+        comment=f"진행 중 절차 이관: {source}",
+        given={
+            "kind": kind,
+            "state": state,
+            "clerk": clerk,
+            "approver": approver,
+            "source": source,
+            "imported_history": history,
+        },
+        records=[] if content is None else [_first_plan_version(content)],
+    )
+
+
+def _new_procedure(
+    session: Session,
+    definition: ProcedureDefinition,
+    cluster: Cluster | None,
+    *,
+    state: str,
+    clerk: Principal,
+    approver: Principal,
+    imported: bool,
+    now: datetime,
+    title: str | None = None,
+) -> Procedure:
+    """The row at version 1 with an empty chain, flushed: the chain is named by its id."""
     procedure = Procedure(
         kind=definition.kind,
         definition_version=definition.version,
-        cluster_id=cluster_id,
-        title=f"{cluster.name} {definition.title_suffix}" if cluster else definition.label,
+        cluster_id=cluster.id if cluster else None,
+        title=title or (f"{cluster.name} {definition.title_suffix}" if cluster else definition.label),
         state=state,
         version=1,
-        clerk_id=clerk_user.user.id,
-        approver_id=approver_user.user.id,
-        imported=True,
+        clerk_id=clerk.user.id,
+        approver_id=approver.user.id,
+        imported=imported,
         chain_seq=0,
         chain_head=audit.GENESIS,
         opened_at=now,
@@ -297,55 +315,44 @@ def _import(
     )
     session.add(procedure)
     session.flush()
-    records = []
-    if content is not None:
-        sha256 = digest(content)
-        records.append(
-            Resolved(
-                {"plan_version": 1, "sha256": sha256},
-                [
-                    (
-                        PlanVersion.__table__,
-                        {
-                            "number": 1,
-                            "content": canonical_text(content),
-                            "sha256": sha256,
-                            "based_on_id": None,
-                        },
-                    )
-                ],
-            )
-        )
+    return procedure
+
+
+def _first_event(
+    session: Session,
+    procedure: Procedure,
+    *,
+    actor: Actor,
+    by: Principal,
+    role: Role,
+    trigger: str,
+    comment: str | None,
+    given: dict[str, Any],
+    records: list[Resolved],
+) -> FireResult:
+    """The event that starts the procedure's chain, listing the records it starts with. It is the opening
+    itself, so it happens at the row's ``opened_at``."""
+    now = procedure.opened_at
     event = audit.append(
         session,
         audit.EventInput(
             chain=audit.procedure_chain(procedure.id),
             procedure_id=procedure.id,
-            procedure_version=1,
+            procedure_version=procedure.version,
             occurred_at=now,
-            actor=admin.user.username,
-            actor_role=Role.ADMIN.value,
+            actor=by.user.username,
+            actor_role=role.value,
             interface=actor.interface,
             os_user=actor.os_user,
-            trigger="import",
+            trigger=trigger,
             from_state=None,
-            to_state=state,
-            comment=f"진행 중 절차 이관: {source}",
-            payload={
-                "input": {
-                    "kind": kind,
-                    "state": state,
-                    "clerk": clerk,
-                    "approver": approver,
-                    "source": source,
-                    "imported_history": history,
-                },
-                "effects": [r.summary for r in records],
-            },
+            to_state=procedure.state,
+            comment=comment,
+            payload={"input": given, "effects": [r.summary for r in records]},
         ),
         audit.ChainHead(0, audit.GENESIS),
     )
     procedure.chain_seq, procedure.chain_head = event.seq, event.hash
     for record in records:
         record.persist(session, procedure, event.id, now)  # type: ignore[arg-type]
-    return FireResult(procedure.id, "import", "", state, 1, event.id, event.hash)
+    return FireResult(procedure.id, trigger, "", procedure.state, procedure.version, event.id, event.hash)
