@@ -39,6 +39,7 @@ __all__ = [
     "Actor",
     "FireResult",
     "Principal",
+    "act_before_anyone",
     "act_on_system",
     "acting_approver",
     "approved_plans",
@@ -141,25 +142,8 @@ def act_on_system(
                     f"이 작업은 {role_names(roles)}의 권한입니다 ({actor.username}의 권한: {role_names(principal.roles)})"
                 )
             effects = apply(session, principal)
-            event = audit.append_system(
-                session,
-                audit.EventInput(
-                    chain=audit.SYSTEM_CHAIN,
-                    procedure_id=None,
-                    procedure_version=None,
-                    occurred_at=ctx.clock.now(),
-                    actor=principal.user.username,
-                    actor_role=usable[0].value,
-                    interface=actor.interface,
-                    os_user=actor.os_user,
-                    trigger=trigger,
-                    from_state=None,
-                    to_state=None,
-                    comment=comment,
-                    payload={"input": dict(payload), "effects": effects},
-                ),
-            )
-            return event.id
+            by = Actor(principal.user.username, actor.interface, actor.os_user, role=usable[0])
+            return _system_event(ctx, session, by, trigger, payload, effects, comment)
     except IntegrityError as exc:
         error: GcwError = Conflict(f"이미 있는 값과 겹칩니다 ({exc.orig})")
         record_refusal(ctx, None, trigger, actor, error)
@@ -167,3 +151,50 @@ def act_on_system(
     except GcwError as error:
         record_refusal(ctx, None, trigger, actor, error)
         raise
+
+
+def act_before_anyone(
+    ctx: Context,
+    trigger: str,
+    payload: Mapping[str, Any],
+    apply: Callable[[Session], Any],
+    *,
+    os_user: str | None,
+    comment: str,
+) -> int:
+    """The one action taken before anyone may act (``gcw init``: the first administrator), by the system itself
+    from the command line; ``apply`` refuses when it is no longer the first. Same chain, same shape of event."""
+    with ctx.db.write() as session:
+        effects = apply(session)
+        system = Actor("system", "cli", os_user, role=Role.SYSTEM)
+        return _system_event(ctx, session, system, trigger, payload, effects, comment)
+
+
+def _system_event(
+    ctx: Context,
+    session: Session,
+    by: Actor,
+    trigger: str,
+    payload: Mapping[str, Any],
+    effects: Any,
+    comment: str | None,
+) -> int:
+    event = audit.append_system(
+        session,
+        audit.EventInput(
+            chain=audit.SYSTEM_CHAIN,
+            procedure_id=None,
+            procedure_version=None,
+            occurred_at=ctx.clock.now(),
+            actor=by.username,
+            actor_role=by.role.value if by.role is not None else Role.SYSTEM.value,
+            interface=by.interface,
+            os_user=by.os_user,
+            trigger=trigger,
+            from_state=None,
+            to_state=None,
+            comment=comment,
+            payload={"input": dict(payload), "effects": effects},
+        ),
+    )
+    return event.id

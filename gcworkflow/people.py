@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gcworkflow import audit
 from gcworkflow.context import Context
 from gcworkflow.db.models import RoleGrant, User
-from gcworkflow.engine import Actor, Principal, act_on_system
+from gcworkflow.engine import Actor, Principal, act_before_anyone, act_on_system
 from gcworkflow.errors import Conflict, InvalidInput, NotFound
 from gcworkflow.korean import particle
 from gcworkflow.procedures.spec import Role
@@ -79,33 +78,16 @@ def init_admin(
 ) -> int:
     """Create the first admin (``gcw init``); refused once any admin exists."""
     _check_username(username)
-    with ctx.db.write() as session:
+
+    def apply(session: Session) -> list[dict[str, object]]:
         admins = session.execute(select(RoleGrant.user_id).where(RoleGrant.role == Role.ADMIN.value)).first()
         if admins is not None:
             raise Conflict("관리자가 이미 있습니다. 사용자는 관리자가 `gcw users add`로 추가합니다")
         _add_user(session, ctx, username, display_name, email, [Role.ADMIN])
-        event = audit.append_system(
-            session,
-            audit.EventInput(
-                chain=audit.SYSTEM_CHAIN,
-                procedure_id=None,
-                procedure_version=None,
-                occurred_at=ctx.clock.now(),
-                actor="system",
-                actor_role=Role.SYSTEM.value,
-                interface="cli",
-                os_user=os_user,
-                trigger="init",
-                from_state=None,
-                to_state=None,
-                comment="첫 관리자 생성",
-                payload={
-                    "input": {"username": username, "display_name": display_name, "email": email},
-                    "effects": [{"user": username, "roles": [Role.ADMIN.value]}],
-                },
-            ),
-        )
-        return event.id
+        return [{"user": username, "roles": [Role.ADMIN.value]}]
+
+    given = {"username": username, "display_name": display_name, "email": email}
+    return act_before_anyone(ctx, "init", given, apply, os_user=os_user, comment="첫 관리자 생성")
 
 
 def add_user(
