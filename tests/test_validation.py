@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
 from gcworkflow.procedures.committee import MeetingPayload
-from gcworkflow.procedures.consultation import MinistryReplyPayload
+from gcworkflow.procedures.ministry_consultation import MinistryReplyPayload
 from gcworkflow.validation import GENERIC, korean_errors, korean_message
 
 HANGUL = re.compile(r"[가-힣]")

@@ -5,7 +5,9 @@
 - :mod:`~gcworkflow.procedures.registry`: the definitions by kind and version, and one state machine each;
 - :mod:`~gcworkflow.procedures.kind_law`: each kind's articles and words, so no stage borrows another's;
 - one module per kind (``designation``, ``change``, ``release``, ``basic_plan``) built from the shared stages
-  (``drafting``, ``consultation``, ``committee``, ``notice``, ``notification``…) along ``paths``.
+  (``drafting``, ``governor_consultation`` and ``ministry_consultation`` over ``consultation``, ``committee``,
+  ``decision``, ``notice``, ``publication``, ``notification``) along ``paths``;
+- :mod:`~gcworkflow.procedures.plan_content`: the 조성계획 itself (models, parsing, completeness, money).
 
 The ground floor: pure. It must not import the database, files, Prefect, WeasyPrint or anything above it
 (``engine``, ``_engine``, ``db``) — tests/test_layers.py holds it to that.

@@ -21,7 +21,7 @@ from gcworkflow.korean import particle
 from gcworkflow.procedures import paths
 from gcworkflow.procedures.common import DECREE, LAW, Payload, Text, not_after_today
 from gcworkflow.procedures.kind_law import KindLaw
-from gcworkflow.procedures.plan_content import CreationPeriod, _Section
+from gcworkflow.procedures.plan_content.models import CreationPeriod, _Section
 from gcworkflow.procedures.spec import (
     Action,
     CloseDeadline,

@@ -3,15 +3,19 @@
 A consultation runs in rounds: each request transition opens a round with one request per party and a
 reply-by date set in the letter; replies and "no reply" records belong to the round they answer. After a
 return for revision the clerk may carry an earlier round over instead of repeating it, with a reason.
+
+This module holds the rounds both consultations share, the "no reply" record and the optional hearings (영
+제5조); the two stages' own actions are in :mod:`~gcworkflow.procedures.governor_consultation` and
+:mod:`~gcworkflow.procedures.ministry_consultation`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import Field
 
 from gcworkflow.calendar import DueRule, compute_due, format_date_ko
 from gcworkflow.errors import Unmet
@@ -25,12 +29,10 @@ from gcworkflow.procedures.common import (
     not_after_today,
     party_name,
 )
-from gcworkflow.procedures.plan_content import competent_sido_codes
 from gcworkflow.procedures.spec import (
     Action,
     CloseDeadline,
     FactRecord,
-    Guard,
     LinkDocument,
     OpenDeadline,
     ProcedureView,
@@ -39,16 +41,10 @@ from gcworkflow.procedures.spec import (
     Role,
     Write,
 )
-from gcworkflow.reference import SIDOS, current_body, resolve_sido
-from gcworkflow.settings import policy_basis
+from gcworkflow.reference import resolve_sido
 
 GOVERNORS = "governor"
 MINISTRIES = "ministry"
-
-# Checked against the reference table so that a typo is refused as input, not printed later as an addressee.
-MinistryName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60), AfterValidator(current_body)
-]
 
 
 # --- rounds -------------------------------------------------------------------------------------------
@@ -58,7 +54,7 @@ def current_round(view: ProcedureView, group: str) -> FactRecord | None:
     return view.fact("consultation_round", group)
 
 
-def _reply(view: ProcedureView, party: str, round_no: int) -> FactRecord | None:
+def round_reply(view: ProcedureView, party: str, round_no: int) -> FactRecord | None:
     reply = view.fact("consultation_reply", party)
     return reply if reply is not None and reply.data["round"] == round_no else None
 
@@ -70,7 +66,7 @@ def outstanding(view: ProcedureView, group: str, basis: str, ident: str) -> list
         return [Unmet(f"{group}_consultation_missing", basis, "의견 요청(협의 요청)이 기록되지 않았습니다")]
     unmet = []
     for party in consultation.data["parties"]:
-        if _reply(view, party, consultation.data["round"]) is None:
+        if round_reply(view, party, consultation.data["round"]) is None:
             name = party_name(party, view.today)
             reply_by = date.fromisoformat(view.fact("consultation_request", party).data["reply_by"])
             hint = (
@@ -89,11 +85,7 @@ class RequestPayload(Payload):
     )
 
 
-class MinistryRequestPayload(RequestPayload):
-    ministries: list[MinistryName] = Field(default_factory=list, description="협의할 관계 중앙행정기관")
-
-
-def _reuse_guard(group: str, basis: str) -> Callable[[ProcedureView, RequestPayload], list[Unmet]]:
+def reuse_guard(group: str, basis: str) -> Callable[[ProcedureView, RequestPayload], list[Unmet]]:
     def guard(view: ProcedureView, payload: RequestPayload) -> list[Unmet]:
         if payload.reuse_previous_round_reason is None:
             if payload.reply_by is not None and payload.reply_by <= view.today:
@@ -107,7 +99,7 @@ def _reuse_guard(group: str, basis: str) -> Callable[[ProcedureView, RequestPayl
     return guard
 
 
-def _open_round(
+def open_round(
     view: ProcedureView,
     payload: RequestPayload,
     group: str,
@@ -116,6 +108,8 @@ def _open_round(
     document: str,
     letter_title: str,
 ) -> list[Write]:
+    """A new round: per party a request, a reply deadline and a letter; or, with a reason, the previous round
+    carried over to the current plan version."""
     previous = current_round(view, group)
     if payload.reuse_previous_round_reason is not None and previous is not None:
         carried = dict(previous.data)
@@ -185,75 +179,10 @@ def _open_round(
     return writes
 
 
-# --- governors (관할 시·도지사 의견수렴) --------------------------------------------------------------
+# --- replies ------------------------------------------------------------------------------------------
 
 
-def request_governor_opinions(
-    sources: tuple[str, ...],
-    dest: str,
-    basis: str,
-    *,
-    guards: tuple[Guard, ...] = (),
-    all_governors: bool = False,
-) -> Action:
-    """One opinion request per competent governor (or per 시·도지사 for the basic plan, 법 제6조②)."""
-
-    def parties(view: ProcedureView) -> list[str]:
-        if all_governors:
-            return [governor_party(s.on(view.today).code) for s in SIDOS]
-        return [governor_party(code) for code in competent_sido_codes(view.plan, view.today)]
-
-    def effects(view: ProcedureView, payload: RequestPayload) -> list[Write]:
-        return _open_round(
-            view,
-            payload,
-            GOVERNORS,
-            parties(view),
-            view.policy.governor_reply_days,
-            "opinion_request",
-            "의견조회",
-        )
-
-    return Action(
-        trigger="request_governor_opinions",
-        label="시·도지사 의견조회 요청",
-        sources=sources,
-        dest=dest,
-        roles=frozenset({Role.APPROVER}),
-        basis=basis,
-        payload=RequestPayload,
-        guards=(*guards, _reuse_guard(GOVERNORS, basis)),
-        effects=effects,
-        signoff=True,
-        signed_content=lambda view, payload: {"plan_sha256": view.plan_sha256, "payload": payload},
-    )
-
-
-def _governor_consulted(view: ProcedureView, code: str, basis: str) -> tuple[str, list[Unmet]]:
-    try:
-        party = governor_party(resolve_sido(code).on(view.today).code)
-    except ValueError as exc:
-        return "", [Unmet("unknown_sido", basis, str(exc))]
-    consultation = current_round(view, GOVERNORS)
-    if consultation is None or party not in consultation.data["parties"]:
-        return party, [
-            Unmet(
-                "governor_not_consulted",
-                basis,
-                f"{party_name(party, view.today)}에게 의견을 요청하지 않았습니다",
-            )
-        ]
-    return party, []
-
-
-class GovernorOpinionPayload(Payload):
-    sido_code: str = Field(description="시·도 코드 (예: 47)")
-    received_on: date = Field(description="회신 접수일")
-    summary: Text = Field(description="의견 요지")
-    document_sha256: Sha256 | None = Field(default=None, description="회신 문서 (문서 저장소 SHA-256)")
-
-
-def _not_before_request(view: ProcedureView, party: str, received: date, basis: str) -> list[Unmet]:
+def not_before_request(view: ProcedureView, party: str, received: date, basis: str) -> list[Unmet]:
     """procedure.md §2: a reply is not received before its request was sent."""
     request = view.fact("consultation_request", party) if party else None
     if request is None:
@@ -270,21 +199,10 @@ def _not_before_request(view: ProcedureView, party: str, received: date, basis: 
     return []
 
 
-def _governor_opinion_guard(basis: str) -> Guard:
-    def guard(view: ProcedureView, payload: GovernorOpinionPayload) -> list[Unmet]:
-        party, unmet = _governor_consulted(view, payload.sido_code, basis)
-        return (
-            unmet
-            + not_after_today(view, payload.received_on, "접수일", basis, "received_in_future")
-            + _not_before_request(view, party, payload.received_on, basis)
-        )
-
-    return guard
-
-
-def _reply_effects(
+def reply_effects(
     view: ProcedureView, party: str, data: dict, document_sha256: str | None, title: str
 ) -> list[Write]:
+    """A reply (or its lapse) in the current round: the fact, the party's deadline closed, the letter received."""
     group = party.partition(":")[0]
     round_no = current_round(view, group).data["round"]
     closes = (
@@ -307,33 +225,6 @@ def _reply_effects(
             )
         )
     return writes
-
-
-def _governor_opinion(view: ProcedureView, payload: GovernorOpinionPayload) -> list[Write]:
-    party, _ = _governor_consulted(view, payload.sido_code, "")
-    data = {
-        "received_on": payload.received_on.isoformat(),
-        "summary": payload.summary,
-        "document_sha256": payload.document_sha256,
-    }
-    return _reply_effects(
-        view, party, data, payload.document_sha256, f"{party_name(party, view.today)} 의견 회신"
-    )
-
-
-def record_governor_opinion(sources: tuple[str, ...], basis: str) -> Action:
-    return Action(
-        trigger="record_governor_opinion",
-        label="시·도지사 의견 기록",
-        sources=sources,
-        dest=None,
-        roles=frozenset({Role.CLERK}),
-        basis=basis,
-        payload=GovernorOpinionPayload,
-        guards=(_governor_opinion_guard(basis),),
-        effects=_governor_opinion,
-        correctable=True,
-    )
 
 
 class NoReplyPayload(Payload):
@@ -378,7 +269,7 @@ def record_no_reply(group: str, sources: tuple[str, ...], basis: str) -> Action:
 
     def effects(view: ProcedureView, payload: NoReplyPayload) -> list[Write]:
         party = _party_of(view, group, payload.party)
-        return _reply_effects(view, party, {"no_reply": True, "reason": payload.reason}, None, "")
+        return reply_effects(view, party, {"no_reply": True, "reason": payload.reason}, None, "")
 
     return Action(
         trigger=f"record_{group}_no_reply",
@@ -392,183 +283,6 @@ def record_no_reply(group: str, sources: tuple[str, ...], basis: str) -> Action:
         effects=effects,
         correctable=True,
     )
-
-
-# --- ministries (관계부처 협의) ------------------------------------------------------------------------
-
-MINISTRY_POSITIONS = ("동의", "조건부 동의", "이견", "의견 없음")
-
-
-def governors_heard(basis: str) -> Callable[[ProcedureView, object], list[Unmet]]:
-    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
-        return outstanding(view, GOVERNORS, basis, "governor_opinion_missing")
-
-    return guard
-
-
-def _ministry_request_guard(basis: str) -> Guard:
-    def guard(view: ProcedureView, payload: MinistryRequestPayload) -> list[Unmet]:
-        if payload.reuse_previous_round_reason is None and not payload.ministries:
-            return [Unmet("ministry_missing", basis, "협의할 관계 중앙행정기관을 한 곳 이상 지정하십시오")]
-        if len(set(payload.ministries)) != len(payload.ministries):
-            return [Unmet("ministry_duplicate", basis, "같은 기관이 두 번 지정되었습니다")]
-        return []
-
-    return guard
-
-
-def request_ministry_consultation(
-    sources: tuple[str, ...], dest: str, basis: str, heard_basis: str
-) -> Action:
-    def effects(view: ProcedureView, payload: MinistryRequestPayload) -> list[Write]:
-        parties = [ministry_party(name) for name in payload.ministries]
-        return _open_round(
-            view,
-            payload,
-            MINISTRIES,
-            parties,
-            view.policy.ministry_reply_days,
-            "consultation_request",
-            "협의 요청",
-        )
-
-    return Action(
-        trigger="request_ministry_consultation",
-        label="관계부처 협의 요청",
-        sources=sources,
-        dest=dest,
-        roles=frozenset({Role.APPROVER}),
-        basis=basis,
-        payload=MinistryRequestPayload,
-        guards=(
-            governors_heard(heard_basis),
-            _ministry_request_guard(basis),
-            _reuse_guard(MINISTRIES, basis),
-        ),
-        effects=effects,
-        signoff=True,
-        signed_content=lambda view, payload: {"plan_sha256": view.plan_sha256, "payload": payload},
-    )
-
-
-class MinistryReplyPayload(Payload):
-    ministry: MinistryName
-    position: Literal["동의", "조건부 동의", "이견", "의견 없음"] = Field(description="회신 요지")
-    received_on: date
-    summary: Text
-    document_sha256: Sha256 | None = None
-
-
-def _ministry_reply_guard(basis: str) -> Guard:
-    def guard(view: ProcedureView, payload: MinistryReplyPayload) -> list[Unmet]:
-        consultation = current_round(view, MINISTRIES)
-        party = ministry_party(payload.ministry)
-        if consultation is None or party not in consultation.data["parties"]:
-            return [
-                Unmet("ministry_not_consulted", basis, f"{payload.ministry}에 협의를 요청한 기록이 없습니다")
-            ]
-        return not_after_today(
-            view, payload.received_on, "접수일", basis, "received_in_future"
-        ) + _not_before_request(view, party, payload.received_on, basis)
-
-    return guard
-
-
-def _ministry_reply(view: ProcedureView, payload: MinistryReplyPayload) -> list[Write]:
-    data = {
-        "position": payload.position,
-        "received_on": payload.received_on.isoformat(),
-        "summary": payload.summary,
-        "document_sha256": payload.document_sha256,
-    }
-    return _reply_effects(
-        view, ministry_party(payload.ministry), data, payload.document_sha256, f"{payload.ministry} 협의 회신"
-    )
-
-
-def record_ministry_reply(sources: tuple[str, ...], basis: str) -> Action:
-    return Action(
-        trigger="record_ministry_reply",
-        label="관계부처 회신 기록",
-        sources=sources,
-        dest=None,
-        roles=frozenset({Role.CLERK}),
-        basis=basis,
-        payload=MinistryReplyPayload,
-        guards=(_ministry_reply_guard(basis),),
-        effects=_ministry_reply,
-        correctable=True,
-    )
-
-
-class ObjectionResolutionPayload(Payload):
-    ministry: MinistryName
-    resolution: Text = Field(description="이견에 대한 조치 결과 (협의 결과, 계획 반영 내용 등)")
-
-
-def _objection_guard(view: ProcedureView, payload: ObjectionResolutionPayload) -> list[Unmet]:
-    consultation = current_round(view, MINISTRIES)
-    reply = (
-        _reply(view, ministry_party(payload.ministry), consultation.data["round"]) if consultation else None
-    )
-    if reply is None or reply.data.get("position") != "이견":
-        return [
-            Unmet(
-                "no_objection_to_resolve",
-                policy_basis("require_objection_resolution"),
-                f"{payload.ministry}의 이견 회신이 기록되어 있지 않습니다",
-            )
-        ]
-    return []
-
-
-def resolve_objection(sources: tuple[str, ...]) -> Action:
-    return Action(
-        trigger="resolve_objection",
-        label="이견 조치 결과 기록",
-        sources=sources,
-        dest=None,
-        roles=frozenset({Role.CLERK}),
-        basis=policy_basis("require_objection_resolution"),
-        payload=ObjectionResolutionPayload,
-        guards=(_objection_guard,),
-        effects=lambda view, p: [
-            RecordFact(
-                "objection_resolution",
-                {"round": current_round(view, MINISTRIES).data["round"], "resolution": p.resolution},
-                subject=ministry_party(p.ministry),
-            )
-        ],
-        correctable=True,
-    )
-
-
-def ministries_consulted(basis: str) -> Callable[[ProcedureView, object], list[Unmet]]:
-    """At least one ministry consulted; each replied or lapsed; every 이견 resolved (policy, on by default)."""
-
-    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
-        unmet = outstanding(view, MINISTRIES, basis, "ministry_reply_missing")
-        consultation = current_round(view, MINISTRIES)
-        if consultation is None or not view.policy.require_objection_resolution:
-            return unmet
-        for party in consultation.data["parties"]:
-            reply = _reply(view, party, consultation.data["round"])
-            resolution = view.fact("objection_resolution", party)
-            if (
-                reply is not None
-                and reply.data.get("position") == "이견"
-                and (resolution is None or resolution.data["round"] != consultation.data["round"])
-            ):
-                unmet.append(
-                    Unmet(
-                        "objection_unresolved",
-                        policy_basis("require_objection_resolution"),
-                        f"{party_name(party, view.today)}의 이견에 대한 조치 결과가 기록되지 않았습니다",
-                    )
-                )
-        return unmet
-
-    return guard
 
 
 # --- hearings of residents, experts, institutions (영 제5조, optional) ---------------------------------

@@ -4,12 +4,16 @@
 The Minister's decision is discretionary ("지정할 수 있다") and signed off by the approver; each designation
 requirement is assessed; the notice is composed from the current plan version, its content signed off, its
 number registered (procedure.md §7), its PDF issued and hashed, and its gazette publication recorded.
+
+The stage is in three modules: :mod:`~gcworkflow.procedures.decision` (the decision and the requirements), this
+one (the notice itself: what it prints, its composition and sign-off, the document it becomes) and
+:mod:`~gcworkflow.procedures.publication` (its number, its PDF, the gazette, and what publishing it needs).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
@@ -17,40 +21,15 @@ from gcworkflow.calendar import format_date_ko
 from gcworkflow.canonical import digest
 from gcworkflow.clock import to_kst
 from gcworkflow.errors import Unmet
-from gcworkflow.korean import particle
 from gcworkflow.procedures import administrative_notice
-from gcworkflow.procedures.common import DECREE, LAW, RULE, Payload, Sha256, Text, not_after_today
+from gcworkflow.procedures.common import RULE, Payload, Text
+from gcworkflow.procedures.decision import designation_decided, requirements_not_refuted
 from gcworkflow.procedures.kind_law import INSPECTION_DAYS, KindLaw
 from gcworkflow.procedures.plan_content import parse_plan
-from gcworkflow.procedures.spec import (
-    Action,
-    Guard,
-    LinkDocument,
-    ProcedureView,
-    RecordFact,
-    RegisterNumber,
-    Role,
-    Write,
-)
-from gcworkflow.reference import authority_on, governor_title, parse_notice_number, sido_by_code
+from gcworkflow.procedures.spec import Action, Guard, ProcedureView, RecordFact, RegisterNumber, Role, Write
+from gcworkflow.reference import authority_on, governor_title, sido_by_code
 
 NOTICE = "designation_notice"
-
-# 법 제10조 allows designation only of an area meeting every one of these (제5호 → 영 제6조).
-REQUIREMENTS: dict[str, tuple[str, str]] = {
-    "law10_1": (f"{LAW} 제10조제1호", "기본계획에 부합할 것"),
-    "law10_2": (
-        f"{LAW} 제10조제2호",
-        "녹색산업등의 집적·융복합 효과 및 연구개발·실증화·사업화 등의 연계 지원 효과가 있을 것",
-    ),
-    "law10_3": (f"{LAW} 제10조제3호", "녹색융합클러스터에 필요한 시설의 확보가 가능할 것"),
-    "law10_4": (f"{LAW} 제10조제4호", "일자리 창출 등 지역경제 발전에 기여할 수 있을 것"),
-    "decree6_1": (f"{DECREE} 제6조제1호", "녹색산업등과 관련된 전문인력 확보의 용이성"),
-    "decree6_2": (f"{DECREE} 제6조제2호", "관할 시·도의 도시개발 및 산업발전과의 연관성"),
-    "decree6_3": (f"{DECREE} 제6조제3호", "그 밖에 장관이 지정에 필요하다고 인정하여 고시하는 사항"),
-}
-# 영 제6조제3호 refers to a 고시 that does not exist yet (law.md §1.4): "해당 없음" is allowed only there.
-MAY_NOT_APPLY = frozenset({"decree6_3"})
 
 # A basic plan notice: the plan's name and period, what it is for and the date (법 제6조제5항).
 BASIC_PLAN_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -64,125 +43,6 @@ NOTICE_ITEMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("제3호", "조성기간", ("period",)),
     ("제4호", "전문운영기관", ("operating_institution",)),
 )
-
-
-# --- the Minister's decision ------------------------------------------------------------------------
-
-
-class DesignationDecisionPayload(Payload):
-    reason: Text = Field(description="결정 사유")
-
-
-def decide_designation(sources: tuple[str, ...], law: KindLaw, *, assess_requirements: bool) -> Action:
-    """The Minister's decision (지정·변경·해제·수립), signed off by the approver, on the kind's own power
-    (a designation: 법 제9조① "지정할 수 있다", not ③, which says what follows it). 법 제10조 allows
-    designating only an area that meets its requirements: a requirement on record as not met refuses it."""
-    return Action(
-        trigger="decide_designation",
-        label=f"{law.result} 결정 (결재)",
-        sources=sources,
-        dest=None,
-        roles=frozenset({Role.APPROVER}),
-        basis=law.decide_basis,
-        payload=DesignationDecisionPayload,
-        guards=(requirements_not_refuted,) if assess_requirements else (),
-        effects=lambda view, p: [
-            RecordFact(
-                "designation_decision",
-                {"decision": law.result, "reason": p.reason, "plan_version": view.plan_version_no},
-            )
-        ],
-        signoff=True,
-        signed_content=lambda view, p: {"plan_sha256": view.plan_sha256, "reason": p.reason},
-    )
-
-
-def designation_decided(law: KindLaw) -> Guard:
-    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
-        decision = view.fact("designation_decision")
-        if decision is None or decision.data.get("plan_version") != view.plan_version_no:
-            return [
-                Unmet(
-                    "designation_decision_missing",
-                    law.decide_basis,
-                    f"현재 판의 {law.subject}에 대한 장관의 {law.result} 결정(결재)이 기록되지 않았습니다",
-                )
-            ]
-        return []
-
-    return guard
-
-
-# --- requirement assessments (지정 요건 검토) -------------------------------------------------------
-
-
-class AssessmentPayload(Payload):
-    requirement: Literal["law10_1", "law10_2", "law10_3", "law10_4", "decree6_1", "decree6_2", "decree6_3"]
-    result: Literal["met", "not_met", "not_applicable"] = Field(
-        description="met 충족 / not_met 미충족 / not_applicable 해당 없음"
-    )
-    note: Text = Field(description="검토 의견")
-
-
-def _assessment_guard(_view: ProcedureView, payload: AssessmentPayload) -> list[Unmet]:
-    basis, _ = REQUIREMENTS[payload.requirement]
-    if payload.result == "not_applicable" and payload.requirement not in MAY_NOT_APPLY:
-        return [
-            Unmet(
-                "requirement_cannot_be_waived", basis, f"{basis}의 요건은 '해당 없음'으로 검토할 수 없습니다"
-            )
-        ]
-    return []
-
-
-def assess_requirement(sources: tuple[str, ...]) -> Action:
-    return Action(
-        trigger="assess_requirement",
-        label="지정 요건 검토 기록",
-        sources=sources,
-        dest=None,
-        roles=frozenset({Role.CLERK}),
-        basis=f"{LAW} 제10조, {DECREE} 제6조",
-        payload=AssessmentPayload,
-        guards=(_assessment_guard,),
-        effects=lambda view, p: [
-            RecordFact(
-                "requirement_assessment",
-                {**p.model_dump(mode="json"), "plan_version": view.plan_version_no},
-                subject=p.requirement,
-            )
-        ],
-        correctable=True,
-    )
-
-
-def requirements_not_refuted(view: ProcedureView, _payload: object) -> list[Unmet]:
-    """No requirement of 법 제10조 is on record as not met (those not yet assessed may still be)."""
-    return [u for u in requirements_met(view, _payload) if u.id == "requirement_not_met"]
-
-
-def requirements_met(view: ProcedureView, _payload: object) -> list[Unmet]:
-    unmet = []
-    for ident, (basis, text) in REQUIREMENTS.items():
-        assessment = view.fact("requirement_assessment", ident)
-        result = assessment.data["result"] if assessment else None
-        if result == "met" or (result == "not_applicable" and ident in MAY_NOT_APPLY):
-            continue
-        if result is None:
-            unmet.append(
-                Unmet(
-                    "requirement_not_assessed", basis, f"지정 요건 '{text}'의 검토 결과가 기록되지 않았습니다"
-                )
-            )
-        else:
-            unmet.append(
-                Unmet(
-                    "requirement_not_met",
-                    basis,
-                    f"지정 요건 '{text}'{particle(text, '이')} 충족되지 않은 것으로 검토되었습니다",
-                )
-            )
-    return unmet
 
 
 # --- the notice content (고시문) -----------------------------------------------------------------
@@ -403,119 +263,7 @@ def notice_signed(view: ProcedureView, _payload: object) -> list[Unmet]:
     return []
 
 
-# --- the number (고시 번호, procedure.md §7) ----------------------------------------------------------
-
-
-class NoticeNumberPayload(Payload):
-    number: Text = Field(description="부처 문서등록대장이 부여한 번호 (예: 기후에너지환경부고시 제2026-41호)")
-
-
-def _number_guard(view: ProcedureView, payload: NoticeNumberPayload) -> list[Unmet]:
-    basis = "행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조"
-    if view.fact("notice_number", NOTICE) is not None:
-        number = view.fact("notice_number", NOTICE).data["number"]
-        return [
-            Unmet(
-                "notice_number_already_registered", basis, f"이 고시에는 이미 번호({number})가 등록되었습니다"
-            )
-        ]
-    unmet = notice_signed(view, payload)
-    try:
-        series, year, _serial = parse_notice_number(payload.number)
-    except ValueError as exc:
-        return [*unmet, Unmet("notice_number_malformed", basis, str(exc))]
-    notice = view.fact("notice_content", NOTICE)
-    if notice is not None:
-        notice_date = date.fromisoformat(notice.data["notice_date"])
-        if series != notice.data["notice_series"]:
-            unmet.append(
-                Unmet(
-                    "notice_number_wrong_authority",
-                    "정부조직법 부칙 제7조 (2025. 10. 1.)",
-                    f"고시일({format_date_ko(notice_date)})의 고시 명의는 '{notice.data['notice_series']}'입니다",
-                )
-            )
-        if year != notice_date.year:
-            unmet.append(
-                Unmet(
-                    "notice_number_wrong_year",
-                    basis,
-                    f"번호의 연도({year})가 고시일의 연도({notice_date.year})와 다릅니다",
-                )
-            )
-    return unmet
-
-
-def register_notice_number(sources: tuple[str, ...]) -> Action:
-    def effects(_view: ProcedureView, payload: NoticeNumberPayload) -> list[Write]:
-        series, year, _ = parse_notice_number(payload.number)
-        return [RegisterNumber(series=series, year=year, purpose=NOTICE, formatted=payload.number)]
-
-    return Action(
-        trigger="register_notice_number",
-        label="고시 번호 등록",
-        sources=sources,
-        dest=None,
-        roles=frozenset({Role.CLERK}),
-        basis="행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조",
-        payload=NoticeNumberPayload,
-        guards=(_number_guard,),
-        effects=effects,
-    )
-
-
-def number_registered(view: ProcedureView, _payload: object) -> list[Unmet]:
-    if view.fact("notice_number", NOTICE) is None:
-        return [
-            Unmet(
-                "notice_number_missing",
-                "행정업무의 운영 및 혁신에 관한 규정 시행규칙 제8조",
-                "고시 번호가 등록되지 않았습니다",
-            )
-        ]
-    return []
-
-
-# --- issued documents (system) -------------------------------------------------------------------------
-
-
-class IssuedDocumentPayload(Payload):
-    document: str = Field(description="문서 종류 (예: designation_notice, opinion_request)")
-    subject: str = Field(default="", description="같은 종류의 문서가 여럿일 때 구분 (예: governor:47)")
-    sha256: Sha256
-    title: Text
-    media_type: str = "application/pdf"
-    size: int = Field(ge=1)
-    content_sha256: str = Field(description="문서를 만든 기록 내용의 SHA-256")
-
-
-def document_issued(sources: tuple[str, ...]) -> Action:
-    def effects(_view: ProcedureView, p: IssuedDocumentPayload) -> list[Write]:
-        return [
-            LinkDocument(
-                sha256=p.sha256,
-                direction="issued",
-                kind=p.document,
-                title=p.title,
-                media_type=p.media_type,
-                filename=f"{p.document}-{p.sha256[:12]}.pdf",
-            ),
-            RecordFact(
-                "document_issued", p.model_dump(mode="json"), subject=f"{p.document}:{p.subject}".rstrip(":")
-            ),
-        ]
-
-    return Action(
-        trigger="document_issued",
-        label="문서 생성 기록",
-        sources=sources,
-        dest=None,
-        roles=frozenset({Role.SYSTEM}),
-        basis="행정업무의 운영 및 혁신에 관한 규정 제6조",
-        payload=IssuedDocumentPayload,
-        effects=effects,
-        unassigned_roles=frozenset({Role.SYSTEM}),
-    )
+# --- the document it becomes -------------------------------------------------------------------------
 
 
 def notice_document(view: ProcedureView) -> str:
@@ -528,110 +276,7 @@ def notification_document(view: ProcedureView) -> str:
     return notice_document(view).replace("_notice", "_notification")
 
 
-def notice_document_issued(law: KindLaw) -> Guard:
-    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
-        issued = view.fact("document_issued", notice_document(view))
-        number = view.fact("notice_number", NOTICE)
-        notice = view.fact("notice_content", NOTICE)
-        expected = notice_render_digest(notice.data, number.data["number"]) if number and notice else None
-        if issued is None or issued.data["content_sha256"] != expected:
-            return [
-                Unmet(
-                    "notice_pdf_missing",
-                    law.notice_basis,
-                    "현재 고시문과 번호로 만든 고시문 PDF와 그 SHA-256이 기록되지 않았습니다",
-                )
-            ]
-        return []
-
-    return guard
-
-
 def notice_render_digest(notice: dict[str, Any], number: str) -> str:
-    """What the rendered notice PDF must have been made from (checked by :func:`notice_document_issued`)."""
+    """What the rendered notice PDF must have been made from (checked by
+    :func:`~gcworkflow.procedures.publication.notice_document_issued`)."""
     return digest({"notice": notice, "number": number})
-
-
-# --- the gazette (관보 게재) ------------------------------------------------------------------------
-
-
-class GazettePayload(Payload):
-    published_on: date = Field(description="관보 게재일")
-    gazette_issue: Text = Field(description="관보 호수 (예: 제21234호)")
-    page_document_sha256: Sha256 | None = Field(default=None, description="관보 게재면 (문서 저장소 SHA-256)")
-
-
-def record_gazette_publication(sources: tuple[str, ...], law: KindLaw) -> Action:
-    def guard(view: ProcedureView, payload: GazettePayload) -> list[Unmet]:
-        unmet = number_registered(view, payload) + not_after_today(
-            view, payload.published_on, "관보 게재일", law.notice_basis, "gazette_in_future"
-        )
-        notice = view.fact("notice_content", NOTICE)
-        # procedure.md §2: the notice's date line is its 고시일, which is the day the gazette carries it.
-        if notice is not None and notice.data["notice_date"] != payload.published_on.isoformat():
-            dated = date.fromisoformat(notice.data["notice_date"])
-            unmet.append(
-                Unmet(
-                    "gazette_date_differs",
-                    law.notice_basis,
-                    f"관보 게재일({format_date_ko(payload.published_on)})이 고시문의 고시일({format_date_ko(dated)})과 "
-                    "다릅니다. 게재일을 확인하거나 고시일을 고쳐 고시문을 다시 작성·결재하십시오",
-                )
-            )
-        return unmet
-
-    def effects(_view: ProcedureView, p: GazettePayload) -> list[Write]:
-        writes: list[Write] = [RecordFact("gazette_publication", p.model_dump(mode="json"), subject=NOTICE)]
-        if p.page_document_sha256:
-            writes.append(
-                LinkDocument(
-                    sha256=p.page_document_sha256,
-                    direction="received",
-                    kind="gazette_page",
-                    title=f"관보 {p.gazette_issue} 게재면",
-                    media_type="application/pdf",
-                )
-            )
-        return writes
-
-    return Action(
-        trigger="record_gazette_publication",
-        label="관보 게재 기록",
-        sources=sources,
-        dest=None,
-        roles=frozenset({Role.CLERK}),
-        basis=law.notice_basis,
-        payload=GazettePayload,
-        guards=(guard,),
-        effects=effects,
-        correctable=True,
-    )
-
-
-def gazette_recorded(law: KindLaw) -> Guard:
-    def guard(view: ProcedureView, _payload: object) -> list[Unmet]:
-        if view.fact("gazette_publication", NOTICE) is None:
-            return [
-                Unmet(
-                    "gazette_publication_missing",
-                    law.notice_basis,
-                    "관보 게재일과 관보 호수가 기록되지 않았습니다",
-                )
-            ]
-        return []
-
-    return guard
-
-
-def publish_guards(law: KindLaw, *, assess_requirements: bool) -> tuple[Guard, ...]:
-    """What must hold before the notice counts as published. A change or release is not a new designation:
-    법 제10조's requirements are assessed for a designation only."""
-    return (
-        designation_decided(law),
-        *((requirements_met,) if assess_requirements else ()),
-        notice_items_complete(law),
-        notice_signed,
-        number_registered,
-        notice_document_issued(law),
-        gazette_recorded(law),
-    )

@@ -8,7 +8,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gcworkflow.procedures import administrative_notice, committee, common, consultation, notice, notification
+from gcworkflow.procedures import (
+    administrative_notice,
+    committee,
+    common,
+    consultation,
+    decision,
+    governor_consultation,
+    ministry_consultation,
+    notice,
+    notification,
+    publication,
+)
 from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.spec import Action, Effects, Guard, ProcedureDefinition, RecordFact, Role, State
 
@@ -65,22 +76,22 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
     result: list[Action] = [
         *([plan_action] if plan_action else []),
         *path.extra_drafting,
-        consultation.request_governor_opinions(
+        governor_consultation.request_governor_opinions(
             ("drafting",),
             "governor_consultation",
             hear,
             guards=path.request_guards,
             all_governors=path.all_governors,
         ),
-        consultation.record_governor_opinion(("governor_consultation",), hear),
+        governor_consultation.record_governor_opinion(("governor_consultation",), hear),
         consultation.record_no_reply(consultation.GOVERNORS, ("governor_consultation",), hear),
-        consultation.request_ministry_consultation(
+        ministry_consultation.request_ministry_consultation(
             ("governor_consultation",), "ministry_consultation", hear, hear
         ),
         *([consultation.record_hearing(CONSULTING, law.hearing_basis)] if law.hearing_basis else []),
-        consultation.record_ministry_reply(("ministry_consultation",), hear),
+        ministry_consultation.record_ministry_reply(("ministry_consultation",), hear),
         consultation.record_no_reply(consultation.MINISTRIES, ("ministry_consultation",), hear),
-        consultation.resolve_objection(("ministry_consultation",)),
+        ministry_consultation.resolve_objection(("ministry_consultation",)),
         Action(
             trigger="refer_to_committee",
             label="위원회 심의 회부",
@@ -88,7 +99,7 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
             dest="committee_review",
             roles=frozenset({Role.APPROVER}),
             basis=hear,
-            guards=(consultation.ministries_consulted(hear),),
+            guards=(ministry_consultation.ministries_consulted(hear),),
             signoff=True,
             signed_content=lambda view, _p: {"plan_sha256": view.plan_sha256},
         ),
@@ -115,15 +126,17 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
         committee.after_decision(
             "reject", "부결 의결에 따라 종료", ("committee_review",), "rejected", hear, "부결"
         ),
-        notice.decide_designation(("designation_notice",), law, assess_requirements=path.assess_requirements),
-        *([notice.assess_requirement(("designation_notice",))] if path.assess_requirements else []),
+        decision.decide_designation(
+            ("designation_notice",), law, assess_requirements=path.assess_requirements
+        ),
+        *([decision.assess_requirement(("designation_notice",))] if path.assess_requirements else []),
         notice.compose_notice(("designation_notice",), path.notice_kind, law),
         *administrative_notice.actions(("designation_notice",)),
         notice.sign_notice_content(
             ("designation_notice",), law, assess_requirements=path.assess_requirements
         ),
-        notice.register_notice_number(("designation_notice",)),
-        notice.record_gazette_publication(("designation_notice",), law),
+        publication.register_notice_number(("designation_notice",)),
+        publication.record_gazette_publication(("designation_notice",), law),
         Action(
             trigger="publish_notice",
             label="관보 고시 완료 — 통보 단계로",
@@ -131,7 +144,7 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
             dest="governor_notification",
             roles=frozenset({Role.CLERK}),
             basis=law.notice_basis,
-            guards=notice.publish_guards(law, assess_requirements=path.assess_requirements),
+            guards=publication.publish_guards(law, assess_requirements=path.assess_requirements),
             effects=notification.notification_deadlines(law),
         ),
         Action(
@@ -153,7 +166,7 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
         ),
         *([notification.record_inspection((path.final.name,), law)] if law.has_inspection else []),
         *path.after_final,
-        notice.document_issued(tuple(every)),
+        publication.document_issued(tuple(every)),
         common.register_letter_number(tuple(every)),
         common.receive_document(tuple(every)),
         common.correct(tuple(every)),

@@ -6,23 +6,13 @@ names it; content without a model (the 기본계획) is labelled by its own keys
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
 from gcworkflow.procedures.plan_content import PlanContent, format_krw, format_krw_eok
-
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in typing.get_args(annotation):
-        found = _inner_model(argument)
-        if found is not None:
-            return found
-    return None
+from gcworkflow.procedures.plan_content.parsing import inner_model
 
 
 def _display(key: str, value: Any) -> str:
@@ -45,7 +35,7 @@ def flatten(
         for name in sorted(content, key=lambda n: (names.index(n) if n in names else len(names), n)):
             info = model.model_fields.get(name) if model is not None else None
             title = (info.title if info else None) or name
-            inner = _inner_model(info.annotation) if info else None
+            inner = inner_model(info.annotation) if info else None
             leaves.update(
                 flatten(
                     content[name],
