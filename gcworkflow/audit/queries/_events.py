@@ -11,30 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from gcworkflow.audit.queries._base import (
-    ACTION,
-    ACTOR,
-    AT_KST,
-    AT_UTC,
-    BASIS,
-    DECISIONS,
-    EVENT_ID,
-    EVENT_OUTCOMES,
-    HASH,
-    INTERFACE,
-    OS_USER,
-    PROCEDURE_ID,
-    PROCEDURE_TITLE,
-    SIGNOFF_BASIS,
-    SIGNOFF_TRIGGERS,
-    TRIGGER,
-    VERSION,
-    Column,
-    Filters,
-    Page,
-    Scope,
-    kst_text,
-)
+from gcworkflow.audit.queries import _base as base
+from gcworkflow.audit.queries import _columns as col
+from gcworkflow.audit.queries._base import Column, Filters, Page, Scope
 from gcworkflow.audit.queries._definitions import (
     ProcedureInfo,
     action_label,
@@ -73,8 +52,8 @@ def _article_condition(events: Any, article: str) -> ColumnElement[bool]:
         triggers = {a.trigger for a in definition.actions if cites(a.basis, article)}
         if cites(definition.basis, article):
             triggers.add("open")
-        if cites(SIGNOFF_BASIS, article):
-            triggers.update(SIGNOFF_TRIGGERS)
+        if cites(base.SIGNOFF_BASIS, article):
+            triggers.update(base.SIGNOFF_TRIGGERS)
         if triggers:
             of_kind = select(_p.c.id).where(
                 _p.c.kind == definition.kind, _p.c.definition_version == definition.version
@@ -95,22 +74,22 @@ def _outcome_condition(events: Any, outcome: str) -> ColumnElement[bool]:
     if outcome == "system":
         return c.procedure_id.is_(None)
     if outcome == "proposal":
-        return and_(in_procedure, c.trigger.in_(SIGNOFF_TRIGGERS))
-    if outcome == "committee_decision" or outcome in DECISIONS:
+        return and_(in_procedure, c.trigger.in_(base.SIGNOFF_TRIGGERS))
+    if outcome == "committee_decision" or outcome in base.DECISIONS:
         return and_(in_procedure, c.trigger == "record_committee_decision")
     if outcome == "transition":
-        return and_(transition(events), c.trigger.not_in(SIGNOFF_TRIGGERS))
+        return and_(transition(events), c.trigger.not_in(base.SIGNOFF_TRIGGERS))
     return and_(
         in_procedure,
         c.from_state == c.to_state,
-        c.trigger.not_in((*SIGNOFF_TRIGGERS, "record_committee_decision")),
+        c.trigger.not_in((*base.SIGNOFF_TRIGGERS, "record_committee_decision")),
     )
 
 
 def _outcome_of(row: Any) -> str:
     if row.procedure_id is None:
         return "system"
-    if row.trigger in SIGNOFF_TRIGGERS:
+    if row.trigger in base.SIGNOFF_TRIGGERS:
         return "proposal"
     if row.trigger == "record_committee_decision":
         return "committee_decision"
@@ -139,7 +118,7 @@ def event_conditions(
         conditions.append(or_(c.from_state == filters.state, c.to_state == filters.state))
     if filters.article is not None:
         conditions.append(_article_condition(events, filters.article))
-    if filters.outcome is not None and filters.outcome in {*EVENT_OUTCOMES, *DECISIONS}:
+    if filters.outcome is not None and filters.outcome in {*base.EVENT_OUTCOMES, *base.DECISIONS}:
         conditions.append(_outcome_condition(events, filters.outcome))
     if period:
         conditions.extend(filters.period(c.occurred_at))
@@ -206,7 +185,7 @@ def occurred(row: Any, info: ProcedureInfo | None) -> dict[str, Any]:
     """When an event (or a refused attempt) occurred, and in which procedure: the cells rows begin with."""
     return {
         "occurred_at": format_instant(row.occurred_at),
-        "occurred_at_kst": kst_text(row.occurred_at),
+        "occurred_at_kst": base.kst_text(row.occurred_at),
         "procedure_id": row.procedure_id,
         "procedure_title": info.title if info else None,
     }
@@ -232,7 +211,7 @@ def event_row(row: Any, info: ProcedureInfo | None) -> dict[str, Any]:
         "to_state": row.to_state,
         "stage": stage_change(definition, row.from_state, row.to_state),
         "outcome": outcome,
-        "outcome_label": EVENT_OUTCOMES[outcome],
+        "outcome_label": base.EVENT_OUTCOMES[outcome],
         "basis": basis_of(definition, row.trigger),
         "comment": row.comment,
         "hash": row.hash,
@@ -240,29 +219,29 @@ def event_row(row: Any, info: ProcedureInfo | None) -> dict[str, Any]:
 
 
 EVENT_TABLE = (
-    EVENT_ID,
-    AT_KST,
-    AT_UTC,
-    PROCEDURE_ID,
-    PROCEDURE_TITLE,
+    col.EVENT_ID,
+    col.AT_KST,
+    col.AT_UTC,
+    col.PROCEDURE_ID,
+    col.PROCEDURE_TITLE,
     Column("chain", "체인", False),
     Column("seq", "순번", False),
-    VERSION,
-    ACTOR,
+    col.VERSION,
+    col.ACTOR,
     Column("role", "역할", False),
     Column("role_label", "역할 이름"),
-    INTERFACE,
-    OS_USER,
-    TRIGGER,
-    ACTION,
+    col.INTERFACE,
+    col.OS_USER,
+    col.TRIGGER,
+    col.ACTION,
     Column("from_state", "이전 단계 코드", False),
     Column("to_state", "다음 단계 코드", False),
     Column("stage", "단계"),
     Column("outcome", "결과 코드", False),
     Column("outcome_label", "결과", False),
-    BASIS.shown(),
+    col.BASIS.shown(),
     Column("comment", "설명", False),
-    HASH,
+    col.HASH,
 )
 
 
@@ -283,7 +262,7 @@ def effect_facts(payload: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 def decision_keep(outcome: str | None) -> Callable[[Any], bool] | None:
     """A committee decision's value is in its payload: ``outcome`` 부결 keeps the events that recorded 부결."""
-    if outcome not in DECISIONS:
+    if outcome not in base.DECISIONS:
         return None
 
     def keep(row: Any) -> bool:

@@ -5,16 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from gcworkflow.audit.queries._base import (
-    DECISIONS,
-    EVENT_OUTCOMES,
-    Filters,
-    Page,
-    QueryResult,
-    Reader,
-    Scope,
-    answer_rows,
-)
+from gcworkflow.audit.queries import _base as base
+from gcworkflow.audit.queries._base import Filters, Page, QueryResult, Reader, Scope, answer_rows
 from gcworkflow.audit.queries._definitions import procedure_infos
 from gcworkflow.audit.queries._events import (
     EVENT_TABLE,
@@ -33,7 +25,7 @@ _e = AuditEvent.__table__
 def actions(ctx: Context, reader: Reader, filters: Filters = Filters(), page: Page = Page()) -> QueryResult:
     """Events across procedures (and the system chain) in chronological order; ``outcome="refused"`` gives
     the refused attempts instead (:func:`refusals`)."""
-    filters.outcome_in([*EVENT_OUTCOMES, *DECISIONS, "refused"], "처리 조회")
+    filters.outcome_in([*base.EVENT_OUTCOMES, *base.DECISIONS, "refused"], "처리 조회")
     if filters.outcome == "refused":
         return refusals(ctx, reader, filters, page)
     parameters = {"filters": filters.as_dict(), "page": page.as_dict()}

@@ -9,23 +9,9 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from gcworkflow.audit.queries._base import (
-    CLOSED,
-    KIND,
-    OPEN_CLOSED,
-    PROCEDURE_ID,
-    TITLE,
-    VERSION,
-    Column,
-    Filters,
-    Page,
-    QueryResult,
-    Reader,
-    Scope,
-    answer_rows,
-    kst_day_start,
-    kst_text,
-)
+from gcworkflow.audit.queries import _base as base
+from gcworkflow.audit.queries import _columns as col
+from gcworkflow.audit.queries._base import Column, Filters, Page, QueryResult, Reader, Scope, answer_rows
 from gcworkflow.audit.queries._definitions import (
     ProcedureInfo,
     action_label,
@@ -40,14 +26,14 @@ from gcworkflow.db.models import AuditEvent
 _e = AuditEvent.__table__
 
 _TABLE = (
-    PROCEDURE_ID,
-    TITLE.shown(),
-    KIND,
+    col.PROCEDURE_ID,
+    col.TITLE.shown(),
+    col.KIND,
     Column("cluster", "클러스터", False),
     Column("state", "단계 코드", False),
     Column("state_label", "단계"),
-    CLOSED.shown(),
-    VERSION.shown(),
+    col.CLOSED.shown(),
+    col.VERSION.shown(),
     Column("events", "사건 수", False),
     Column("opened_at_kst", "개시(KST)", False),
     Column("last_event_at_kst", "마지막 처리(KST)"),
@@ -67,9 +53,9 @@ def as_of(
     from the procedures' current rows (only their name, kind and cluster, which never change).
 
     ``state``: procedures in that state then; ``outcome``: open / closed then; the period: opened in it."""
-    filters.outcome_in(OPEN_CLOSED, "시점 상태 조회")
+    filters.outcome_in(base.OPEN_CLOSED, "시점 상태 조회")
     parameters = {"as_of": day.isoformat(), "filters": filters.as_dict(), "page": page.as_dict()}
-    cutoff = kst_day_start(day + timedelta(days=1))
+    cutoff = base.kst_day_start(day + timedelta(days=1))
 
     def body(session: Session, scope: Scope) -> QueryResult:
         chosen = chosen_procedures(filters, scope, before=cutoff)
@@ -163,8 +149,8 @@ def _replay(procedure_id: int, events: list[Any], info: ProcedureInfo | None) ->
         "closed": is_closed(info, state),
         "version": last.procedure_version if last else None,
         "events": len(events),
-        "opened_at_kst": kst_text(first.occurred_at) if first else None,
-        "last_event_at_kst": kst_text(last.occurred_at) if last else None,
+        "opened_at_kst": base.kst_text(first.occurred_at) if first else None,
+        "last_event_at_kst": base.kst_text(last.occurred_at) if last else None,
         "last_trigger": last.trigger if last else None,
         "last_label": action_label(definition, last.trigger) if last else None,
         "last_actor": last.actor if last else None,

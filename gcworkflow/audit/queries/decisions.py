@@ -8,22 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gcworkflow.audit.queries._base import (
-    BASIS,
-    DECISIONS,
-    EVENT_ID,
-    HASH,
-    PROCEDURE_ID,
-    PROCEDURE_TITLE,
-    RECORDED_BY,
-    Column,
-    Filters,
-    Page,
-    QueryResult,
-    Reader,
-    Scope,
-    answer_rows,
-)
+from gcworkflow.audit.queries import _base as base
+from gcworkflow.audit.queries import _columns as col
+from gcworkflow.audit.queries._base import Column, Filters, Page, QueryResult, Reader, Scope, answer_rows
 from gcworkflow.audit.queries._definitions import basis_of, procedure_infos
 from gcworkflow.audit.queries._events import (
     effect_facts,
@@ -39,11 +26,11 @@ from gcworkflow.db.models import AuditEvent
 _e = AuditEvent.__table__
 
 _TABLE = (
-    EVENT_ID,
+    col.EVENT_ID,
     Column("occurred_at_kst", "기록 시각(KST)"),
     Column("occurred_at", "기록 시각(UTC)", False),
-    PROCEDURE_ID,
-    PROCEDURE_TITLE.shown(),
+    col.PROCEDURE_ID,
+    col.PROCEDURE_TITLE.shown(),
     Column("meeting", "회의"),
     Column("decision", "의결"),
     Column("votes_for", "찬성"),
@@ -51,21 +38,21 @@ _TABLE = (
     Column("abstentions", "기권"),
     Column("amendments", "수정 내용", False),
     Column("resolution_sha256", "의결서 SHA-256", False),
-    RECORDED_BY.shown(),
+    col.RECORDED_BY.shown(),
     Column("correction", "정정"),
     Column("corrects_event_id", "정정 대상 사건", False),
     Column("correction_reason", "정정 사유", False),
-    BASIS,
-    HASH,
+    col.BASIS,
+    col.HASH,
 )
 
 
 def decisions(ctx: Context, reader: Reader, filters: Filters = Filters(), page: Page = Page()) -> QueryResult:
     """Every committee decision recorded (and each correction of one), with the meeting, the votes and the
     의결서; ``outcome`` narrows to one decision (원안 의결, 수정 의결, 보완, 부결, 보류)."""
-    filters.outcome_in([*DECISIONS, "committee_decision"], "위원회 의결 조회")
+    filters.outcome_in([*base.DECISIONS, "committee_decision"], "위원회 의결 조회")
     parameters = {"filters": filters.as_dict(), "page": page.as_dict()}
-    wanted = filters.outcome if filters.outcome in DECISIONS else None
+    wanted = filters.outcome if filters.outcome in base.DECISIONS else None
 
     def decision_of(row: Any) -> dict[str, Any] | None:
         facts = effect_facts(payload_of(row), "committee_decision")

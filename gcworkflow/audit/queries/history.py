@@ -9,17 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gcworkflow.audit.queries._base import (
-    DECISIONS,
-    EVENT_OUTCOMES,
-    Column,
-    Filters,
-    Page,
-    QueryResult,
-    Reader,
-    Scope,
-    answer_rows,
-)
+from gcworkflow.audit.queries import _base as base
+from gcworkflow.audit.queries._base import Column, Filters, Page, QueryResult, Reader, Scope, answer_rows
 from gcworkflow.audit.queries._definitions import procedure_info
 from gcworkflow.audit.queries._events import (
     EVENT_TABLE,
@@ -97,7 +88,7 @@ def history(
     filters.only(
         ("actor", "role", "trigger", "state", "outcome", "article", "since", "until"), "절차 이력 조회"
     )
-    filters.outcome_in([*EVENT_OUTCOMES, *DECISIONS], "절차 이력 조회")
+    filters.outcome_in([*base.EVENT_OUTCOMES, *base.DECISIONS], "절차 이력 조회")
     parameters = {"procedure_id": procedure_id, "filters": filters.as_dict(), "page": page.as_dict()}
 
     def body(session: Session, scope: Scope) -> QueryResult:

@@ -10,21 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gcworkflow.audit.queries._base import (
-    BASIS,
-    EVENT_ID,
-    PROCEDURE_ID,
-    PROCEDURE_TITLE,
-    RECORDED_BY,
-    Column,
-    Filters,
-    Page,
-    QueryResult,
-    Reader,
-    Scope,
-    answer_rows,
-    kst_text,
-)
+from gcworkflow.audit.queries import _base as base
+from gcworkflow.audit.queries import _columns as col
+from gcworkflow.audit.queries._base import Column, Filters, Page, QueryResult, Reader, Scope, answer_rows
 from gcworkflow.audit.queries._definitions import procedure_infos
 from gcworkflow.audit.queries._events import (
     EVENT_COLUMNS,
@@ -42,9 +30,9 @@ from gcworkflow.procedures.common import party_name
 _e = AuditEvent.__table__
 
 _TABLE = (
-    EVENT_ID,
-    PROCEDURE_ID,
-    PROCEDURE_TITLE,
+    col.EVENT_ID,
+    col.PROCEDURE_ID,
+    col.PROCEDURE_TITLE,
     Column("governor", "통보 대상 코드", False),
     Column("governor_name", "통보 대상"),
     Column("sent_at_kst", "발송(KST)"),
@@ -53,14 +41,14 @@ _TABLE = (
     Column("days_late", "지연(일)"),
     Column("channel", "경로", False),
     Column("message_id", "문서번호", False),
-    RECORDED_BY,
+    col.RECORDED_BY,
     Column("recorded_at_kst", "기록 시각(KST)", False),
     Column("justified", "사유 기록"),
     Column("justification", "지연 사유"),
     Column("justified_by", "사유 기록자", False),
     Column("justified_at_kst", "사유 기록 시각(KST)", False),
     Column("justification_event_id", "사유 사건", False),
-    BASIS,
+    col.BASIS,
 )
 
 
@@ -106,13 +94,13 @@ def late_notifications(
                     "governor": party,
                     "governor_name": party_name(party, sent_day),
                     "sent_at": format_instant(sent),
-                    "sent_at_kst": kst_text(sent),
+                    "sent_at_kst": base.kst_text(sent),
                     "due": due.isoformat() if due else None,
                     "days_late": (sent_day - due).days if due else None,
                     "channel": data.get("channel"),
                     "message_id": data.get("message_id"),
                     "recorded_by": row.actor,
-                    "recorded_at_kst": kst_text(row.occurred_at),
+                    "recorded_at_kst": base.kst_text(row.occurred_at),
                     "justified": justified is not None,
                     "justification": justified["justification"] if justified else None,
                     "justified_by": justified["actor"] if justified else None,
@@ -152,7 +140,7 @@ def _justifications(session: Session, procedure_ids: set[int]) -> dict[tuple[int
             found[(row.procedure_id, fact.get("subject", ""))] = {
                 "justification": fact.get("data", {}).get("justification"),
                 "actor": row.actor,
-                "at": kst_text(row.occurred_at),
+                "at": base.kst_text(row.occurred_at),
                 "event_id": row.id,
             }
     return found

@@ -5,34 +5,21 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from gcworkflow.audit.queries._base import (
-    AT_KST,
-    AT_UTC,
-    INTERFACE,
-    OS_USER,
-    REFUSAL_CODES,
-    Column,
-    Filters,
-    Page,
-    QueryResult,
-    Reader,
-    Scope,
-    answer_rows,
-    audit_reads,
-    kst_text,
-)
+from gcworkflow.audit.queries import _base as base
+from gcworkflow.audit.queries import _columns as col
+from gcworkflow.audit.queries._base import Column, Filters, Page, QueryResult, Reader, Scope, answer_rows
 from gcworkflow.canonical import format_instant, loads
 from gcworkflow.context import Context
 from gcworkflow.errors import Forbidden
 
 _TABLE = (
     Column("id", "번호"),
-    AT_KST,
-    AT_UTC,
+    col.AT_KST,
+    col.AT_UTC,
     Column("actor", "조회자"),
     Column("roles", "권한"),
-    INTERFACE.shown(),
-    OS_USER,
+    col.INTERFACE.shown(),
+    col.OS_USER,
     Column("query", "조회"),
     Column("parameters", "조건"),
     Column("rows", "행 수"),
@@ -43,9 +30,9 @@ _TABLE = (
 def reads(ctx: Context, reader: Reader, filters: Filters = Filters(), page: Page = Page()) -> QueryResult:
     """The record of reads itself (who queried what, when): for those who may query everything."""
     filters.only(("actor", "role", "outcome", "since", "until"), "조회 기록")
-    filters.outcome_in(["ok", *REFUSAL_CODES], "조회 기록")
+    filters.outcome_in(["ok", *base.REFUSAL_CODES], "조회 기록")
     parameters = {"filters": filters.as_dict(), "page": page.as_dict()}
-    c = audit_reads.c
+    c = base.audit_reads.c
 
     def body(session: Session, scope: Scope) -> QueryResult:
         if not scope.everything:
@@ -58,15 +45,17 @@ def reads(ctx: Context, reader: Reader, filters: Filters = Filters(), page: Page
         if filters.outcome is not None:
             conditions.append(c.outcome == filters.outcome)
         conditions.extend(filters.period(c.occurred_at))
-        total = session.execute(select(func.count()).select_from(audit_reads).where(*conditions)).scalar_one()
+        total = session.execute(
+            select(func.count()).select_from(base.audit_reads).where(*conditions)
+        ).scalar_one()
         rows = session.execute(
-            page.apply(select(audit_reads).where(*conditions).order_by(c.occurred_at, c.id))
+            page.apply(select(base.audit_reads).where(*conditions).order_by(c.occurred_at, c.id))
         )
         result = [
             {
                 "id": row.id,
                 "occurred_at": format_instant(row.occurred_at),
-                "occurred_at_kst": kst_text(row.occurred_at),
+                "occurred_at_kst": base.kst_text(row.occurred_at),
                 "actor": row.actor,
                 "roles": row.roles,
                 "interface": row.interface,

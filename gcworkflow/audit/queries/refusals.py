@@ -8,24 +8,9 @@ from typing import Any
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
-from gcworkflow.audit.queries._base import (
-    ACTION,
-    ACTOR,
-    AT_KST,
-    AT_UTC,
-    INTERFACE,
-    PROCEDURE_ID,
-    PROCEDURE_TITLE,
-    REFUSAL_CODES,
-    TRIGGER,
-    Column,
-    Filters,
-    Page,
-    QueryResult,
-    Reader,
-    Scope,
-    answer_rows,
-)
+from gcworkflow.audit.queries import _base as base
+from gcworkflow.audit.queries import _columns as col
+from gcworkflow.audit.queries._base import Column, Filters, Page, QueryResult, Reader, Scope, answer_rows
 from gcworkflow.audit.queries._definitions import action_label, cites, procedure_infos, state_label
 from gcworkflow.audit.queries._events import in_procedures, occurred
 from gcworkflow.canonical import loads
@@ -37,16 +22,16 @@ _r = RefusedAttempt.__table__
 
 _TABLE = (
     Column("refusal_id", "번호"),
-    AT_KST,
-    AT_UTC,
-    PROCEDURE_ID,
-    PROCEDURE_TITLE,
+    col.AT_KST,
+    col.AT_UTC,
+    col.PROCEDURE_ID,
+    col.PROCEDURE_TITLE,
     Column("state_then", "당시 단계 코드", False),
     Column("stage_then", "당시 단계"),
-    ACTOR,
-    INTERFACE,
-    TRIGGER,
-    ACTION,
+    col.ACTOR,
+    col.INTERFACE,
+    col.TRIGGER,
+    col.ACTION,
     Column("code", "거부 코드", False),
     Column("code_label", "거부"),
     Column("message", "사유"),
@@ -58,7 +43,7 @@ _TABLE = (
 def refusals(ctx: Context, reader: Reader, filters: Filters = Filters(), page: Page = Page()) -> QueryResult:
     """Every refused attempt: who, when, what, the refusal's code and message, each unmet requirement with
     its basis, and the stage the procedure was in at that moment (replayed from its events)."""
-    filters.outcome_in([*REFUSAL_CODES, "refused"], "거부된 시도 조회")
+    filters.outcome_in([*base.REFUSAL_CODES, "refused"], "거부된 시도 조회")
     parameters = {"filters": filters.as_dict(), "page": page.as_dict()}
     r = _r.c
     state_then = (
@@ -102,7 +87,7 @@ def refusals(ctx: Context, reader: Reader, filters: Filters = Filters(), page: P
             )
         if filters.state is not None:
             conditions.append(state_then == filters.state)
-        if filters.outcome in REFUSAL_CODES:
+        if filters.outcome in base.REFUSAL_CODES:
             conditions.append(r.code == filters.outcome)
         conditions.extend(filters.period(r.occurred_at))
         query = select(_r, state_then.label("state_then")).where(*conditions).order_by(r.occurred_at, r.id)
@@ -129,7 +114,7 @@ def refusals(ctx: Context, reader: Reader, filters: Filters = Filters(), page: P
                     "trigger": row.trigger,
                     "label": action_label(definition, row.trigger),
                     "code": row.code,
-                    "code_label": REFUSAL_CODES.get(row.code, row.code),
+                    "code_label": base.REFUSAL_CODES.get(row.code, row.code),
                     "message": row.message,
                     "bases": "; ".join(dict.fromkeys(u["basis"] for u in unmet)),
                     "unmet": unmet,

@@ -11,20 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gcworkflow.audit.queries._base import (
-    CLOSED,
-    KIND,
-    OPEN_CLOSED,
-    PROCEDURE_ID,
-    TITLE,
-    Column,
-    Filters,
-    Page,
-    QueryResult,
-    Reader,
-    Scope,
-    answer,
-)
+from gcworkflow.audit.queries import _base as base
+from gcworkflow.audit.queries import _columns as col
+from gcworkflow.audit.queries._base import Column, Filters, Page, QueryResult, Reader, Scope
 from gcworkflow.audit.queries._definitions import ProcedureInfo, is_closed, procedure_infos, state_label
 from gcworkflow.audit.queries._events import chosen_procedures, transition
 from gcworkflow.context import Context
@@ -43,12 +32,12 @@ _SUMMARY_TABLE = (
     Column("ongoing", "진행 중"),
 )
 _PROCEDURES_TABLE = (  # then one column per stage
-    PROCEDURE_ID,
-    TITLE,
-    KIND,
+    col.PROCEDURE_ID,
+    col.TITLE,
+    col.KIND,
     Column("state", "현재 단계 코드", False),
     Column("state_label", "현재 단계"),
-    CLOSED,
+    col.CLOSED,
     Column("ongoing_stage", "진행 중 단계 코드", False),
 )
 
@@ -77,7 +66,7 @@ def stage_report(
     over the procedures that completed the stage.
 
     ``state``: that stage only; ``outcome``: open / closed procedures; the period: procedures opened in it."""
-    filters.outcome_in(OPEN_CLOSED, "단계별 소요 기간 보고서")
+    filters.outcome_in(base.OPEN_CLOSED, "단계별 소요 기간 보고서")
     parameters = {"filters": filters.as_dict(), "page": page.as_dict()}
     now = ctx.clock.now()
 
@@ -143,7 +132,7 @@ def stage_report(
             list(stages.items()),
         )
 
-    return answer(ctx, reader, "stages", parameters, body, lambda r: len(r.procedures.rows))
+    return base.answer(ctx, reader, "stages", parameters, body, lambda r: len(r.procedures.rows))
 
 
 def _stages(infos: Iterable[ProcedureInfo], only: str | None) -> dict[str, str]:
