@@ -1,11 +1,18 @@
-"""Helpers the benchmarks share: fresh migrated databases, a context, timing and number formatting.
+"""Helpers the benchmarks share: their options, fresh migrated databases, a context, timing and number
+formatting.
 
 Benchmarks print figures, never assert on them (DESIGN.md §5: these machines are shared and noisy). Each one
 measures its baseline in the same run and prints a ratio against it.
+
+A benchmark runs as a script (``.venv/bin/python bench/<name>.py``), so Python puts bench/ first on sys.path.
+Its one line before ``import bench._common`` puts the repository first, so that ``bench`` and ``tests`` can be
+imported; this module then takes bench/ off sys.path before anything imports the engine, where
+bench/transitions.py would shadow the ``transitions`` library the engine is built on.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import statistics
@@ -17,22 +24,25 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from gcworkflow.clock import Clock
-from gcworkflow.context import Context
-from gcworkflow.db.migrate import upgrade
-from gcworkflow.db.session import Database, normalise_url
-from gcworkflow.documents.store import FileStore
-from gcworkflow.settings import Settings
+# bench/ off sys.path before the engine is imported (see above).
+BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 
-ROOT = Path(__file__).resolve().parents[1]
+from gcworkflow.context import Context  # noqa: E402
+from gcworkflow.db.migrate import upgrade  # noqa: E402
+from gcworkflow.db.session import normalise_url  # noqa: E402
+from gcworkflow.settings import Settings  # noqa: E402
+from tests.support import context_for  # noqa: E402
+
+ROOT = BENCH.parent
+BACKENDS = ("sqlite", "postgresql")
 SEOUL = ZoneInfo("Asia/Seoul")
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/gcw_bench"
 
@@ -54,6 +64,26 @@ def ratio(numerator: float, denominator: float) -> str:
 
 def say(line: str) -> None:
     print(line, flush=True)
+
+
+# --- options ------------------------------------------------------------------------------------------------
+
+
+def options(doc: str, *, only: bool = True) -> argparse.ArgumentParser:
+    """A benchmark's options: its docstring's first paragraph as their description and, with ``only``,
+    ``--only`` (one database instead of both)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    if only:
+        parser.add_argument("--only", choices=BACKENDS, help="measure one database only")
+    return parser
+
+
+def profile_options(parser: argparse.ArgumentParser, what: str, top: int) -> None:
+    """``--profile N`` (cProfile N more ``what`` after timing) and ``--profile-top`` (``top`` by default)."""
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help=f"after timing, cProfile N more {what}"
+    )
+    parser.add_argument("--profile-top", type=int, default=top, help="functions listed by --profile")
 
 
 # --- databases ---------------------------------------------------------------------------------------------
@@ -118,15 +148,48 @@ def fresh_postgresql(database: str | None = None) -> Iterator[Target]:
         admin.dispose()
 
 
+@contextmanager
+def fresh_database(backend: str, folder: Path, pg_database: str | None = None) -> Iterator[Target]:
+    """A fresh, migrated database of ``backend``: a file in ``folder`` (SQLite) or ``pg_database`` (PostgreSQL,
+    see `fresh_postgresql`). Raises `Unavailable` when the database cannot be reached."""
+    if backend == "sqlite":
+        with fresh_sqlite(folder) as target:
+            yield target
+    else:
+        with fresh_postgresql(pg_database) as target:
+            yield target
+
+
+R = TypeVar("R")
+
+
+def on_each_database(
+    only: str | None,
+    measure: Callable[[Target, Path], R],
+    skipped: Callable[..., R],
+    *,
+    prefix: str = "gcw-bench-",
+    pg_database: str | None = None,
+) -> list[R]:
+    """``measure(target, folder)`` on a fresh database of each backend asked for (``only``, else SQLite then
+    PostgreSQL), each in a temporary folder of its own (``prefix``). A database that cannot be reached is said
+    and stands in the results as ``skipped(backend, skipped=<why>)``."""
+    results = []
+    for backend in [only] if only else BACKENDS:
+        with workdir(prefix) as folder:
+            try:
+                with fresh_database(backend, folder, pg_database) as target:
+                    results.append(measure(target, folder))
+            except Unavailable as exc:
+                say(f"{backend}: skipped, database unreachable: {exc}")
+                results.append(skipped(backend, skipped=f"unreachable: {exc}"))
+    return results
+
+
 def make_context(url: str, var_dir: Path) -> Context:
-    """A context over ``url`` with the product's engine (gcworkflow.db.session.make_engine) and a fixed clock."""
-    settings = Settings(var_dir=var_dir, database_url=url)
-    return Context(
-        db=Database(settings.resolved_database_url),
-        settings=settings,
-        clock=Clock(datetime(2026, 3, 2, 10, 0, tzinfo=SEOUL)),
-        store=FileStore(settings.document_dir),
-    )
+    """A context over ``url`` with the product's engine (gcworkflow.db.session.make_engine) and the tests' fixed
+    clock (tests.support.context_for)."""
+    return context_for(Settings(var_dir=var_dir, database_url=url))
 
 
 @contextmanager

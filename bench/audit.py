@@ -46,32 +46,27 @@ from typing import Any
 
 from sqlalchemy import Engine, LargeBinary, bindparam, cast, event, func, insert, select, text, update
 
-# Run as a script, this file's folder comes first on sys.path, where bench/transitions.py would shadow the
-# `transitions` library the engine imports. Take the folder off and reach the helpers as `bench._common`.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for bench._common: see its docstring
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     Target,
-    Unavailable,
-    fresh_postgresql,
-    fresh_sqlite,
     make_context,
+    on_each_database,
+    options,
     ratio,
     say,
     sig3,
     workdir,
 )
-from gcworkflow import audit  # noqa: E402
-from gcworkflow.audit import queries as audit_queries  # noqa: E402
-from gcworkflow.audit import scan as audit_scan  # noqa: E402
-from gcworkflow.audit.queries import Filters, Page, Reader  # noqa: E402
-from gcworkflow.canonical import loads  # noqa: E402
-from gcworkflow.clock import to_kst  # noqa: E402
-from gcworkflow.context import Context  # noqa: E402
-from gcworkflow.db.models import AuditEvent, Procedure, RoleGrant, User  # noqa: E402
-from gcworkflow.db.session import Database  # noqa: E402
+from gcworkflow import audit
+from gcworkflow.audit import queries as audit_queries
+from gcworkflow.audit import scan as audit_scan
+from gcworkflow.audit.queries import Filters, Page, Reader
+from gcworkflow.canonical import loads
+from gcworkflow.clock import to_kst
+from gcworkflow.context import Context
+from gcworkflow.db.models import AuditEvent, Procedure, RoleGrant, User
+from gcworkflow.db.session import Database
 
 PG_DATABASE = "gcw_bench_audit"
 BATCH = 20_000
@@ -123,7 +118,8 @@ def template_history(folder: Path) -> list[Template]:
         advance,
         committee_approves,
         fire,
-        issue_notice_pdf,
+        notify_the_governor,
+        publish_the_notice,
         through_notice_signoff,
         to_committee,
     )
@@ -135,25 +131,9 @@ def template_history(folder: Path) -> list[Template]:
     committee_approves(ctx, pid)
     through_notice_signoff(ctx, pid)
     fire(ctx, pid, "register_notice_number", number="기후에너지환경부고시 제2026-41호")
-    issue_notice_pdf(ctx, pid)
-    fire(
-        ctx,
-        pid,
-        "record_gazette_publication",
-        published_on=ctx.clock.today().isoformat(),
-        gazette_issue="제21234호",
-    )
-    fire(ctx, pid, "publish_notice")
+    publish_the_notice(ctx, pid)
     advance(ctx, 1)
-    fire(
-        ctx,
-        pid,
-        "record_governor_notification",
-        sido_code="47",
-        sent_at=ctx.clock.now().isoformat(),
-        channel="문서유통",
-        message_id="탈탄소녹색산업혁신과-1234",
-    )
+    notify_the_governor(ctx, pid, "탈탄소녹색산업혁신과-1234", sent_at=ctx.clock.now().isoformat())
     fire(ctx, pid, "confirm_notification", "system")
     with ctx.db.read() as session:
         rows = session.execute(
@@ -587,22 +567,8 @@ def measure(target: Target, folder: Path, templates: list[Template], args: argpa
         ctx.db.dispose()
 
 
-def run_backend(backend: str, templates: list[Template], args: argparse.Namespace) -> Result:
-    with workdir("gcw-bench-audit-") as folder:
-        try:
-            if backend == "sqlite":
-                with fresh_sqlite(folder) as target:
-                    return measure(target, folder, templates, args)
-            with fresh_postgresql(PG_DATABASE) as target:
-                return measure(target, folder, templates, args)
-        except Unavailable as exc:
-            say(f"{backend}: skipped, database unreachable: {exc}")
-            return Result(backend, skipped=f"unreachable: {exc}")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="measure one database only")
+    parser = options(__doc__)
     parser.add_argument("--events", type=int, default=1_000_000, help="events in all")
     parser.add_argument("--procedures", type=int, default=5_000, help="procedures they are spread over")
     parser.add_argument("--samples", type=int, default=200, help="timed calls per query")
@@ -616,8 +582,13 @@ def main(argv: list[str] | None = None) -> int:
             f"template: one designation through the engine, {len(templates)} events "
             f"({sum(t.transition for t in templates)} transitions) in {time.perf_counter() - started:.1f} s"
         )
-    backends = [args.only] if args.only else ["sqlite", "postgresql"]
-    results = [run_backend(backend, templates, args) for backend in backends]
+    results = on_each_database(
+        args.only,
+        lambda target, folder: measure(target, folder, templates, args),
+        Result,
+        prefix="gcw-bench-audit-",
+        pg_database=PG_DATABASE,
+    )
     # The verify lines of every database first, then each database's two latency lines.
     for result in results:
         say(result.lines()[0])

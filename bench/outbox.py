@@ -52,30 +52,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this file's folder comes first on sys.path, where bench/transitions.py would shadow the
-# `transitions` library the engine imports. Take the folder off and reach the helpers as `bench._common`.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for bench._common: see its docstring
 
-from sqlalchemy import delete, event, insert  # noqa: E402
+from sqlalchemy import delete, event, insert
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     Target,
-    Unavailable,
-    fresh_postgresql,
-    fresh_sqlite,
     make_context,
+    on_each_database,
+    options,
+    profile_options,
     ratio,
     say,
     say_profile,
     sig3,
-    workdir,
 )
-from gcworkflow.canonical import canonical_text  # noqa: E402
-from gcworkflow.context import Context  # noqa: E402
-from gcworkflow.db.models import OutboxMessage, User  # noqa: E402
-from gcworkflow.notify import dispatch  # noqa: E402
+from gcworkflow.canonical import canonical_text
+from gcworkflow.context import Context
+from gcworkflow.db.models import OutboxMessage, User
+from gcworkflow.notify import dispatch
+from tests.notify import pending
 
 PG_DATABASE = "gcw_bench_outbox"
 TARGET_RATIO = 0.5
@@ -132,23 +128,19 @@ def refill(ctx: Context, count: int, round_no: int) -> None:
     """Empty the outbox and queue ``count`` pending messages (Core executemany), untimed."""
     now = ctx.clock.now()
     rows = [
-        {
-            "dedupe_key": f"bench:{round_no}:{i}",
-            "kind": "reminder",
-            "recipient": f"user:clerk{i % USERS:02d}",
-            "subject": f"[기한 D-3] 시·도지사 의견 회신 기한 — {TITLE}",
-            "body": (
+        pending(
+            now,
+            dedupe_key=f"bench:{round_no}:{i}",
+            kind="reminder",
+            recipient=f"user:clerk{i % USERS:02d}",
+            subject=f"[기한 D-3] 시·도지사 의견 회신 기한 — {TITLE}",
+            body=(
                 f"시·도지사 의견 회신 기한 기한: 2026-04-01\n계산: 2026. 3. 2.부터 30일 (민법 제157조: 초일 불산입), "
                 f"말일 2026. 4. 1. (수)\n근거: 의견조회 문서에 적은 기한 (법정 기한 없음, 실무)\n절차: {TITLE} "
                 f"({i}번 알림)"
             ),
-            "payload": canonical_text({"point": "D-3", "due_on": "2026-04-01"}),
-            "status": "pending",
-            "attempts": 0,
-            "resent": False,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+            payload=canonical_text({"point": "D-3", "due_on": "2026-04-01"}),
+        )
         for i in range(count)
     ]
     with ctx.db.write() as session:
@@ -335,19 +327,6 @@ def profile(backend: str, ctx: Context, count: int, top: int) -> None:
     say_profile(stats, count, "message", elapsed, top, layers=14)
 
 
-def run_backend(backend: str, port: int, sink: Sink, args: argparse.Namespace) -> Result:
-    with workdir("gcw-bench-outbox-") as tmp:
-        try:
-            if backend == "sqlite":
-                with fresh_sqlite(tmp) as target:
-                    return measure(target, tmp / "var", port, sink, args)
-            with fresh_postgresql(PG_DATABASE) as target:
-                return measure(target, tmp / "var", port, sink, args)
-        except Unavailable as exc:
-            say(f"{backend}: skipped, database unreachable: {exc}")
-            return Result(backend, skipped=f"unreachable: {exc}")
-
-
 # --- Prefect's price per flow run ----------------------------------------------------------------------------
 
 
@@ -397,19 +376,11 @@ def flows_line(runs: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="measure one database only")
+    parser = options(__doc__)
     parser.add_argument("--count", type=int, default=2000, help="messages per timed round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating dispatch/bare rounds (medians)")
     parser.add_argument("--flow-runs", type=int, default=20, help="timed no-op flow runs (0: skip)")
-    parser.add_argument(
-        "--profile",
-        type=int,
-        default=0,
-        metavar="N",
-        help="after timing, cProfile N more dispatched messages",
-    )
-    parser.add_argument("--profile-top", type=int, default=20, help="functions listed by --profile")
+    profile_options(parser, "dispatched messages", top=20)
     args = parser.parse_args(argv)
 
     from aiosmtpd.controller import Controller
@@ -419,8 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     controller = Controller(sink, hostname=HOST, port=port, ready_timeout=10)
     controller.start()
     try:
-        backends = [args.only] if args.only else ["sqlite", "postgresql"]
-        results = [run_backend(backend, port, sink, args) for backend in backends]
+        results = on_each_database(
+            args.only,
+            lambda target, tmp: measure(target, tmp / "var", port, sink, args),
+            Result,
+            prefix="gcw-bench-outbox-",
+            pg_database=PG_DATABASE,
+        )
     finally:
         controller.stop()
     flows = flows_line(args.flow_runs) if args.flow_runs > 0 else None

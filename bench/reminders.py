@@ -35,35 +35,29 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, event, func, insert, select, text
 
-# Run as a script, this file's folder comes first on sys.path, where bench/transitions.py would shadow the
-# `transitions` library the engine imports. Take the folder off and reach the helpers as `bench._common`.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for bench._common: see its docstring
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     SEOUL,
     Target,
-    Unavailable,
-    fresh_postgresql,
-    fresh_sqlite,
+    on_each_database,
+    options,
     ratio,
     say,
     sig3,
     timed,
-    workdir,
 )
-from gcworkflow.calendar import (  # noqa: E402
+from gcworkflow.calendar import (
     HolidayCalendar,
     HolidayOverride,
     PeriodRule,
     PeriodUnit,
     compute_period,
 )
-from gcworkflow.db.models import Deadline, OutboxMessage, Procedure, User  # noqa: E402
-from gcworkflow.db.session import Database  # noqa: E402
-from gcworkflow.deadlines import plan_reminders  # noqa: E402
-from gcworkflow.settings import Settings  # noqa: E402
+from gcworkflow.db.models import Deadline, OutboxMessage, Procedure, User
+from gcworkflow.db.session import Database
+from gcworkflow.deadlines import plan_reminders
+from gcworkflow.settings import Settings
 
 PG_DATABASE = "gcw_bench_reminders"
 TARGET_RATIO = 3.0
@@ -308,19 +302,6 @@ def measure(target: Target, args: argparse.Namespace) -> Result:
         db.dispose()
 
 
-def run_backend(backend: str, args: argparse.Namespace) -> Result:
-    with workdir("gcw-bench-reminders-") as tmp:
-        try:
-            if backend == "sqlite":
-                with fresh_sqlite(tmp) as target:
-                    return measure(target, args)
-            with fresh_postgresql(PG_DATABASE) as target:
-                return measure(target, args)
-        except Unavailable as exc:
-            say(f"{backend}: skipped, database unreachable: {exc}")
-            return Result(backend, skipped=f"unreachable: {exc}")
-
-
 # --- periods --------------------------------------------------------------------------------------------------------
 
 
@@ -342,8 +323,7 @@ def periods_line(count: int, rounds: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="measure one database only")
+    parser = options(__doc__)
     parser.add_argument("--procedures", type=int, default=1_000, help="open procedures")
     parser.add_argument("--deadlines", type=int, default=100_000, help="open deadlines")
     parser.add_argument(
@@ -356,8 +336,13 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.in_window < args.deadlines:
         parser.error("--in-window must be between 0 and --deadlines")
 
-    backends = [args.only] if args.only else ["sqlite", "postgresql"]
-    results = [run_backend(backend, args) for backend in backends]
+    results = on_each_database(
+        args.only,
+        lambda target, _folder: measure(target, args),
+        Result,
+        prefix="gcw-bench-reminders-",
+        pg_database=PG_DATABASE,
+    )
     say(periods_line(args.period_count, args.rounds))
     for result in results:
         say(result.line())

@@ -37,20 +37,16 @@ from typing import Any
 import yaml
 from sqlalchemy import Engine, bindparam, event, func, insert, select, update
 
-# Run as a script, this file's folder comes first on sys.path, where this very file would shadow the
-# `transitions` library the engine imports. Take the folder off and reach the helpers as `bench._common`.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for bench._common: see its docstring
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     ROOT,
     Target,
-    Unavailable,
     command_wall_ms,
-    fresh_postgresql,
-    fresh_sqlite,
     make_context,
+    on_each_database,
+    options,
+    profile_options,
     ratio,
     say,
     say_profile,
@@ -59,10 +55,10 @@ from bench._common import (  # noqa: E402
     venv_bin,
     workdir,
 )
-from gcworkflow import clusters, engine, people  # noqa: E402
-from gcworkflow.context import Context  # noqa: E402
-from gcworkflow.db.models import AuditEvent, Fact, Procedure  # noqa: E402
-from gcworkflow.engine import Actor  # noqa: E402
+from gcworkflow import clusters, engine, people
+from gcworkflow.context import Context
+from gcworkflow.db.models import AuditEvent, Fact, Procedure
+from gcworkflow.engine import Actor
 
 ADMIN, CLERK, APPROVER = "admin", "kim", "park"
 TRIGGER = "record_site_selection"
@@ -116,6 +112,11 @@ class EngineSide:
             self.done += 1
 
 
+def _json(value: Any) -> str:
+    """Canonical JSON as the engine writes it: sorted keys, no spaces, UTF-8 text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 class BareSide:
     """The same logical writes as Core statements, one write transaction (BEGIN IMMEDIATE on SQLite) each."""
 
@@ -142,7 +143,7 @@ class BareSide:
     def action(self, pid: int, i: int) -> None:
         now = self.clock.now()
         data = payload(i)
-        data_text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        data_text = _json(data)
         with self.engine.begin() as conn:
             row = conn.execute(self.lock, {"pid": pid}).one()
             conn.execute(self.bump, {"pid": pid, "now": now})
@@ -152,13 +153,14 @@ class BareSide:
                 "input": data,
                 "effects": [{"fact": "site_selection", "subject": "", "data": data}],
             }
-            document = {
+            # The columns the hashed document and the row share; they differ in how they hold the time and
+            # the payload.
+            columns = {
                 "chain": chain,
                 "seq": version,
                 "prev_hash": prev_hash,
                 "procedure_id": pid,
                 "procedure_version": version,
-                "occurred_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 "actor": CLERK,
                 "actor_role": "clerk",
                 "interface": "api",
@@ -167,30 +169,19 @@ class BareSide:
                 "from_state": row.state,
                 "to_state": row.state,
                 "comment": None,
+            }
+            document = columns | {
+                "occurred_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 "payload": event_payload,
             }
-            canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            canonical = _json(document)
             event_hash = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
             event_id = conn.execute(
                 self.event,
-                {
-                    "chain": chain,
-                    "seq": version,
-                    "procedure_id": pid,
-                    "procedure_version": version,
+                columns
+                | {
                     "occurred_at": now,
-                    "actor": CLERK,
-                    "actor_role": "clerk",
-                    "interface": "api",
-                    "os_user": None,
-                    "trigger": TRIGGER,
-                    "from_state": row.state,
-                    "to_state": row.state,
-                    "comment": None,
-                    "payload": json.dumps(
-                        event_payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-                    ),
-                    "prev_hash": prev_hash,
+                    "payload": _json(event_payload),
                     "hash": event_hash,
                     "canonical": canonical,
                 },
@@ -311,19 +302,6 @@ def profile(backend: str, ctx: Context, eng: EngineSide, count: int, top: int) -
         say(f"  {n / count:8.1f}  {statement}")
 
 
-def run_backend(backend: str, args: argparse.Namespace) -> Result:
-    with workdir() as tmp:
-        try:
-            if backend == "sqlite":
-                with fresh_sqlite(tmp) as target:
-                    return measure(target, tmp / "var", args)
-            with fresh_postgresql() as target:
-                return measure(target, tmp / "var", args)
-        except Unavailable as exc:
-            say(f"{backend}: skipped, database unreachable: {exc}")
-            return Result(backend, skipped=f"unreachable: {exc}")
-
-
 # --- the CLI's start-up ------------------------------------------------------------------------------------------
 
 
@@ -346,22 +324,17 @@ def cli_line(runs: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="measure one database only")
+    parser = options(__doc__)
     parser.add_argument("--procedures", type=int, default=200, help="procedures to spread the actions over")
     parser.add_argument("--sqlite-count", type=int, default=2000, help="timed actions per side on SQLite")
     parser.add_argument("--pg-count", type=int, default=1500, help="timed actions per side on PostgreSQL")
     parser.add_argument("--rounds", type=int, default=4, help="alternating engine/bare rounds")
     parser.add_argument("--cli-runs", type=int, default=5, help="runs of `gcw --help` (0: skip)")
-    parser.add_argument(
-        "--profile", type=int, default=0, metavar="N", help="after timing, cProfile N more engine actions"
-    )
-    parser.add_argument("--profile-top", type=int, default=30, help="functions listed by --profile")
+    profile_options(parser, "engine actions", top=30)
     args = parser.parse_args(argv)
 
     cli = cli_line(args.cli_runs) if args.cli_runs > 0 else None
-    backends = [args.only] if args.only else ["sqlite", "postgresql"]
-    results = [run_backend(backend, args) for backend in backends]
+    results = on_each_database(args.only, lambda target, tmp: measure(target, tmp / "var", args), Result)
     if cli:
         say(cli)
     for result in results:

@@ -39,16 +39,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for bench._common: see its docstring
 
-from bench._common import (  # noqa: E402
+from bench._common import (
     ROOT,
     Unavailable,
-    fresh_postgresql,
-    fresh_sqlite,
+    fresh_database,
     make_context,
+    options,
     ratio,
     say,
     sig3,
@@ -372,7 +370,7 @@ def sign_in(host: str) -> tuple[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = options(__doc__, only=False)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--procedures", type=int, default=150, help="a third in consultation, the rest take the transitions"
@@ -387,7 +385,7 @@ def main() -> None:
         return
 
     with workdir("gcw-bench-web-") as tmp:
-        context = fresh_postgresql("gcw_bench_web") if args.database == "postgresql" else fresh_sqlite(tmp)
+        context = fresh_database(args.database, tmp, "gcw_bench_web")
         try:
             target = context.__enter__()
         except Unavailable as exc:

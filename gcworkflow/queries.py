@@ -252,7 +252,7 @@ def history(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
 
 def refusals(ctx: Context, procedure_id: int, *, latest: int | None = None) -> list[dict[str, Any]]:
     """One procedure's refused attempts, oldest first (``latest``: only the newest N). Across procedures the
-    question is an audit query, with its access rule and read record: ``audit_queries.refusals``."""
+    question is an audit query, with its access rule and read record: ``audit.queries.refusals``."""
     with ctx.db.read() as session:
         query = (
             select(RefusedAttempt)

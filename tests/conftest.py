@@ -14,20 +14,16 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from gcworkflow.clock import Clock
 from gcworkflow.context import Context
 from gcworkflow.db.migrate import upgrade
-from gcworkflow.db.session import Database, normalise_url
-from gcworkflow.documents.store import FileStore
+from gcworkflow.db.session import normalise_url
 from gcworkflow.settings import Settings
 
 if TYPE_CHECKING:
@@ -100,9 +96,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     engine.dispose()
 
 
-SEOUL = ZoneInfo("Asia/Seoul")
-
-
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(var_dir=tmp_path / "var", database_url=database_url)
@@ -119,12 +112,9 @@ def office(ctx: Context) -> Context:
 
 @pytest.fixture
 def ctx(settings: Settings) -> Iterator[Context]:
-    context = Context(
-        db=Database(settings.resolved_database_url),
-        settings=settings,
-        clock=Clock(datetime(2026, 3, 2, 10, 0, tzinfo=SEOUL)),
-        store=FileStore(settings.document_dir),
-    )
+    from tests.support import context_for
+
+    context = context_for(settings)
     yield context
     context.db.dispose()
 

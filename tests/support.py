@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,8 +10,12 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from gcworkflow import clusters, engine, people
+from gcworkflow.clock import Clock
 from gcworkflow.context import Context
+from gcworkflow.db.session import Database
+from gcworkflow.documents.store import FileStore
 from gcworkflow.engine import Actor, FireResult
+from gcworkflow.settings import Settings
 
 SEOUL = ZoneInfo("Asia/Seoul")
 ADMIN, CLERK, CLERK2, APPROVER, APPROVER2, SECRETARY, AUDITOR = (
@@ -35,6 +39,16 @@ OFFICE = {
     "office_fax": "044-201-0001",
     "office_email": "green-cluster@korea.kr",
 }
+
+
+def context_for(settings: Settings) -> Context:
+    """A context over ``settings``' database and document store, its clock fixed at 2026-03-02 10:00 KST."""
+    return Context(
+        db=Database(settings.resolved_database_url),
+        settings=settings,
+        clock=Clock(datetime(2026, 3, 2, 10, 0, tzinfo=SEOUL)),
+        store=FileStore(settings.document_dir),
+    )
 
 
 def actor(name: str) -> Actor:
@@ -75,6 +89,23 @@ def signed(
 ) -> FireResult:
     proposal = fire(ctx, pid, "propose", who, trigger=trigger, payload=payload)
     return fire(ctx, pid, "approve_proposal", by, proposal_id=proposal.proposal_id)
+
+
+def register_opinion_letter_number(
+    ctx: Context, pid: int, dated: str, number: str | None = None, who: str = CLERK
+) -> FireResult:
+    """The number of the opinion request to 경상북도지사, dated ``dated``: ``number`` from the ministry's register or,
+    without one, the next of the local series."""
+    return fire(
+        ctx,
+        pid,
+        "register_letter_number",
+        who,
+        document="opinion_request",
+        subject="1:governor:47",
+        dated=dated,
+        **({} if number is None else {"number": number}),
+    )
 
 
 def on(ctx: Context, day: date, hour: int = 10) -> None:
@@ -119,40 +150,31 @@ def to_committee(
     hear_the_governor(ctx, pid)
     signed(ctx, pid, "request_ministry_consultation", ministries=["산업통상부", "국토교통부"])
     advance(ctx, 7)
-    fire(
-        ctx,
-        pid,
-        "record_ministry_reply",
-        ministry="산업통상부",
-        position="동의",
-        received_on=ctx.clock.today().isoformat(),
-        summary="동의",
-    )
-    fire(
-        ctx,
-        pid,
-        "record_ministry_reply",
-        ministry="국토교통부",
-        position="조건부 동의",
-        received_on=ctx.clock.today().isoformat(),
-        summary="기반시설 계획 보완 조건",
-    )
+    _ministry_reply(ctx, pid, "산업통상부")
+    _ministry_reply(ctx, pid, "국토교통부", "조건부 동의", "기반시설 계획 보완 조건")
     signed(ctx, pid, "refer_to_committee")
     return pid
 
 
-def one_ministry_agrees_and_refer(ctx: Context, pid: int, ministry: str = "산업통상부") -> None:
-    """The ministry consultation with one ministry that agrees, then the referral to the committee."""
-    signed(ctx, pid, "request_ministry_consultation", ministries=[ministry])
+def _ministry_reply(
+    ctx: Context, pid: int, ministry: str, position: str = "동의", summary: str = "동의"
+) -> None:
+    """``ministry``'s reply to the consultation, received today."""
     fire(
         ctx,
         pid,
         "record_ministry_reply",
         ministry=ministry,
-        position="동의",
+        position=position,
         received_on=ctx.clock.today().isoformat(),
-        summary="동의",
+        summary=summary,
     )
+
+
+def one_ministry_agrees_and_refer(ctx: Context, pid: int, ministry: str = "산업통상부") -> None:
+    """The ministry consultation with one ministry that agrees, then the referral to the committee."""
+    signed(ctx, pid, "request_ministry_consultation", ministries=[ministry])
+    _ministry_reply(ctx, pid, ministry)
     signed(ctx, pid, "refer_to_committee")
 
 
@@ -244,6 +266,37 @@ def issue_notice_pdf(
     return sha
 
 
+def publish_the_notice(
+    ctx: Context, pid: int, *, stand_in_pdf: bool = True, gazette_issue: str = "제21234호"
+) -> None:
+    """The signed, numbered notice published: its PDF recorded (the stand-in of `issue_notice_pdf`; with
+    ``stand_in_pdf=False`` the caller has issued the real one), the gazette carrying it today, `publish_notice`."""
+    if stand_in_pdf:
+        issue_notice_pdf(ctx, pid)
+    fire(
+        ctx,
+        pid,
+        "record_gazette_publication",
+        published_on=ctx.clock.today().isoformat(),
+        gazette_issue=gazette_issue,
+    )
+    fire(ctx, pid, "publish_notice")
+
+
+def notify_the_governor(ctx: Context, pid: int, message_id: str, sent_at: str | None = None) -> FireResult:
+    """경상북도지사 notified of the published notice through 문서유통, at ``sent_at`` (ISO; default 09:00 KST
+    today)."""
+    return fire(
+        ctx,
+        pid,
+        "record_governor_notification",
+        sido_code="47",
+        sent_at=sent_at or datetime.combine(ctx.clock.today(), time(9), SEOUL).isoformat(),
+        channel="문서유통",
+        message_id=message_id,
+    )
+
+
 def designate(ctx: Context, pid: int, *, assess: bool = True, from_committee: bool = True) -> None:
     """From committee_review (or, ``from_committee=False``, from the notice stage) to the end: committee, notice,
     number, PDF record, gazette, notification."""
@@ -258,25 +311,8 @@ def designate(ctx: Context, pid: int, *, assess: bool = True, from_committee: bo
             "register_notice_number",
             number=f"기후에너지환경부고시 제{ctx.clock.today().year}-{pid}호",
         )
-    issue_notice_pdf(ctx, pid)
-    fire(
-        ctx,
-        pid,
-        "record_gazette_publication",
-        published_on=ctx.clock.today().isoformat(),
-        gazette_issue="제21234호",
-    )
-    fire(ctx, pid, "publish_notice")
-    sent = datetime.combine(ctx.clock.today(), datetime.min.time(), SEOUL).replace(hour=9)
-    fire(
-        ctx,
-        pid,
-        "record_governor_notification",
-        sido_code="47",
-        sent_at=sent.isoformat(),
-        channel="문서유통",
-        message_id=f"msg-{pid}",
-    )
+    publish_the_notice(ctx, pid)
+    notify_the_governor(ctx, pid, f"msg-{pid}")
     fire(ctx, pid, "confirm_notification", "system")
 
 

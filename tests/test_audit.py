@@ -56,6 +56,24 @@ def _attacker(ctx, *tables: str) -> Iterator[Connection]:
         conn.commit()
 
 
+def _delete_newest_and_rewind(conn: Connection, pid: int) -> int:
+    """The attacker deletes procedure ``pid``'s newest event and, careful, rewinds the chain head (a procedure's
+    is on its row) to the event before; returns the deleted event's seq."""
+    last = conn.execute(
+        text("SELECT max(seq) FROM audit_events WHERE procedure_id = :p"), {"p": pid}
+    ).scalar()
+    conn.execute(text("DELETE FROM audit_events WHERE procedure_id = :p AND seq = :s"), {"p": pid, "s": last})
+    prev = conn.execute(
+        text("SELECT hash FROM audit_events WHERE procedure_id = :p AND seq = :s"),
+        {"p": pid, "s": last - 1},
+    ).scalar()
+    conn.execute(
+        text("UPDATE procedures SET chain_seq = :s, chain_head = :h WHERE id = :p"),
+        {"s": last - 1, "h": prev, "p": pid},
+    )
+    return last
+
+
 def _history(ctx) -> int:
     pid = open_gumi(ctx)
     fire(ctx, pid, "record_plan", content=gumi_plan())
@@ -149,21 +167,7 @@ def test_deleting_newest_events_before_a_checkpoint_is_detected(ctx):
     line = _checkpoint(ctx)
     assert line.startswith("gcw-checkpoint ")
     with _attacker(ctx) as conn:
-        last = conn.execute(
-            text("SELECT max(seq) FROM audit_events WHERE procedure_id = :p"), {"p": pid}
-        ).scalar()
-        conn.execute(
-            text("DELETE FROM audit_events WHERE procedure_id = :p AND seq = :s"), {"p": pid, "s": last}
-        )
-        # A careful attacker also rewinds the chain head (a procedure's is on its row).
-        prev = conn.execute(
-            text("SELECT hash FROM audit_events WHERE procedure_id = :p AND seq = :s"),
-            {"p": pid, "s": last - 1},
-        ).scalar()
-        conn.execute(
-            text("UPDATE procedures SET chain_seq = :s, chain_head = :h WHERE id = :p"),
-            {"s": last - 1, "h": prev, "p": pid},
-        )
+        last = _delete_newest_and_rewind(conn, pid)
     report = _verify(ctx)
     assert not report.ok
     (problem,) = report.problems  # the rewound head agrees with the chain: only the checkpoint still knows
@@ -307,20 +311,7 @@ def test_deleting_the_newest_events_and_the_checkpoints_is_caught_by_the_line_ke
     line = audit.CheckpointLine.parse(_checkpoint(ctx))
     assert audit.verify_database(ctx.db, against=line).ok
     with _attacker(ctx, "audit_checkpoints") as conn:
-        last = conn.execute(
-            text("SELECT max(seq) FROM audit_events WHERE procedure_id = :p"), {"p": pid}
-        ).scalar()
-        conn.execute(
-            text("DELETE FROM audit_events WHERE procedure_id = :p AND seq = :s"), {"p": pid, "s": last}
-        )
-        prev = conn.execute(
-            text("SELECT hash FROM audit_events WHERE procedure_id = :p AND seq = :s"),
-            {"p": pid, "s": last - 1},
-        ).scalar()
-        conn.execute(
-            text("UPDATE procedures SET chain_seq = :s, chain_head = :h WHERE id = :p"),
-            {"s": last - 1, "h": prev, "p": pid},
-        )
+        _delete_newest_and_rewind(conn, pid)
         conn.execute(text("DELETE FROM audit_checkpoints"))
     assert _verify(ctx).ok  # nothing inside the database tells any more
     report = audit.verify_database(ctx.db, against=line)

@@ -26,10 +26,8 @@ from sqlalchemy.exc import DBAPIError
 from gcworkflow import clusters, engine, queries
 from gcworkflow.audit import queries as aq
 from gcworkflow.audit.queries import Filters, Page, Reader
-from gcworkflow.clock import Clock
 from gcworkflow.context import Context
-from gcworkflow.db.session import Database, normalise_url
-from gcworkflow.documents.store import FileStore
+from gcworkflow.db.session import normalise_url
 from gcworkflow.errors import Forbidden, GcwError, InvalidInput, NotFound
 from gcworkflow.settings import Settings
 from tests.conftest import BACKENDS, PG_URL, _admin_engine
@@ -43,6 +41,7 @@ from tests.support import (
     SECRETARY,
     SEOUL,
     actor,
+    context_for,
     fire,
     gumi_plan,
     issue_notice_pdf,
@@ -166,16 +165,6 @@ def seed(ctx: Context) -> Seeded:
     return s
 
 
-def _context(url: str, var_dir: Path) -> Context:
-    settings = Settings(var_dir=var_dir, database_url=url)
-    return Context(
-        db=Database(settings.resolved_database_url),
-        settings=settings,
-        clock=Clock(datetime(2026, 3, 2, 10, tzinfo=SEOUL)),
-        store=FileStore(settings.document_dir),
-    )
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def seeded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
@@ -195,7 +184,7 @@ def seeded(
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         admin.dispose()
         url = make_url(normalise_url(PG_URL or "")).set(database=name).render_as_string(hide_password=False)
-    ctx = _context(url, folder / "var")
+    ctx = context_for(Settings(var_dir=folder / "var", database_url=url))
     yield seed(ctx)
     ctx.db.dispose()
     if name is not None:

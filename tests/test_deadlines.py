@@ -19,9 +19,10 @@ from tests.support import (
     committee_approves,
     fire,
     gumi_plan,
-    issue_notice_pdf,
+    notify_the_governor,
     on,
     open_gumi,
+    publish_the_notice,
     signed,
     through_notice_signoff,
     to_committee,
@@ -77,22 +78,12 @@ def test_notice_target_and_notification_sla_and_inspection(ctx):
     # The notice is dated the day the gazette carries it (procedure.md §2).
     through_notice_signoff(ctx, pid)
     fire(ctx, pid, "register_notice_number", number="기후에너지환경부고시 제2026-41호")
-    issue_notice_pdf(ctx, pid)
-    fire(ctx, pid, "record_gazette_publication", published_on="2026-10-02", gazette_issue="제21234호")
-    fire(ctx, pid, "publish_notice")
+    publish_the_notice(ctx, pid)  # in the gazette of 10. 2.
     sla = next(d for d in _deadlines(ctx, pid) if d.kind == "governor_notification")
     assert sla.due_on == date(2026, 10, 6)
     assert next(d for d in _deadlines(ctx, pid) if d.kind == "notice_after_approval").status == "met"
     on(ctx, date(2026, 10, 6))
-    fire(
-        ctx,
-        pid,
-        "record_governor_notification",
-        sido_code="47",
-        sent_at="2026-10-06T09:30:00+09:00",
-        channel="문서유통",
-        message_id="탈탄소녹색산업혁신과-1",
-    )
+    notify_the_governor(ctx, pid, "탈탄소녹색산업혁신과-1", sent_at="2026-10-06T09:30:00+09:00")
     fire(ctx, pid, "confirm_notification", "system")
     inspection = next(d for d in _deadlines(ctx, pid) if d.kind == "public_inspection")
     assert inspection.status == "open" and inspection.subject == "governor:47"

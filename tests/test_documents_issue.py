@@ -18,12 +18,13 @@ from gcworkflow.documents import content
 from gcworkflow.errors import GuardFailed, InvalidInput
 from gcworkflow.procedures.spec import FactRecord
 from tests.support import (
-    CLERK,
     committee_approves,
     fire,
     gumi_plan,
     on,
     open_gumi,
+    publish_the_notice,
+    register_opinion_letter_number,
     signed,
     through_notice_signoff,
     to_committee,
@@ -79,34 +80,28 @@ def test_the_recipient_line_names_the_handling_unit_kept_in_the_contacts(office)
     assert "수신 경상북도지사(환경정책과장)" in " ".join(_text(ctx, letter.sha256).split())
 
 
-def test_manual_numbering_asks_for_the_registry_number(office):
-    ctx = office
-    ctx.settings = ctx.settings.model_copy(update={"notice_numbering": "manual"})
+def _opinions_requested(ctx, numbering: str) -> int:
+    """A 구미 procedure whose opinion request to 경상북도지사 is signed, with ``numbering`` for official numbers."""
+    ctx.settings = ctx.settings.model_copy(update={"notice_numbering": numbering})
     pid = open_gumi(ctx)
     fire(ctx, pid, "record_plan", content=gumi_plan())
     signed(ctx, pid, "request_governor_opinions")
+    return pid
+
+
+def test_manual_numbering_asks_for_the_registry_number(office):
+    ctx = office
+    pid = _opinions_requested(ctx, "manual")
     with pytest.raises(InvalidInput) as refused:
         issue(ctx, pid, "opinion_request")
     assert "register_letter_number" in refused.value.message
-    fire(
-        ctx,
-        pid,
-        "register_letter_number",
-        CLERK,
-        document="opinion_request",
-        subject="1:governor:47",
-        dated=ctx.clock.today().isoformat(),
-        number="탈탄소녹색산업혁신과-318",
-    )
+    register_opinion_letter_number(ctx, pid, ctx.clock.today().isoformat(), "탈탄소녹색산업혁신과-318")
     (letter,) = issue(ctx, pid, "opinion_request")
     assert letter.number == "탈탄소녹색산업혁신과-318"
 
 
 def test_missing_office_settings_are_refused_plainly(ctx):
-    ctx.settings = ctx.settings.model_copy(update={"notice_numbering": "local"})
-    pid = open_gumi(ctx)
-    fire(ctx, pid, "record_plan", content=gumi_plan())
-    signed(ctx, pid, "request_governor_opinions")
+    pid = _opinions_requested(ctx, "local")
     with pytest.raises(InvalidInput) as refused:
         issue(ctx, pid, "opinion_request")
     assert "GCW_OFFICE_ADDRESS" in refused.value.message
@@ -141,14 +136,7 @@ def test_designation_notice_issued_once_and_satisfies_the_publish_guard(office):
         "열람",
     ):
         assert expected in text, expected
-    fire(
-        ctx,
-        pid,
-        "record_gazette_publication",
-        published_on=ctx.clock.today().isoformat(),
-        gazette_issue="제21234호",
-    )
-    fire(ctx, pid, "publish_notice")
+    publish_the_notice(ctx, pid, stand_in_pdf=False)
     (again,) = issue(ctx, pid, "designation_notice")
     assert not again.new
     letters = issue(ctx, pid, "designation_notification")

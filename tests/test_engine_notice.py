@@ -3,7 +3,7 @@ gazette, and the governors' notification with the "지체 없이" SLA."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
@@ -11,14 +11,14 @@ from gcworkflow import audit, clusters, engine, queries
 from gcworkflow.errors import GuardFailed
 from tests.support import (
     CLERK,
-    SEOUL,
     actor,
     advance,
     cast,
     committee_approves,
     fire,
-    issue_notice_pdf,
+    notify_the_governor,
     on,
+    publish_the_notice,
     through_notice_signoff,
     to_committee,
 )
@@ -72,31 +72,14 @@ def test_full_path_to_designated_with_manual_number(ctx):
         fire(ctx, pid, "register_notice_number", number="환경부고시 제2026-3호")
     assert refused.value.unmet[0].id == "notice_number_wrong_authority"
     fire(ctx, pid, "register_notice_number", number="기후에너지환경부고시 제2026-41호")
-    issue_notice_pdf(ctx, pid)
-    fire(
-        ctx,
-        pid,
-        "record_gazette_publication",
-        published_on=ctx.clock.today().isoformat(),
-        gazette_issue="제21234호",
-    )
-    fire(ctx, pid, "publish_notice")
+    publish_the_notice(ctx, pid)
     published = ctx.clock.today()
     with pytest.raises(GuardFailed) as refused:
         fire(ctx, pid, "confirm_notification", "system")
     assert refused.value.unmet[0].message.startswith("경상북도지사에게 통보한 기록")
-    # Sent three working days later: past the SLA, so it needs a justification.
+    # Sent three working days later (09:00 that day): past the SLA, so it needs a justification.
     advance(ctx, 5)
-    sent = datetime(ctx.clock.today().year, ctx.clock.today().month, ctx.clock.today().day, 9, tzinfo=SEOUL)
-    fire(
-        ctx,
-        pid,
-        "record_governor_notification",
-        sido_code="47",
-        sent_at=sent.isoformat(),
-        channel="문서유통",
-        message_id="탈탄소녹색산업혁신과-1234",
-    )
+    notify_the_governor(ctx, pid, "탈탄소녹색산업혁신과-1234")
     with pytest.raises(GuardFailed) as refused:
         fire(ctx, pid, "confirm_notification", "system")
     assert refused.value.unmet[0].id == "late_notification_unjustified"

@@ -10,7 +10,7 @@ import pytest
 from gcworkflow import clusters, engine, queries
 from gcworkflow.documents.numbering import LocalSeries
 from gcworkflow.errors import GcwError, GuardFailed, InvalidInput
-from tests.support import APPROVER, CLERK, actor, cast, fire
+from tests.support import APPROVER, CLERK, actor, cast, register_opinion_letter_number
 
 WORKERS = 8
 
@@ -55,15 +55,7 @@ def test_local_letter_numbers_are_gap_free_under_concurrency(ctx):
     pids = _procedures(ctx, WORKERS)
 
     def register(index: int) -> str:
-        fire(
-            ctx,
-            pids[index],
-            "register_letter_number",
-            "system",
-            document="opinion_request",
-            subject="1:governor:47",
-            dated="2026-03-02",
-        )
+        register_opinion_letter_number(ctx, pids[index], "2026-03-02", who="system")
         facts = queries.procedure_status(ctx, pids[index])["facts"]
         return next(f["data"]["number"] for f in facts if f["kind"] == "letter_number")
 
@@ -84,53 +76,17 @@ def test_local_notice_series_is_gap_free_under_concurrency(ctx):
 
 def test_a_registered_number_is_refused_the_second_time(ctx):
     first, second = _procedures(ctx, 2)
-    fire(
-        ctx,
-        first,
-        "register_letter_number",
-        CLERK,
-        document="opinion_request",
-        subject="1:governor:47",
-        dated="2026-03-02",
-        number="탈탄소녹색산업혁신과-77",
-    )
+    register_opinion_letter_number(ctx, first, "2026-03-02", "탈탄소녹색산업혁신과-77")
     with pytest.raises(GuardFailed) as refused:
-        fire(
-            ctx,
-            second,
-            "register_letter_number",
-            CLERK,
-            document="opinion_request",
-            subject="1:governor:47",
-            dated="2026-03-02",
-            number="탈탄소녹색산업혁신과-77",
-        )
+        register_opinion_letter_number(ctx, second, "2026-03-02", "탈탄소녹색산업혁신과-77")
     assert refused.value.unmet[0].id == "number_already_used"
     # The same serial in another year is another number (the 시행 number restarts every year).
-    fire(
-        ctx,
-        second,
-        "register_letter_number",
-        CLERK,
-        document="opinion_request",
-        subject="1:governor:47",
-        dated="2027-01-04",
-        number="탈탄소녹색산업혁신과-77",
-    )
+    register_opinion_letter_number(ctx, second, "2027-01-04", "탈탄소녹색산업혁신과-77")
 
 
 def test_a_malformed_letter_number_is_refused_as_invalid_input(ctx):
     (pid,) = _procedures(ctx, 1)
     with pytest.raises(InvalidInput) as refused:
-        fire(
-            ctx,
-            pid,
-            "register_letter_number",
-            CLERK,
-            document="opinion_request",
-            subject="1:governor:47",
-            dated="2026-03-02",
-            number="12번",
-        )
+        register_opinion_letter_number(ctx, pid, "2026-03-02", "12번")
     assert "시행 번호 형식이 아닙니다" in refused.value.message
     assert not [f for f in queries.procedure_status(ctx, pid)["facts"] if f["kind"] == "letter_number"]

@@ -8,7 +8,16 @@ import pytest
 
 from gcworkflow import engine, queries
 from gcworkflow.errors import Forbidden, GuardFailed
-from tests.support import APPROVER, CLERK, actor, designated_gumi, fire, gumi_plan, signed
+from tests.support import (
+    APPROVER,
+    CLERK,
+    actor,
+    designated_gumi,
+    fire,
+    gumi_plan,
+    publish_the_notice,
+    signed,
+)
 from tests.support import OFFICE as SUPPORT_OFFICE
 
 
@@ -21,6 +30,15 @@ def _open(ctx, kind: str, cluster_id: int) -> int:
 def _classification(ctx, pid):
     facts = {(f["kind"], f["subject"]): f["data"] for f in queries.procedure_status(ctx, pid)["facts"]}
     return facts[("classification", "")]
+
+
+def _consultation_refused_then_minor_change(ctx, pid: int, refusal: str) -> str:
+    """A minor change: the governors' consultation is refused (its last unmet requirement ``refusal``), the minor
+    change applied instead; returns the state it reaches."""
+    with pytest.raises(GuardFailed) as refused:
+        signed(ctx, pid, "request_governor_opinions")
+    assert refused.value.unmet[-1].id == refusal
+    return signed(ctx, pid, "apply_minor_change").to_state
 
 
 def test_change_starts_from_the_approved_plan(ctx):
@@ -43,11 +61,7 @@ def test_minor_change_goes_straight_to_changed(ctx):
     cluster, _ = designated_gumi(ctx)
     pid = _open(ctx, "plan_change", cluster)
     fire(ctx, pid, "record_plan", content={"area_m2": 34000}, mode="merge", change_reason="부지 경계 조정")
-    with pytest.raises(GuardFailed) as refused:
-        signed(ctx, pid, "request_governor_opinions")
-    assert refused.value.unmet[-1].id == "change_is_minor"
-    result = signed(ctx, pid, "apply_minor_change")
-    assert result.to_state == "changed"
+    assert _consultation_refused_then_minor_change(ctx, pid, "change_is_minor") == "changed"
 
 
 def test_successive_small_changes_add_up_to_a_full_one(ctx):
@@ -101,16 +115,9 @@ def test_a_correction_is_minor_whatever_its_size_but_only_with_its_evidence(ctx)
     cluster, _ = designated_gumi(ctx)
     pid = _open(ctx, "plan_change", cluster)
     correction = {"field": "area_m2", "note": "330,000㎡를 33,000㎡로 잘못 적음"}
+    plan = {"content": {"area_m2": 330000}, "mode": "merge", "change_reason": "면적 오기 정정"}
     with pytest.raises(GuardFailed) as refused:
-        fire(
-            ctx,
-            pid,
-            "record_plan",
-            content={"area_m2": 330000},
-            mode="merge",
-            change_reason="면적 오기 정정",
-            corrections=[correction],
-        )
+        fire(ctx, pid, "record_plan", **plan, corrections=[correction])
     unmet = refused.value.unmet[0]
     assert unmet.id == "correction_evidence_missing"
     assert unmet.basis == "녹색융합클러스터법 시행규칙 제4조제2항제5호"
@@ -118,15 +125,7 @@ def test_a_correction_is_minor_whatever_its_size_but_only_with_its_evidence(ctx)
         "면적(㎡)의 착오·오기·누락 정정에는 원래의 착오·오기·누락을 보여 주는 문서"
     )
     evidence = ctx.store.put(b"%PDF-1.7 survey showing 330,000 square metres")
-    fire(
-        ctx,
-        pid,
-        "record_plan",
-        content={"area_m2": 330000},
-        mode="merge",
-        change_reason="면적 오기 정정",
-        corrections=[correction | {"evidence_sha256": evidence}],
-    )
+    fire(ctx, pid, "record_plan", **plan, corrections=[correction | {"evidence_sha256": evidence}])
     found = _classification(ctx, pid)
     assert found["minor"] is True and "총면적 33,000㎡ → 330,000㎡" in found["reasons"][0]["message"]
     assert signed(ctx, pid, "apply_minor_change").to_state == "changed"
@@ -135,28 +134,16 @@ def test_a_correction_is_minor_whatever_its_size_but_only_with_its_evidence(ctx)
 def test_a_districts_declaration_needs_its_basis(ctx):
     cluster, _ = designated_gumi(ctx)
     pid = _open(ctx, "plan_change", cluster)
-    content = {"location_detail": "구미 국가산업단지 제4단지 (산동읍) 일원"}
+    plan = {
+        "content": {"location_detail": "구미 국가산업단지 제4단지 (산동읍) 일원"},
+        "mode": "merge",
+        "change_reason": "읍 명칭 변경",
+        "declared": ["행정구역 변경"],
+    }
     with pytest.raises(GuardFailed) as refused:
-        fire(
-            ctx,
-            pid,
-            "record_plan",
-            content=content,
-            mode="merge",
-            change_reason="읍 명칭 변경",
-            declared=["행정구역 변경"],
-        )
+        fire(ctx, pid, "record_plan", **plan)
     assert refused.value.unmet[0].id == "districts_basis_missing"
-    fire(
-        ctx,
-        pid,
-        "record_plan",
-        content=content,
-        mode="merge",
-        change_reason="읍 명칭 변경",
-        declared=["행정구역 변경"],
-        districts_basis="구미시 읍·면·동 명칭 변경 조례 (예시)",
-    )
+    fire(ctx, pid, "record_plan", **plan, districts_basis="구미시 읍·면·동 명칭 변경 조례 (예시)")
     found = _classification(ctx, pid)
     assert found["minor"] is True
     assert found["reasons"][0]["basis"] == "녹색융합클러스터법 시행규칙 제4조제2항제4호"
@@ -289,6 +276,30 @@ def _open_basic(ctx) -> int:
     ).procedure_id
 
 
+def _basic_plan_minor_change(ctx, minor_ground: str, reason: str) -> int:
+    """A basic plan procedure whose plan is recorded as a minor change of the plan in force (``minor_ground``)."""
+    pid = _open_basic(ctx)
+    fire(
+        ctx, pid, "record_plan", content=BASIC_PLAN, change="change", minor_ground=minor_ground, reason=reason
+    )
+    return pid
+
+
+def _basic_plan_notice(ctx, pid: int, *, reason: str, purpose: str) -> None:
+    """The basic plan's decision (``reason``), then its notice composed (``purpose``, one inspection office) and
+    signed."""
+    signed(ctx, pid, "decide_designation", reason=reason)
+    fire(
+        ctx,
+        pid,
+        "compose_notice",
+        designation_date=ctx.clock.today().isoformat(),
+        purpose=purpose,
+        inspection_places=[{"office": "기후에너지환경부 탈탄소녹색산업혁신과"}],
+    )
+    signed(ctx, pid, "sign_notice_content")
+
+
 def test_basic_plan_asks_every_governor(ctx):
     pid = _open_basic(ctx)
     fire(ctx, pid, "record_plan", content=BASIC_PLAN)
@@ -302,21 +313,11 @@ def test_basic_plan_asks_every_governor(ctx):
 
 
 def test_basic_plan_minor_change_skips_consultation_but_not_the_notice(ctx):
-    pid = _open_basic(ctx)
-    fire(
-        ctx,
-        pid,
-        "record_plan",
-        content=BASIC_PLAN,
-        change="change",
-        minor_ground="law_change",
-        reason="재생에너지법 시행령 개정 반영",
+    pid = _basic_plan_minor_change(ctx, "law_change", "재생에너지법 시행령 개정 반영")
+    assert (
+        _consultation_refused_then_minor_change(ctx, pid, "basic_plan_change_is_minor")
+        == "designation_notice"
     )
-    with pytest.raises(GuardFailed) as refused:
-        signed(ctx, pid, "request_governor_opinions")
-    assert refused.value.unmet[-1].id == "basic_plan_change_is_minor"
-    result = signed(ctx, pid, "apply_minor_change")
-    assert result.to_state == "designation_notice"
 
 
 def test_basic_plan_in_force_keeps_the_next_plan_and_the_survey_as_deadlines(ctx):
@@ -342,28 +343,9 @@ def test_basic_plan_in_force_keeps_the_next_plan_and_the_survey_as_deadlines(ctx
     one_ministry_agrees_and_refer(ctx, pid)
     meeting(ctx, pid, 1, "원안 의결")
     fire(ctx, pid, "approve")
-    signed(ctx, pid, "decide_designation", reason="위원회 의결")
-    fire(
-        ctx,
-        pid,
-        "compose_notice",
-        designation_date=ctx.clock.today().isoformat(),
-        purpose="제2차 기본계획 수립",
-        inspection_places=[{"office": "기후에너지환경부 탈탄소녹색산업혁신과"}],
-    )
-    signed(ctx, pid, "sign_notice_content")
+    _basic_plan_notice(ctx, pid, reason="위원회 의결", purpose="제2차 기본계획 수립")
     fire(ctx, pid, "register_notice_number", number=f"기후에너지환경부고시 제{ctx.clock.today().year}-7호")
-    from tests.support import issue_notice_pdf
-
-    issue_notice_pdf(ctx, pid)
-    fire(
-        ctx,
-        pid,
-        "record_gazette_publication",
-        published_on=ctx.clock.today().isoformat(),
-        gazette_issue="제1호",
-    )
-    fire(ctx, pid, "publish_notice")
+    publish_the_notice(ctx, pid, gazette_issue="제1호")
     sent = f"{ctx.clock.today().isoformat()}T09:00:00+09:00"
     for sido in SIDOS:
         fire(
@@ -498,38 +480,13 @@ def test_basic_plan_minor_change_is_noticed_and_notified_with_documents(ctx):
     from gcworkflow import automation
 
     ctx.settings = ctx.settings.model_copy(update=OFFICE)
-    pid = _open_basic(ctx)
-    fire(
-        ctx,
-        pid,
-        "record_plan",
-        content=BASIC_PLAN,
-        change="change",
-        minor_ground="correction",
-        reason="계획기간 표기 오기 정정",
-    )
+    pid = _basic_plan_minor_change(ctx, "correction", "계획기간 표기 오기 정정")
     signed(ctx, pid, "apply_minor_change")
-    signed(ctx, pid, "decide_designation", reason="경미한 변경")
-    fire(
-        ctx,
-        pid,
-        "compose_notice",
-        designation_date=ctx.clock.today().isoformat(),
-        purpose="오기 정정",
-        inspection_places=[{"office": "기후에너지환경부 탈탄소녹색산업혁신과"}],
-    )
-    signed(ctx, pid, "sign_notice_content")
+    _basic_plan_notice(ctx, pid, reason="경미한 변경", purpose="오기 정정")
     (notice,) = automation.issue_documents(ctx, pid).issued
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(ctx.store.get(notice.sha256))).pages)
     assert "제6조제5항" in text and "제2차 녹색융합클러스터 기본계획" in text
-    fire(
-        ctx,
-        pid,
-        "record_gazette_publication",
-        published_on=ctx.clock.today().isoformat(),
-        gazette_issue="제1호",
-    )
-    fire(ctx, pid, "publish_notice")
+    publish_the_notice(ctx, pid, stand_in_pdf=False, gazette_issue="제1호")
     letters = automation.issue_documents(ctx, pid).issued
     assert len(letters) == 17 and {letter.kind for letter in letters} == {"basic_plan_notification"}
 

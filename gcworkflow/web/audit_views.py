@@ -1,7 +1,7 @@
-"""Audit search, export and the SLA report (issue #6's ``audit_queries``) over the API and the pages.
+"""Audit search, export and the SLA report (issue #6's ``audit.queries``) over the API and the pages.
 
 The queries decide who may see what and record every read, answered or refused; this module only turns
-request parameters into their :class:`~gcworkflow.audit_queries.Filters` and :class:`Page`, and their
+request parameters into their :class:`~gcworkflow.audit.queries.Filters` and :class:`Page`, and their
 :class:`QueryResult` into JSON, CSV, a table or the chart.
 """
 

@@ -10,16 +10,14 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
 from gcworkflow.audit.queries import csv_cell
-from gcworkflow.cli import app
 from gcworkflow.context import Context
+from tests.cli import Gcw
 from tests.support import AUDITOR, CLERK, CLERK2
 from tests.test_audit import _attacker, _history
 from tests.test_audit_queries import Seeded, seeded  # noqa: F401  (the module's seeded history)
@@ -28,32 +26,8 @@ NOW = "2026-04-20T10:00:00+09:00"
 LINE = re.compile(r"^gcw-checkpoint \d+ \S+Z chains=\d+ sha256=[0-9a-f]{64}$")
 
 
-@dataclass
-class Gcw:
-    env: dict[str, str | None]
-
-    def __call__(self, *args: str, user: str | None = None) -> Result:
-        argv = [*(["--as", user] if user else []), *args]
-        return CliRunner().invoke(app, argv, env=self.env, catch_exceptions=False)
-
-    def ok(self, *args: str, user: str | None = None) -> Result:
-        result = self(*args, user=user)
-        assert result.exit_code == 0, result.output
-        return result
-
-    def json(self, *args: str, user: str | None = None) -> Any:
-        return json.loads(self.ok(*args, "--json", user=user).stdout)
-
-
 def _gcw(ctx: Context) -> Gcw:
-    return Gcw(
-        {
-            "GCW_DATABASE_URL": ctx.settings.resolved_database_url,
-            "GCW_VAR_DIR": str(ctx.settings.var_dir),
-            "GCW_NOW": NOW,
-            "GCW_USER": None,
-        }
-    )
+    return Gcw.against(ctx.settings, NOW)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from gcworkflow import clusters, engine
 from gcworkflow.context import Context
 from gcworkflow.settings import Settings
-from tests.cli.test_cli import Gcw
+from tests.cli import Gcw
 from tests.support import ADMIN, APPROVER, CLERK, actor, fire, gumi_plan, on, open_gumi, signed
 
 OVERRIDE = ("holidays", "add", "2026-10-23", "--name", "임시공휴일", "--reason", "국무회의 의결 (시험)")
@@ -30,14 +30,7 @@ def offline(tmp_path: Path) -> Gcw:
 
 @pytest.fixture
 def gcw(settings: Settings) -> Gcw:
-    return Gcw(
-        {
-            "GCW_DATABASE_URL": settings.resolved_database_url,
-            "GCW_VAR_DIR": str(settings.var_dir),
-            "GCW_USER": None,
-            "GCW_NOW": "2026-09-23T10:00:00+09:00",
-        }
-    )
+    return Gcw.against(settings, "2026-09-23T10:00:00+09:00")
 
 
 @pytest.mark.parametrize(

@@ -4,54 +4,26 @@ refusals with their articles and exit statuses, and a --help that imports nothin
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from gcworkflow.cli import app
 from gcworkflow.db.session import make_engine
 from gcworkflow.korean import with_particle
 from gcworkflow.settings import Settings
+from tests.cli import Gcw, help_in_a_fresh_interpreter
 from tests.support import ADMIN, APPROVER, CLERK, GUMI_PLAN
 
 CLUSTER = "첨단 전자산업 자원순환 녹색융합클러스터"
 NOW = "2026-03-02T10:00:00+09:00"
 
 
-@dataclass
-class Gcw:
-    env: dict[str, str | None]
-
-    def __call__(self, *args: str, user: str | None = None, now: str | None = None) -> Result:
-        argv = [*(["--as", user] if user else []), *args]
-        env = {**self.env, **({"GCW_NOW": now} if now else {})}
-        return CliRunner().invoke(app, argv, env=env, catch_exceptions=False)
-
-    def ok(self, *args: str, user: str | None = None, now: str | None = None) -> Result:
-        result = self(*args, user=user, now=now)
-        assert result.exit_code == 0, result.output
-        return result
-
-    def json(self, *args: str, user: str | None = None) -> Any:
-        return json.loads(self.ok(*args, "--json", user=user).stdout)
-
-
 @pytest.fixture
 def gcw(settings: Settings) -> Gcw:
-    return Gcw(
-        {
-            "GCW_DATABASE_URL": settings.resolved_database_url,
-            "GCW_VAR_DIR": str(settings.var_dir),
-            "GCW_NOW": NOW,
-            "GCW_USER": None,
-        }
-    )
+    return Gcw.against(settings, NOW)
 
 
 @pytest.fixture
@@ -313,17 +285,9 @@ def test_diagram_prints_mermaid() -> None:
 
 
 def test_help_imports_nothing_heavy() -> None:
-    probe = (
-        "import sys\n"
-        "from gcworkflow.cli import app\n"
-        "for argv in (['--help'], ['fire', '--help'], ['users', 'add', '--help']):\n"
-        "    try:\n"
-        "        app(argv, prog_name='gcw')\n"
-        "    except SystemExit as exit:\n"
-        "        assert exit.code == 0, exit.code\n"
-        "heavy = ('prefect', 'weasyprint', 'sqlalchemy', 'pydantic_settings', 'gcworkflow.engine', 'alembic')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m == 'gcworkflow.engine'))\n"
+    output = help_in_a_fresh_interpreter(
+        [["--help"], ["fire", "--help"], ["users", "add", "--help"]],
+        ("prefect", "weasyprint", "sqlalchemy", "pydantic_settings", "gcworkflow.engine", "alembic"),
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert "gcw" in result.stdout
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert "gcw" in output
+    assert output.strip().splitlines()[-1] == "[]"

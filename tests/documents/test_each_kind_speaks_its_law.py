@@ -22,6 +22,7 @@ from tests.support import (
     designated_gumi,
     fire,
     one_ministry_agrees_and_refer,
+    publish_the_notice,
     signed,
     through_notice_signoff,
     to_committee,
@@ -46,14 +47,7 @@ def _texts(ctx: Context, issued: list) -> dict[str, list[str]]:
 def _through_notification(ctx: Context, pid: int, *, assess: bool, issued: list) -> None:
     through_notice_signoff(ctx, pid, assess=assess)
     issued += automation.issue_documents(ctx, pid).issued
-    fire(
-        ctx,
-        pid,
-        "record_gazette_publication",
-        published_on=ctx.clock.today().isoformat(),
-        gazette_issue="제21234호",
-    )
-    fire(ctx, pid, "publish_notice")
+    publish_the_notice(ctx, pid, stand_in_pdf=False)
     issued += automation.issue_documents(ctx, pid).issued
 
 

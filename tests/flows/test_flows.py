@@ -42,8 +42,8 @@ from tests.support import (
     CLERK,
     advance,
     committee_approves,
-    fire,
     on,
+    publish_the_notice,
     through_notice_signoff,
     to_committee,
 )
@@ -98,14 +98,7 @@ def test_notify_governors_sends_letter_and_notice_and_designates(flows_ctx: Cont
     set_contacts(ctx)
     issued = run("issue_documents", procedure_id=pid)
     assert not issued["refused"] and "designation_notice" in [i["kind"] for i in issued["issued"]]
-    fire(
-        ctx,
-        pid,
-        "record_gazette_publication",
-        published_on=ctx.clock.today().isoformat(),
-        gazette_issue="제21234호",
-    )
-    fire(ctx, pid, "publish_notice")
+    publish_the_notice(ctx, pid, stand_in_pdf=False)
 
     result = run("notify_governors", procedure_id=pid)
     assert result["outcome"] == {pid: "designated"} and result["recorded"] == {pid: [GOVERNOR]}

@@ -7,7 +7,7 @@ The mail goes to the aiosmtpd server of tests/notify/smtp.py.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -28,6 +28,7 @@ from tests.support import (
     fire,
     gumi_plan,
     open_gumi,
+    publish_the_notice,
     signed,
     through_notice_signoff,
     to_committee,
@@ -97,34 +98,34 @@ def published(ctx: Context) -> int:
     set_contacts(ctx)
     report = automation.issue_documents(ctx, pid)
     assert not report.refused, report.refused
-    fire(
-        ctx,
-        pid,
-        "record_gazette_publication",
-        published_on=ctx.clock.today().isoformat(),
-        gazette_issue="제21234호",
-    )
-    fire(ctx, pid, "publish_notice")
+    publish_the_notice(ctx, pid, stand_in_pdf=False)
     return pid
+
+
+def pending(now: datetime, **message: Any) -> dict[str, Any]:
+    """An outbox row to insert with Core: ``message``'s columns, pending and due since ``now``, never tried."""
+    return message | {
+        "status": "pending",
+        "attempts": 0,
+        "resent": False,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 def queue_messages(ctx: Context, count: int, *, prefix: str = "bulk") -> list[int]:
     """``count`` plain messages straight into the outbox (Core bulk insert), each to its own address."""
     now = ctx.clock.now()
     rows = [
-        {
-            "dedupe_key": f"{prefix}:{i}",
-            "kind": "notice",
-            "recipient": f"{prefix}{i}@example.kr",
-            "subject": f"[안내 {i}번] 녹색융합클러스터 절차 안내",
-            "body": f"{i}번째 안내입니다. 기한: 2026. 4. 1.",
-            "payload": canonical_text({}),
-            "status": "pending",
-            "attempts": 0,
-            "resent": False,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+        pending(
+            now,
+            dedupe_key=f"{prefix}:{i}",
+            kind="notice",
+            recipient=f"{prefix}{i}@example.kr",
+            subject=f"[안내 {i}번] 녹색융합클러스터 절차 안내",
+            body=f"{i}번째 안내입니다. 기한: 2026. 4. 1.",
+            payload=canonical_text({}),
+        )
         for i in range(count)
     ]
     with ctx.db.write() as session:

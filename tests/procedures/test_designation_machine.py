@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import deque
 from contextlib import suppress
+from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 from transitions import Machine, MachineError
 
 from gcworkflow.procedures import basic_plan, change, designation, release
+from gcworkflow.procedures.registry import BoundOnceMachine, build_machine
 from gcworkflow.procedures.spec import ProcedureDefinition
 
 BEFORE_NOTICE = ("drafting", "governor_consultation", "ministry_consultation", "committee_review")
@@ -70,28 +73,24 @@ def _triggers(kind: str) -> list[str]:
     return sorted({a.trigger for a in KINDS[kind][0].actions})
 
 
+def _chosen(_view: object, guards_pass: bool) -> list[str]:
+    """The one guard of every action here: the outcome the test chose, handed in as the payload."""
+    return [] if guards_pass else ["refused by the test"]
+
+
 def _machine(definition: ProcedureDefinition) -> tuple[Machine, object]:
-    """The definition's states and transitions, with the guard outcome chosen by the test."""
-
-    class Model:
-        pass
-
-    model = Model()
-    machine = Machine(
-        model=model,
-        states=[s.name for s in definition.states],
-        initial=definition.initial,
-        auto_transitions=False,
-        send_event=True,
-    )
-    for action in definition.actions:
-        machine.add_transition(
-            action.trigger,
-            list(action.sources),
-            action.dest,
-            conditions=[lambda event: event.kwargs["guards_pass"]],
-        )
+    """The engine's machine for the definition (`registry.build_machine`), its guards replaced by `_chosen`,
+    with one model bound."""
+    actions = tuple(replace(action, guards=(_chosen,)) for action in definition.actions)
+    machine = build_machine(replace(definition, actions=actions), BoundOnceMachine)
+    model = SimpleNamespace()
+    machine.add_model(model)
     return machine, model
+
+
+def _fire(machine: Machine, model: object, trigger: str, guards_pass: bool) -> None:
+    """The trigger as the engine fires it (its guards' unmet list, a view, the payload)."""
+    machine.events[trigger].trigger(model, unmet=[], view=None, payload=guards_pass)
 
 
 @EACH_KIND
@@ -128,7 +127,7 @@ def test_no_sequence_leaves_the_table(kind, data):
     for trigger, guards_pass in steps:
         before = model.state
         try:
-            machine.events[trigger].trigger(model, guards_pass=guards_pass)
+            _fire(machine, model, trigger, guards_pass)
         except MachineError:
             assert model.state == before
             continue
@@ -150,7 +149,7 @@ def test_no_dead_ends(kind, data):
     machine, model = _machine(definition)
     for trigger in noise:
         with suppress(MachineError):
-            machine.events[trigger].trigger(model, guards_pass=True)
+            _fire(machine, model, trigger, True)
     if model.state in final:
         return
     paths = {model.state: []}
@@ -165,5 +164,5 @@ def test_no_dead_ends(kind, data):
     assert reachable_ends
     final = reachable_ends[0]
     for trigger in paths[final]:
-        machine.events[trigger].trigger(model, guards_pass=True)
+        _fire(machine, model, trigger, True)
     assert model.state == final

@@ -19,6 +19,15 @@ def _ok(response: httpx.Response, status: int = 200) -> dict:
     return response.json()
 
 
+PROPOSE_OPINIONS = {"trigger": "propose", "payload": {"trigger": "request_governor_opinions", "payload": {}}}
+
+
+def _plan_and_propose(clerk: httpx.Client, pid: int) -> dict:
+    """Over the API, the clerk records the 구미 plan and proposes the opinion request to the governors."""
+    _ok(clerk.post(f"/api/procedures/{pid}/plan", json={"content": gumi_plan()}))
+    return _ok(clerk.post(f"/api/procedures/{pid}/transitions", json=PROPOSE_OPINIONS))
+
+
 def test_a_token_is_required_and_stored_only_as_its_hash(desk: Desk) -> None:
     anonymous = desk.client()
     refused = anonymous.get("/api/procedures")
@@ -73,13 +82,7 @@ def test_revoked_and_expired_tokens_stop_working(desk: Desk) -> None:
 def test_a_token_acts_only_within_its_role(desk: Desk) -> None:
     pid = desk.procedure_id
     clerk = desk.api(CLERK, "clerk")
-    _ok(clerk.post(f"/api/procedures/{pid}/plan", json={"content": gumi_plan()}))
-    proposal = _ok(
-        clerk.post(
-            f"/api/procedures/{pid}/transitions",
-            json={"trigger": "propose", "payload": {"trigger": "request_governor_opinions", "payload": {}}},
-        )
-    )
+    proposal = _plan_and_propose(clerk, pid)
     # A clerk's token cannot sign, whatever the user behind it may do elsewhere.
     refused = clerk.post(f"/api/proposals/{proposal['proposal_id']}/approve", json={})
     assert refused.status_code == 403
@@ -111,10 +114,7 @@ def test_refusals_carry_the_stable_codes_and_articles(desk: Desk) -> None:
     pid = desk.procedure_id
     clerk = desk.api(CLERK, "clerk")
     # guard_failed (422): no plan yet, so the proposal names 법 제11조.
-    guard = clerk.post(
-        f"/api/procedures/{pid}/transitions",
-        json={"trigger": "propose", "payload": {"trigger": "request_governor_opinions", "payload": {}}},
-    )
+    guard = clerk.post(f"/api/procedures/{pid}/transitions", json=PROPOSE_OPINIONS)
     assert guard.status_code == 422
     body = guard.json()
     assert body["code"] == "guard_failed"
@@ -171,13 +171,7 @@ def test_the_two_person_rule_holds_through_the_api(desk: Desk) -> None:
 
     engine.fire(desk.ctx, pid, "set_acting_approver", actor(APPROVER), {"username": CLERK, "reason": "출장"})
     clerk = desk.api(CLERK, "clerk")
-    _ok(clerk.post(f"/api/procedures/{pid}/plan", json={"content": gumi_plan()}))
-    proposal = _ok(
-        clerk.post(
-            f"/api/procedures/{pid}/transitions",
-            json={"trigger": "propose", "payload": {"trigger": "request_governor_opinions", "payload": {}}},
-        )
-    )
+    proposal = _plan_and_propose(clerk, pid)
     as_approver = desk.api(CLERK, "approver")
     own = as_approver.post(f"/api/proposals/{proposal['proposal_id']}/approve", json={})
     assert own.status_code == 403

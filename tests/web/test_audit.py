@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 from xml.etree import ElementTree
 
 from sqlalchemy import select
 
 from gcworkflow.audit.queries import audit_reads
-from tests.support import ADMIN, AUDITOR, CLERK, CLERK2, fire, gumi_plan, signed
+from tests.support import ADMIN, AUDITOR, CLERK, CLERK2, fire, gumi_plan, hear_the_governor, signed
 from tests.web.conftest import Desk
 
 
@@ -19,16 +18,7 @@ def _walk(desk: Desk) -> None:
     """Drafting → governors (ten days) → ministries, with one refusal on the way."""
     ctx, pid = desk.ctx, desk.procedure_id
     fire(ctx, pid, "record_plan", content=gumi_plan())
-    signed(ctx, pid, "request_governor_opinions")
-    ctx.clock.advance(timedelta(days=10))
-    fire(
-        ctx,
-        pid,
-        "record_governor_opinion",
-        sido_code="47",
-        received_on=ctx.clock.today().isoformat(),
-        summary="동의",
-    )
+    hear_the_governor(ctx, pid)
     signed(ctx, pid, "request_ministry_consultation", ministries=["산업통상부"])
     early = {"trigger": "propose", "payload": {"trigger": "refer_to_committee", "payload": {}}}
     assert desk.api(CLERK, "clerk").post(f"/api/procedures/{pid}/transitions", json=early).status_code == 422

@@ -18,11 +18,13 @@ from tests.support import ADMIN, APPROVER, CLERK, actor, open_gumi
 from tests.web.conftest import PASSWORD, Desk, csrf_of, give_passwords, serving
 
 
-def _try(client: httpx.Client, username: str, password: str) -> httpx.Response:
-    page = client.get("/login")
-    return client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": csrf_of(page.text)}
-    )
+def _try(
+    client: httpx.Client, username: str, password: str, *, login: str = "/login", next_page: str | None = None
+) -> httpx.Response:
+    """The sign-in form as the page at ``login`` shows it, posted (with ``next_page`` as its "next", if given)."""
+    page = client.get(login)
+    form = {"username": username, "password": password, "csrf_token": csrf_of(page.text)}
+    return client.post("/login", data=form | ({"next": next_page} if next_page is not None else {}))
 
 
 def test_pages_need_a_session_and_sign_in_returns_to_them(desk: Desk) -> None:
@@ -30,15 +32,12 @@ def test_pages_need_a_session_and_sign_in_returns_to_them(desk: Desk) -> None:
     bounced = client.get(f"/procedures/{desk.procedure_id}")
     assert bounced.status_code == 303
     assert bounced.headers["location"] == f"/login?next=%2Fprocedures%2F{desk.procedure_id}"
-    page = client.get(bounced.headers["location"])
-    signed = client.post(
-        "/login",
-        data={
-            "username": CLERK,
-            "password": PASSWORD,
-            "csrf_token": csrf_of(page.text),
-            "next": f"/procedures/{desk.procedure_id}",
-        },
+    signed = _try(
+        client,
+        CLERK,
+        PASSWORD,
+        login=bounced.headers["location"],
+        next_page=f"/procedures/{desk.procedure_id}",
     )
     assert signed.status_code == 303 and signed.headers["location"] == f"/procedures/{desk.procedure_id}"
     cookie = signed.headers["set-cookie"]
@@ -51,17 +50,7 @@ def test_pages_need_a_session_and_sign_in_returns_to_them(desk: Desk) -> None:
         stored = session.execute(select(WebSession.token_sha256)).scalars().all()
     assert secret not in stored and len(stored) == 1
     # An external "next" is not followed.
-    other = desk.client()
-    page = other.get("/login")
-    away = other.post(
-        "/login",
-        data={
-            "username": CLERK,
-            "password": PASSWORD,
-            "csrf_token": csrf_of(page.text),
-            "next": "//evil.example/",
-        },
-    )
+    away = _try(desk.client(), CLERK, PASSWORD, next_page="//evil.example/")
     assert away.headers["location"] == "/dashboard"
 
 

@@ -18,6 +18,7 @@ from gcworkflow.cli import app
 from gcworkflow.db.models import User
 from gcworkflow.settings import Settings
 from gcworkflow.web.models import ApiToken
+from tests.cli import help_in_a_fresh_interpreter
 from tests.support import ADMIN, CLERK, cast
 
 NEW = "a long enough passphrase"
@@ -116,17 +117,9 @@ def test_serve_starts_the_desk(settings: Settings, ctx) -> None:
 
 
 def test_help_imports_no_web_framework() -> None:
-    probe = (
-        "import sys\n"
-        "from gcworkflow.cli import app\n"
-        "for argv in (['--help'], ['serve', '--help'], ['tokens', '--help'], ['users', 'password', '--help']):\n"
-        "    try:\n"
-        "        app(argv, prog_name='gcw')\n"
-        "    except SystemExit as exit:\n"
-        "        assert exit.code == 0, exit.code\n"
-        "heavy = ('fastapi', 'starlette', 'uvicorn', 'argon2', 'sqlalchemy', 'jinja2')\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    output = help_in_a_fresh_interpreter(
+        [["--help"], ["serve", "--help"], ["tokens", "--help"], ["users", "password", "--help"]],
+        ("fastapi", "starlette", "uvicorn", "argon2", "sqlalchemy", "jinja2"),
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert "serve" in result.stdout
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert "serve" in output
+    assert output.strip().splitlines()[-1] == "[]"
