@@ -5,9 +5,10 @@ bulk-loads 1,000,000 events over 5,000 designation procedures (200 each), not th
 the engine's own event builder, ``gcworkflow.audit.seal`` (canonical JSON, SHA-256, the chain link). The events
 repeat one designation walked through the engine from ``open`` to ``designated`` (its triggers, roles, states
 and payloads), record actions repeated so that each procedure has 200, spread over 2021–2026 with stages of
-2–120 days; 50 clerks, 10 approvers, 3 committee secretaries and ``system`` act. SQLite loads with
-``executemany`` in batches of 20,000 (journal in memory, no fsync, for the load only); PostgreSQL with
-``COPY``. Then:
+2–120 days; 50 clerks, 10 approvers, 3 committee secretaries and ``system`` act, each added by an ``add_user``
+event on the system chain, so that the users, role grants and procedure rows are what the chains say (verify
+compares them, issue 15). SQLite loads with ``executemany`` in batches of 20,000 (journal in memory, no fsync,
+for the load only); PostgreSQL with ``COPY``. Then:
 
 * verify: ``audit.verify_database`` over the whole trail (every chain, the checkpoint written after the load);
   its events/s against hashing the same stored canonical bytes with ``hashlib`` alone (read beforehand as
@@ -65,7 +66,7 @@ from gcworkflow.audit.queries import Filters, Page, Reader
 from gcworkflow.canonical import loads
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context
-from gcworkflow.db.models import AuditEvent, Procedure, RoleGrant, User
+from gcworkflow.db.models import AuditChain, AuditEvent, Procedure, RoleGrant, User
 from gcworkflow.db.session import Database
 
 PG_DATABASE = "gcw_bench_audit"
@@ -210,8 +211,51 @@ def procedure_events(pid: int, sequence: list[Template], rng: random.Random) -> 
             from_state=t.from_state,
             to_state=t.to_state,
             comment=t.comment,
-            payload=t.payload,
+            payload=_assigned(t, pid),
         )
+
+
+def _assigned(template: Template, pid: int) -> Any:
+    """The template's payload; the opening names this procedure's approver (as its row does)."""
+    if template.trigger != "open":
+        return template.payload
+    given = {**template.payload["input"], "approver": CAST.actor("approver", pid)}
+    return {**template.payload, "input": given}
+
+
+def cast_roles() -> dict[str, str]:
+    """Every user of the data set with their one role."""
+    groups = [("clerk", CAST.clerks), ("approver", CAST.approvers), ("committee_secretary", CAST.secretaries)]
+    return {**{name: role for role, group in groups for name in group}, AUDITOR: "auditor"}
+
+
+def _system_chain(conn: Any, role_of: dict[str, str], created: datetime) -> None:
+    """The cast as the system chain says it was added (``add_user``, sealed as the engine seals it), so that the
+    users and role grants are the chain's projection, as `gcw audit verify` expects of any installation."""
+    head = audit.ChainHead(0, audit.GENESIS)
+    for name, role in role_of.items():
+        given = {"username": name, "display_name": name, "email": None, "roles": [role]}
+        event = audit.EventInput(
+            chain=audit.SYSTEM_CHAIN,
+            procedure_id=None,
+            procedure_version=None,
+            occurred_at=created,
+            actor="system",
+            actor_role="system",
+            interface="cli",
+            os_user=None,
+            trigger="add_user",
+            from_state=None,
+            to_state=None,
+            comment=None,
+            payload={"input": given, "effects": {"user": name, "roles": [role]}},
+        )
+        sealed = audit.seal(event, head)
+        conn.execute(insert(AuditEvent.__table__), sealed.row)
+        head = sealed.head
+    conn.execute(
+        insert(AuditChain.__table__), {"name": audit.SYSTEM_CHAIN, "seq": head.seq, "head_hash": head.hash}
+    )
 
 
 def load(db: Database, templates: list[Template], procedures: int, per_procedure: int) -> dict[str, float]:
@@ -219,7 +263,8 @@ def load(db: Database, templates: list[Template], procedures: int, per_procedure
     timings: dict[str, float] = {}
     created = FIRST_OPEN - timedelta(days=30)
     with db.engine.begin() as conn:
-        names = [*CAST.clerks, *CAST.approvers, *CAST.secretaries, AUDITOR]
+        role_of = cast_roles()
+        names = list(role_of)
         conn.execute(
             insert(User.__table__),
             [
@@ -228,13 +273,10 @@ def load(db: Database, templates: list[Template], procedures: int, per_procedure
             ],
         )  # fmt: skip
         ids = dict(conn.execute(select(User.username, User.id)).all())
-        roles = [
-            ("clerk", CAST.clerks),
-            ("approver", CAST.approvers),
-            ("committee_secretary", CAST.secretaries),
-        ]
-        grants = [{"user_id": ids[n], "role": role} for role, group in roles for n in group]
-        conn.execute(insert(RoleGrant.__table__), [*grants, {"user_id": ids[AUDITOR], "role": "auditor"}])
+        conn.execute(
+            insert(RoleGrant.__table__), [{"user_id": ids[n], "role": r} for n, r in role_of.items()]
+        )
+        _system_chain(conn, role_of, created)
         conn.execute(
             insert(Procedure.__table__),
             [
@@ -508,7 +550,8 @@ def measure(target: Target, folder: Path, templates: list[Template], args: argpa
         started = time.perf_counter()
         timings = load(ctx.db, templates, args.procedures, args.events // args.procedures)
         loaded = time.perf_counter() - started
-        total = args.procedures * (args.events // args.procedures)
+        # The procedures' events and the system chain's, one per user of the cast.
+        total = args.procedures * (args.events // args.procedures) + len(cast_roles())
         say(
             f"{backend}: loaded {total:,} events over {args.procedures:,} procedures in {loaded:.1f} s "
             f"(sealing {timings['sealing']:.1f} s, inserting {timings['events'] - timings['sealing']:.1f} s, "

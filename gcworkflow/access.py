@@ -19,6 +19,13 @@ from gcworkflow.procedures.spec import ROLE_LABELS, Action, Role
 
 _users, _grants, _facts = User.__table__, RoleGrant.__table__, Fact.__table__
 
+# The bases a refusal for a missing role or assignment cites, like every other refusal (DESIGN.md §4).
+# 결재 (sign-off): who signs is the 결재권자 the rules name, 전결 and 대결 included.
+SIGNOFF_BASIS = "행정업무의 운영 및 혁신에 관한 규정 제10조"
+# Who does what else, and who works on which procedure, is the office's own division of work (procedure.md §6).
+ROLE_BASIS = "운영방침: 역할별 업무 분담"
+ASSIGNMENT_BASIS = "운영방침: 절차별 담당 주무관·결재권자 지정"
+
 # Built once: every action asks both questions (bench/transitions.py).
 _PRINCIPAL = (
     select(_users.c.id, _users.c.username, _users.c.active, _grants.c.role)
@@ -74,6 +81,16 @@ def role_names(roles: frozenset[Role] | set[Role]) -> str:
     return ", ".join(ROLE_LABELS[r] for r in sorted(roles)) or "없음"
 
 
+def role_basis(roles: frozenset[Role] | set[Role]) -> str:
+    """What a refusal for lacking one of ``roles`` cites: the 결재 rules when signing off is what it takes."""
+    return SIGNOFF_BASIS if Role.APPROVER in roles else ROLE_BASIS
+
+
+def assignment_basis(roles: frozenset[Role] | set[Role]) -> str:
+    """What a refusal for not being assigned cites: an approver's sign-off rests on the 결재 rules too."""
+    return f"{ASSIGNMENT_BASIS}, {SIGNOFF_BASIS}" if Role.APPROVER in roles else ASSIGNMENT_BASIS
+
+
 def acting_approver(session: Session, procedure_id: int) -> str | None:
     fact = session.connection().execute(_ACTING_APPROVER, {"procedure_id": procedure_id}).scalar_one_or_none()
     return loads(fact)["username"] if fact else None
@@ -85,7 +102,8 @@ def authorise(session: Session, procedure: Assigned, action: Action, principal: 
     if not usable:
         raise Forbidden(
             f"'{action.label}'{particle(action.label, '은')} {role_names(action.roles)}의 권한입니다 "
-            f"({principal.user.username}의 권한: {role_names(principal.roles)})"
+            f"({principal.user.username}의 권한: {role_names(principal.roles)}; {role_basis(action.roles)}). "
+            "권한이 필요하면 관리자에게 요청하십시오."
         )
     for role in usable:
         if role in action.unassigned_roles:
@@ -98,5 +116,6 @@ def authorise(session: Session, procedure: Assigned, action: Action, principal: 
         ):
             return role
     raise Forbidden(
-        f"{with_particle(principal.user.username, '은')} 이 절차의 담당자(또는 결재권자·대결자)로 지정되어 있지 않습니다"
+        f"{with_particle(principal.user.username, '은')} 이 절차의 담당자(또는 결재권자·대결자)로 지정되어 있지 "
+        f"않습니다 ({assignment_basis(set(usable))}). 담당 변경은 관리자가 합니다."
     )

@@ -15,6 +15,7 @@ from gcworkflow.context import Context
 from gcworkflow.db.models import Cluster
 from gcworkflow.engine import Actor, Principal, act_on_system
 from gcworkflow.errors import Conflict, InvalidInput, NotFound
+from gcworkflow.inputs import single_line
 from gcworkflow.procedures.spec import Role
 from gcworkflow.reference import sido_in_force
 
@@ -69,6 +70,14 @@ def _insert(
     return cluster
 
 
+def _checked_name(name: str) -> str:
+    """A cluster's name as it is stored: trimmed, one line of visible text (it is printed in every list)."""
+    name = single_line(name.strip(), "클러스터 이름")
+    if not name:
+        raise InvalidInput("클러스터 이름을 적으십시오")
+    return name
+
+
 def checked_profile(profile: dict[str, Any] | None, day: date) -> dict[str, Any]:
     """The profile to store, refused if its 시·도 code (``sido_code``) is not one in use on ``day``.
 
@@ -91,9 +100,7 @@ def checked_profile(profile: dict[str, Any] | None, day: date) -> dict[str, Any]
 
 def register_cluster(ctx: Context, actor: Actor, name: str, profile: dict[str, Any] | None = None) -> int:
     """A planned cluster, the subject of a future designation procedure. Returns the cluster id."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("클러스터 이름을 적으십시오")
+    name = _checked_name(name)
     profile = checked_profile(profile, ctx.clock.today())
     created: dict[str, int] = {}
 
@@ -116,8 +123,7 @@ def register_deemed_cluster(
     """A cluster deemed created/designated by 법 부칙 제2조: designated, with that basis, without a procedure."""
     if basis not in DEEMED_BASES:
         raise InvalidInput(f"의제 근거는 다음 중 하나여야 합니다: {', '.join(DEEMED_BASES)}")
-    if not name.strip():
-        raise InvalidInput("클러스터 이름을 적으십시오")
+    name = _checked_name(name)
     # Checked as of the registration, not the deemed date: the profile describes the cluster as it is now.
     profile = checked_profile(profile, ctx.clock.today())
     effective = effective_on or date(2021, 12, 16)  # the Act's commencement (부칙 제1조)
@@ -125,7 +131,7 @@ def register_deemed_cluster(
 
     def apply(session: Session, _principal: Principal) -> dict[str, Any]:
         created["id"] = _insert(
-            session, ctx, name.strip(), "designated", DEEMED_BASES[basis], effective, profile or {}
+            session, ctx, name, "designated", DEEMED_BASES[basis], effective, profile or {}
         ).id
         return {"cluster": created["id"], "status": "designated", "basis": DEEMED_BASES[basis]}
 

@@ -12,6 +12,7 @@ from gcworkflow.context import Context
 from gcworkflow.db.models import Contact
 from gcworkflow.engine import Actor, Principal, act_on_system
 from gcworkflow.errors import InvalidInput
+from gcworkflow.inputs import single_line
 from gcworkflow.procedures.common import party_name
 from gcworkflow.procedures.spec import Role
 from gcworkflow.reference import known_body, sido_by_key, sido_in_force
@@ -51,8 +52,10 @@ def set_contact(
 ) -> int:
     """``unit``: the handling unit (처리과, e.g. 환경정책과) a letter's 수신 line names after the head's title."""
     key = normalise_party(party, ctx.clock.today())
-    if "@" not in email or email.strip() != email or " " in email:
+    if "@" not in email or email.strip() != email or " " in email or not email.isprintable():
         raise InvalidInput(f"전자우편 주소 형식이 아닙니다: {email!r}")
+    if name is not None:
+        single_line(name, "상대방 이름")  # the 수신 line of every letter to this party
     if unit is not None and (not unit.strip() or len(unit) > 100 or not unit.isprintable()):
         raise InvalidInput(f"처리과 이름은 100자 이내의 한 줄로 적으십시오: {unit!r}")
     label = name or party_name(key, ctx.clock.today())

@@ -26,11 +26,19 @@ from gcworkflow._engine.opening import import_procedure, open_procedure
 from gcworkflow._engine.refusals import record_refusal
 from gcworkflow._engine.results import Actor, FireResult
 from gcworkflow._engine.row import lock_procedure
-from gcworkflow._engine.signoff import approve, propose, reject
+from gcworkflow._engine.signoff import approve, check_proposer, propose, reject
 from gcworkflow._engine.view import build_view
-from gcworkflow.access import Principal, acting_approver, authorise, load_principal, role_names
+from gcworkflow.access import (
+    Principal,
+    acting_approver,
+    authorise,
+    load_principal,
+    role_basis,
+    role_names,
+)
 from gcworkflow.context import Context
-from gcworkflow.errors import Conflict, Forbidden, GcwError
+from gcworkflow.db.models import Procedure
+from gcworkflow.errors import Conflict, Forbidden, GcwError, NotFound
 from gcworkflow.korean import particle
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import Role
@@ -43,11 +51,13 @@ __all__ = [
     "act_on_system",
     "acting_approver",
     "approved_plans",
+    "authorise_first",
     "build_view",
     "fire",
     "import_procedure",
     "load_principal",
     "open_procedure",
+    "record_refusal",
 ]
 
 
@@ -118,6 +128,29 @@ def _fire(
     return apply_action(attempt, action, view, model, role)
 
 
+def authorise_first(ctx: Context, procedure_id: int, trigger: str, actor: Actor) -> None:
+    """Refuse an actor who may not take ``trigger`` on this procedure at all (role, assignment, who proposes),
+    before a door parses what they sent or stores a file they attached: an auditor's upload must not reach the
+    document store, nor a stranger's YAML the parser. :func:`fire` checks again under the lock; a trigger this
+    cannot place (a sign-off meta-trigger, an unknown one) is left to it. The refusal is recorded as fire's is."""
+    try:
+        with ctx.db.read() as session:
+            procedure = session.get(Procedure, procedure_id)
+            if procedure is None:
+                raise NotFound(f"{procedure_id}번 절차가 없습니다")
+            action = definition_of(procedure.kind, procedure.definition_version).action(trigger)
+            if action is None:
+                return
+            principal = load_principal(session, actor.username, acting_as=actor.role)
+            if action.signoff:
+                check_proposer(procedure, principal)
+            else:
+                authorise(session, procedure, action, principal)
+    except GcwError as error:
+        record_refusal(ctx, procedure_id, trigger, actor, error)
+        raise
+
+
 # --- actions outside any procedure: the system chain ----------------------------------------------------
 
 
@@ -139,7 +172,8 @@ def act_on_system(
             usable = [r for r in Role if r in roles and r in principal.roles]
             if not usable:
                 raise Forbidden(
-                    f"이 작업은 {role_names(roles)}의 권한입니다 ({actor.username}의 권한: {role_names(principal.roles)})"
+                    f"이 작업은 {role_names(roles)}의 권한입니다 ({actor.username}의 권한: "
+                    f"{role_names(principal.roles)}; {role_basis(roles)})"
                 )
             effects = apply(session, principal)
             by = Actor(principal.user.username, actor.interface, actor.os_user, role=usable[0])

@@ -59,6 +59,15 @@ class Conflict(GcwError):
     http_status = 409
 
 
+class Tampered(GcwError):
+    """A row that decides what may happen disagrees with the audit trail that should have produced it (it was
+    changed outside the engine): nobody acts on it until ``gcw audit verify`` has been run and the row set
+    right. The CLI exits with the audit trail's status (1)."""
+
+    code = "integrity"
+    http_status = 409
+
+
 class Forbidden(GcwError):
     code = "forbidden"
     http_status = 403

@@ -22,6 +22,7 @@ from gcworkflow.db.models import HolidayOverride as OverrideRow
 from gcworkflow.deadlines import recompute_open
 from gcworkflow.engine import Actor, Principal, act_on_system
 from gcworkflow.errors import Conflict, InvalidInput, NotFound
+from gcworkflow.inputs import single_line
 from gcworkflow.korean import with_particle
 from gcworkflow.procedures.spec import Role
 
@@ -74,6 +75,7 @@ def add_holiday(ctx: Context, actor: Actor, day: date, name: str, reason: str) -
     """Declare a holiday the rules do not compute (임시공휴일, or a correction)."""
     if not name.strip() or not reason.strip():
         raise InvalidInput("공휴일 이름과 근거(예: 국무회의 의결, 관보 공고)를 적으십시오")
+    single_line(name, "공휴일 이름")  # printed in the calendar lists and in deadline explanations
 
     def change(session: Session, principal: Principal) -> dict[str, Any]:
         if session.execute(select(OverrideRow.id).where(OverrideRow.day == day)).first():

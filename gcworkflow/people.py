@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gcworkflow.context import Context
-from gcworkflow.db.models import RoleGrant, User
+from gcworkflow.db.models import RoleGrant, User, WebSession
 from gcworkflow.engine import Actor, Principal, act_before_anyone, act_on_system
 from gcworkflow.errors import Conflict, InvalidInput, NotFound
+from gcworkflow.inputs import single_line
 from gcworkflow.korean import particle
 from gcworkflow.procedures.spec import Role
 
@@ -52,11 +54,15 @@ def _parse_roles(roles: Iterable[str]) -> list[Role]:
     return parsed
 
 
-def _check_username(username: str) -> None:
+def _check_new_user(username: str, display_name: str, email: str | None) -> None:
     if username in RESERVED:
         raise InvalidInput(f"'{username}'{particle(username, '은')} 예약된 이름입니다")
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
         raise InvalidInput("사용자 이름은 64자 이내의 영문·숫자·._- 로 적으십시오")
+    # Shown on every page and in every list the CLI prints.
+    single_line(display_name, "표시 이름")
+    if email is not None:
+        single_line(email, "전자우편 주소")
 
 
 def _add_user(
@@ -77,7 +83,7 @@ def init_admin(
     ctx: Context, username: str, display_name: str, email: str | None = None, os_user: str | None = None
 ) -> int:
     """Create the first admin (``gcw init``); refused once any admin exists."""
-    _check_username(username)
+    _check_new_user(username, display_name, email)
 
     def apply(session: Session) -> list[dict[str, object]]:
         admins = session.execute(select(RoleGrant.user_id).where(RoleGrant.role == Role.ADMIN.value)).first()
@@ -99,7 +105,7 @@ def add_user(
     email: str | None = None,
 ) -> int:
     parsed = _parse_roles(roles)
-    _check_username(username)
+    _check_new_user(username, display_name, email)
 
     def apply(session: Session, _principal: Principal) -> dict[str, object]:
         _add_user(session, ctx, username, display_name, email, parsed)
@@ -158,13 +164,29 @@ def revoke_role(ctx: Context, actor: Actor, username: str, role: str) -> int:
     )
 
 
+def revoke_sessions(session: Session, user_id: int, now: datetime, keep_sha256: str | None = None) -> int:
+    """End a user's web sessions: after a password change (except the session making it) and when the account
+    is stopped. Returns how many ended."""
+    query = update(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+    if keep_sha256 is not None:
+        query = query.where(WebSession.token_sha256 != keep_sha256)
+    return session.execute(query.values(revoked_at=now)).rowcount
+
+
 def set_active(ctx: Context, actor: Actor, username: str, active: bool) -> int:
     def apply(session: Session, principal: Principal) -> dict[str, object]:
         user = _user(session, username)
         if user.id == principal.user.id and not active:
             raise InvalidInput("자기 자신의 계정은 중지할 수 없습니다")
         user.active = active
-        return {"user": username, "active": active}
+        if active:
+            return {"user": username, "active": active}
+        # Reactivation restores the account, never a sign-in made before it was stopped.
+        return {
+            "user": username,
+            "active": active,
+            "sessions_ended": revoke_sessions(session, user.id, ctx.clock.now()),
+        }
 
     return act_on_system(
         ctx,

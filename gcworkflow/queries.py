@@ -1,5 +1,6 @@
 """Read-side answers for the interfaces: procedures, their status, history, proposals and the actions open
-to a user now. Nothing here writes."""
+to a user now. Nothing here writes but the record of reads: a procedure's history and refusals are the audit
+trail, read under the audit queries' rule and recorded as they are (:func:`history`, :func:`refusals`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gcworkflow.access import Principal, authorise
+from gcworkflow.audit.queries import Reader, read_procedure
 from gcworkflow.canonical import format_instant, loads, sha256_hex
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context, load_calendar
@@ -210,71 +212,112 @@ def _role_label(role: str) -> str:
         return role
 
 
-def history(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
-    with ctx.db.read() as session:
-        procedure = _procedure(session, procedure_id)
-        definition = definition_of(procedure.kind, procedure.definition_version)
-        events = (
-            session.execute(
-                select(AuditEvent).where(AuditEvent.procedure_id == procedure_id).order_by(AuditEvent.seq)
-            )
-            .scalars()
-            .all()
-        )
-        labels = {a.trigger: a.label for a in definition.actions}
-        labels.update(
-            open="절차 개시", propose="결재 상신", reject_proposal="결재 반려", import_="진행 중 절차 이관"
-        )
-        labels["import"] = labels.pop("import_")
-        return [
-            {
-                "seq": e.seq,
-                "event_id": e.id,
-                "occurred_at": format_instant(e.occurred_at),
-                "occurred_at_kst": to_kst(e.occurred_at).strftime("%Y-%m-%d %H:%M"),
-                "actor": e.actor,
-                "role": e.actor_role,
-                "role_label": _role_label(e.actor_role),
-                "interface": e.interface,
-                "os_user": e.os_user,
-                "trigger": e.trigger,
-                "label": labels.get(e.trigger, e.trigger),
-                "from_state": e.from_state,
-                "to_state": e.to_state,
-                "version": e.procedure_version,
-                "comment": e.comment,
-                "payload": loads(e.payload),
-                "hash": e.hash,
-            }
-            for e in events
-        ]
+def history(ctx: Context, reader: Reader, procedure_id: int) -> list[dict[str, Any]]:
+    """A procedure's events in chain order, for a reader its scope allows; the read is recorded
+    (``audit.queries.read_procedure``: the same rule and record as `gcw audit history`)."""
+    return read_procedure(ctx, reader, "history", procedure_id, lambda s: _events(s, procedure_id), len)
 
 
-def refusals(ctx: Context, procedure_id: int, *, latest: int | None = None) -> list[dict[str, Any]]:
-    """One procedure's refused attempts, oldest first (``latest``: only the newest N). Across procedures the
-    question is an audit query, with its access rule and read record: ``audit.queries.refusals``."""
+def procedure_events(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
+    """:func:`history` without a reader: for the installation's own narration (the demo's report), which no
+    person reads through a door. Interfaces read through :func:`history`."""
     with ctx.db.read() as session:
-        query = (
-            select(RefusedAttempt)
-            .where(RefusedAttempt.procedure_id == procedure_id)
-            .order_by(RefusedAttempt.id.desc())
-            .limit(latest)
+        return _events(session, procedure_id)
+
+
+def _events(session: Session, procedure_id: int) -> list[dict[str, Any]]:
+    procedure = _procedure(session, procedure_id)
+    definition = definition_of(procedure.kind, procedure.definition_version)
+    events = (
+        session.execute(
+            select(AuditEvent).where(AuditEvent.procedure_id == procedure_id).order_by(AuditEvent.seq)
         )
-        newest_first = list(session.execute(query).scalars())
-        return [
-            {
-                "id": r.id,
-                "occurred_at": format_instant(r.occurred_at),
-                "procedure_id": r.procedure_id,
-                "actor": r.actor,
-                "interface": r.interface,
-                "trigger": r.trigger,
-                "code": r.code,
-                "message": r.message,
-                "unmet": loads(r.unmet),
-            }
-            for r in reversed(newest_first)
-        ]
+        .scalars()
+        .all()
+    )
+    labels = {a.trigger: a.label for a in definition.actions}
+    labels.update(
+        open="절차 개시", propose="결재 상신", reject_proposal="결재 반려", import_="진행 중 절차 이관"
+    )
+    labels["import"] = labels.pop("import_")
+    return [
+        {
+            "seq": e.seq,
+            "event_id": e.id,
+            "occurred_at": format_instant(e.occurred_at),
+            "occurred_at_kst": to_kst(e.occurred_at).strftime("%Y-%m-%d %H:%M"),
+            "actor": e.actor,
+            "role": e.actor_role,
+            "role_label": _role_label(e.actor_role),
+            "interface": e.interface,
+            "os_user": e.os_user,
+            "trigger": e.trigger,
+            "label": labels.get(e.trigger, e.trigger),
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "version": e.procedure_version,
+            "comment": e.comment,
+            "payload": loads(e.payload),
+            "hash": e.hash,
+        }
+        for e in events
+    ]
+
+
+def refusals(
+    ctx: Context, reader: Reader, procedure_id: int, *, latest: int | None = None
+) -> list[dict[str, Any]]:
+    """One procedure's refused attempts, oldest first (``latest``: only the newest N), for a reader its scope
+    allows, the read recorded as :func:`history`'s. Across procedures: ``audit.queries.refusals``."""
+    return read_procedure(
+        ctx, reader, "refusals", procedure_id, lambda s: _refusals(s, procedure_id, latest), len
+    )
+
+
+def procedure_refusals(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
+    """:func:`refusals` without a reader, as :func:`procedure_events` is :func:`history` without one."""
+    with ctx.db.read() as session:
+        return _refusals(session, procedure_id, None)
+
+
+def timeline(
+    ctx: Context, reader: Reader, procedure_id: int, *, latest_refusals: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What the procedure page shows of the record — its events and its newest refusals — in one read, one
+    record of it."""
+    return read_procedure(
+        ctx,
+        reader,
+        "history",
+        procedure_id,
+        lambda s: (_events(s, procedure_id), _refusals(s, procedure_id, latest_refusals)),
+        lambda found: len(found[0]),
+        {"refusals": latest_refusals},
+    )
+
+
+def _refusals(session: Session, procedure_id: int, latest: int | None) -> list[dict[str, Any]]:
+    query = (
+        select(RefusedAttempt)
+        .where(RefusedAttempt.procedure_id == procedure_id)
+        .order_by(RefusedAttempt.id.desc())
+        .limit(latest)
+    )
+    newest_first = list(session.execute(query).scalars())
+    return [
+        {
+            "id": r.id,
+            "occurred_at": format_instant(r.occurred_at),
+            "procedure_id": r.procedure_id,
+            "actor": r.actor,
+            "interface": r.interface,
+            "trigger": r.trigger,
+            "code": r.code,
+            "message": r.message,
+            "unmet": loads(r.unmet),
+        }
+        for r in reversed(newest_first)
+    ]
 
 
 def proposals(ctx: Context, *, approver: str | None = None, status: str = "pending") -> list[dict[str, Any]]:

@@ -92,8 +92,15 @@ class Settings(BaseSettings):
         default=120, ge=5, le=1440, description="이만큼 쓰지 않으면 로그아웃"
     )
     web_session_hours: int = Field(default=12, ge=1, le=72, description="로그인 한 번의 최대 유효 시간")
-    web_lock_after_failures: int = Field(default=5, ge=3, le=20, description="잇달아 이만큼 실패하면 잠금")
-    web_lock_minutes: int = Field(default=15, ge=1, le=1440, description="잠금 시간 (실패를 세는 구간)")
+    # Sign-in throttling (OWASP ASVS V2.2.1): after this many failures in a row the next attempt waits 1 minute,
+    # twice as long after each further failure, at most GCW_WEB_LOCK_MINUTES — a growing delay, not a hard lock.
+    web_lock_after_failures: int = Field(
+        default=5, ge=3, le=20, description="한 사용자 이름에 잇달아 이만큼 실패하면 대기 시작"
+    )
+    web_lock_address_failures: int = Field(
+        default=20, ge=5, le=1000, description="한 주소에서 이름과 상관없이 잇달아 실패하면 대기 시작"
+    )
+    web_lock_minutes: int = Field(default=15, ge=1, le=1440, description="가장 긴 대기 (1분부터 두 배씩)")
     web_upload_mib: int = Field(default=25, ge=1, le=200, description="문서 업로드 한 건의 최대 크기 (MiB)")
 
     @property

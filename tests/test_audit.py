@@ -57,19 +57,33 @@ def _attacker(ctx, *tables: str) -> Iterator[Connection]:
 
 
 def _delete_newest_and_rewind(conn: Connection, pid: int) -> int:
-    """The attacker deletes procedure ``pid``'s newest event and, careful, rewinds the chain head (a procedure's
-    is on its row) to the event before; returns the deleted event's seq."""
-    last = conn.execute(
-        text("SELECT max(seq) FROM audit_events WHERE procedure_id = :p"), {"p": pid}
-    ).scalar()
-    conn.execute(text("DELETE FROM audit_events WHERE procedure_id = :p AND seq = :s"), {"p": pid, "s": last})
+    """The attacker deletes procedure ``pid``'s newest event (an approval) and, careful, rewinds the chain head (a
+    procedure's is on its row) to the event before, with the row's state and version and the rows the event
+    wrote (its deadlines, the proposal's decision), so that the rows agree with the shortened chain; returns the
+    deleted event's seq."""
+    last, deleted = conn.execute(
+        text("SELECT seq, id FROM audit_events WHERE procedure_id = :p ORDER BY seq DESC LIMIT 1"), {"p": pid}
+    ).one()
+    conn.execute(text("DELETE FROM audit_events WHERE id = :e"), {"e": deleted})
     prev = conn.execute(
-        text("SELECT hash FROM audit_events WHERE procedure_id = :p AND seq = :s"),
+        text(
+            "SELECT hash, to_state, procedure_version FROM audit_events WHERE procedure_id = :p AND seq = :s"
+        ),
         {"p": pid, "s": last - 1},
-    ).scalar()
+    ).one()
     conn.execute(
-        text("UPDATE procedures SET chain_seq = :s, chain_head = :h WHERE id = :p"),
-        {"s": last - 1, "h": prev, "p": pid},
+        text(
+            "UPDATE procedures SET chain_seq = :s, chain_head = :h, state = :st, version = :v WHERE id = :p"
+        ),
+        {"s": last - 1, "h": prev.hash, "st": prev.to_state, "v": prev.procedure_version, "p": pid},
+    )
+    conn.execute(text("DELETE FROM deadlines WHERE opened_event_id = :e"), {"e": deleted})
+    conn.execute(
+        text(
+            "UPDATE proposals SET status = 'pending', decided_by_id = NULL, decided_at = NULL "
+            "WHERE procedure_id = :p AND procedure_version = :v"
+        ),
+        {"p": pid, "v": prev.procedure_version},
     )
     return last
 
@@ -179,7 +193,7 @@ def test_refusal_is_kept_outside_the_chain(ctx):
     before = _verify(ctx).events
     with pytest.raises(Forbidden):
         fire(ctx, pid, "request_governor_opinions")
-    refused = queries.refusals(ctx, pid)
+    refused = queries.procedure_refusals(ctx, pid)
     assert refused[-1]["code"] == "forbidden"
     assert _verify(ctx).events == before
 
@@ -232,9 +246,10 @@ def test_report_has_one_line_per_thing_verified(ctx):
     _checkpoint(ctx)
     report = audit.verify_database(ctx.db, ctx.store)
     assert report.ok
-    chains, records, checkpoints, documents = report.lines()
+    chains, records, rows, checkpoints, documents = report.lines()
     assert chains.startswith("체인: 2개, 사건 ") and chains.endswith("(처음부터) — 이상 없음")
     assert records.startswith("기록: ") and checkpoints == "체크포인트: 1개 — 이상 없음"
+    assert rows.startswith("현재 상태: ") and rows.endswith("— 이상 없음")
     assert documents == "문서: 0건 해시 — 이상 없음"
 
 

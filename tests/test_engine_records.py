@@ -47,7 +47,7 @@ def test_correction_names_the_event_and_keeps_the_original(ctx):
     )
     reply = _facts(ctx, pid)[("consultation_reply", "governor:47")]["data"]
     assert reply["summary"] == "이견 없음" and reply["corrects_event_id"] == wrong.event_id
-    history = queries.history(ctx, pid)
+    history = queries.procedure_events(ctx, pid)
     assert [e["trigger"] for e in history][-2:] == ["record_governor_opinion", "correct"]
     assert history[-2]["payload"]["input"]["summary"] == "이견 있음"  # the original stays in the chain
 
@@ -105,7 +105,7 @@ def test_acting_approver_signs_and_is_recorded_as_such(ctx):
     # The designation of the acting approver changed the procedure, so the proposal is stale: propose again.
     proposal = fire(ctx, pid, "propose", trigger="request_governor_opinions", payload={})
     approval = fire(ctx, pid, "approve_proposal", APPROVER2, proposal_id=proposal.proposal_id)
-    event = queries.history(ctx, pid)[-1]
+    event = queries.procedure_events(ctx, pid)[-1]
     assert approval.to_state == "governor_consultation"
     assert event["actor"] == APPROVER2 and event["payload"]["proposal"]["acting"] is True
 

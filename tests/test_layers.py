@@ -23,6 +23,7 @@ FLOORS: tuple[tuple[str, frozenset[str]], ...] = (
                 "faults",
                 "settings",
                 "validation",
+                "inputs",
                 "local_files",
                 "calendar",
                 "reference",

@@ -404,7 +404,7 @@ def test_a_procedure_under_way_is_imported_at_its_stage_with_its_history_marked(
         plan=gumi_plan() | {"name": "해남 (예시)"},
         source="2026-11 이관 (종이 기록)",
     )
-    events = queries.history(ctx, result.procedure_id)
+    events = queries.procedure_events(ctx, result.procedure_id)
     assert [e["trigger"] for e in events] == ["import"] and events[0]["seq"] == 1
     assert events[0]["payload"]["input"]["imported_history"] == history
     assert queries.procedure_status(ctx, result.procedure_id)["plan_version"] == 1

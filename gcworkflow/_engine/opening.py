@@ -23,6 +23,7 @@ from gcworkflow.db.models import (
     Procedure,
 )
 from gcworkflow.errors import Forbidden, GcwError, GuardFailed, InvalidInput, NotFound, Unmet
+from gcworkflow.inputs import single_line
 from gcworkflow.korean import with_particle
 from gcworkflow.procedures.plan_content import parse_plan
 from gcworkflow.procedures.registry import definition as definition_of
@@ -65,6 +66,8 @@ def _open(
         definition = definition_of(kind)
     except KeyError as exc:
         raise InvalidInput(f"알 수 없는 절차 종류입니다: {kind}") from exc
+    if title:
+        single_line(title, "절차 제목")  # listed by every desk and CLI table
     clerk = load_principal(session, actor.username, acting_as=actor.role)
     if Role.CLERK not in clerk.roles:
         raise Forbidden("절차는 담당 주무관이 개시합니다")

@@ -17,7 +17,14 @@ from gcworkflow._engine.apply import action_of, apply_action, commit_event, run_
 from gcworkflow._engine.attempt import Attempt
 from gcworkflow._engine.results import FireResult
 from gcworkflow._engine.view import build_view
-from gcworkflow.access import acting_approver, role_names
+from gcworkflow.access import (
+    SIGNOFF_BASIS,
+    Assigned,
+    Principal,
+    acting_approver,
+    assignment_basis,
+    role_names,
+)
 from gcworkflow.canonical import canonical_text, digest, loads
 from gcworkflow.db.models import Proposal, User
 from gcworkflow.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -43,6 +50,14 @@ class Proposed:
         return digest({"trigger": self.action.trigger, "payload": self.model, "content": content})
 
 
+def check_proposer(procedure: Assigned, principal: Principal) -> None:
+    """Only the procedure's assigned clerk proposes (결재 상신) an approver's action."""
+    if Role.CLERK not in principal.roles or procedure.clerk_id != principal.user.id:
+        raise Forbidden(
+            f"결재 상신은 이 절차의 담당 주무관만 할 수 있습니다 ({assignment_basis({Role.CLERK})}, {SIGNOFF_BASIS})"
+        )
+
+
 def propose(attempt: Attempt, request: Mapping[str, Any]) -> FireResult:
     procedure, principal = attempt.procedure, attempt.principal
     action = action_of(attempt.definition, str(request.get("trigger")))
@@ -50,8 +65,7 @@ def propose(attempt: Attempt, request: Mapping[str, Any]) -> FireResult:
         raise InvalidInput(
             f"'{action.label}'{particle(action.label, '은')} 결재 사항이 아니므로 직접 처리하십시오"
         )
-    if Role.CLERK not in principal.roles or procedure.clerk_id != principal.user.id:
-        raise Forbidden("결재 상신은 이 절차의 담당 주무관만 할 수 있습니다")
+    check_proposer(procedure, principal)
     given = request.get("payload") or {}
     if not isinstance(given, dict):
         raise InvalidInput(
@@ -165,7 +179,8 @@ def _to_decide(attempt: Attempt, request: Mapping[str, Any]) -> tuple[Proposal, 
         raise Conflict(f"{proposal_id}번 상신은 이미 처리되었습니다 ({proposal.status})")
     if Role.APPROVER not in principal.roles:
         raise Forbidden(
-            f"결재는 결재권자만 할 수 있습니다 ({principal.user.username}의 권한: {role_names(principal.roles)})"
+            f"결재는 결재권자만 할 수 있습니다 ({principal.user.username}의 권한: {role_names(principal.roles)}; "
+            f"{SIGNOFF_BASIS})"
         )
     if proposal.proposed_by_id == principal.user.id:
         raise Forbidden("자신이 상신한 안건은 결재할 수 없습니다 (운영방침: 2인 결재 원칙)")
@@ -173,7 +188,10 @@ def _to_decide(attempt: Attempt, request: Mapping[str, Any]) -> tuple[Proposal, 
         return proposal, False
     if acting_approver(attempt.session, procedure.id) == principal.user.username:
         return proposal, True
-    raise Forbidden(f"{with_particle(principal.user.username, '은')} 이 절차의 결재권자나 대결자가 아닙니다")
+    raise Forbidden(
+        f"{with_particle(principal.user.username, '은')} 이 절차의 결재권자나 대결자가 아닙니다 "
+        f"({assignment_basis({Role.APPROVER})})"
+    )
 
 
 def _decide(attempt: Attempt, proposal: Proposal, status: str, acting: bool) -> None:

@@ -7,8 +7,9 @@ constructs over the tables, executed on the session's connection.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 
+from gcworkflow.audit import procedure_chain_of
 from gcworkflow.db.models import AuditEvent, Cluster, Fact, PlanVersion, Procedure, RoleGrant, User
 
 procedures = Procedure.__table__
@@ -19,6 +20,9 @@ facts = Fact.__table__
 plans = PlanVersion.__table__
 events = AuditEvent.__table__
 
+# The chain's head event, found by the row's own chain_seq on the (chain, seq) unique index: its state and
+# version are what the row must say (row.lock_procedure refuses a row changed outside the engine).
+_head = events.alias("head")
 LOCK_PROCEDURE = (
     select(
         procedures.c.id,
@@ -34,10 +38,26 @@ LOCK_PROCEDURE = (
         procedures.c.closed_at,
         procedures.c.chain_seq,
         procedures.c.chain_head,
+        _head.c.to_state.label("head_state"),
+        _head.c.procedure_version.label("head_version"),
+        _head.c.hash.label("head_hash"),
     )
-    .select_from(procedures.outerjoin(clusters, clusters.c.id == procedures.c.cluster_id))
+    .select_from(
+        procedures.outerjoin(clusters, clusters.c.id == procedures.c.cluster_id).outerjoin(
+            _head,
+            and_(
+                _head.c.chain == procedure_chain_of(procedures.c.id),
+                _head.c.seq == procedures.c.chain_seq,
+            ),
+        )
+    )
     .where(procedures.c.id == bindparam("procedure_id"))
     .with_for_update(of=procedures)
+)
+
+# The same head, read in a statement of its own (see row.lock_procedure: a lock that waited on PostgreSQL).
+HEAD_EVENT = select(events.c.to_state, events.c.procedure_version, events.c.hash).where(
+    events.c.chain == procedure_chain_of(bindparam("procedure_id")), events.c.seq == bindparam("seq")
 )
 
 SAVE_PROCEDURE = (

@@ -32,6 +32,7 @@ from gcworkflow.db.models import (
 )
 from gcworkflow.deadlines import close_deadlines
 from gcworkflow.documents.numbering import registry
+from gcworkflow.documents.sniff import media_type as sniffed_type
 from gcworkflow.errors import GuardFailed, InvalidInput, Unmet
 from gcworkflow.procedures.deadline_kinds import KINDS
 from gcworkflow.procedures.spec import (
@@ -152,8 +153,24 @@ def _open_deadline(write: OpenDeadline, view: ProcedureView) -> Resolved:
         raise ValueError(f"deadline {write.kind!r} needs its procedure kind's basis (OpenDeadline.basis)")
     due, explanation = compute_due(write.rule, view.calendar)
     rule = write.rule
+    # The rule's inputs and whether the date is fixed decide every later recomputation, so the event carries them
+    # and verification compares the row with them (gcw audit verify).
+    summary = {
+        "deadline_opened": write.kind,
+        "subject": write.subject,
+        "due_on": due,
+        "explanation": explanation,
+        "fixed": write.fixed,
+        "rule": {
+            "method": rule.method,
+            "base_on": rule.base_on,
+            "amount": rule.amount,
+            "unit": rule.unit,
+            "from_midnight": rule.from_midnight,
+        },
+    }
     return Resolved(
-        {"deadline_opened": write.kind, "subject": write.subject, "due_on": due, "explanation": explanation},
+        summary,
         [
             (
                 Deadline.__table__,
@@ -240,6 +257,7 @@ def _link_document(ctx: Context, session: Session, procedure: ProcedureRow, writ
     assert ctx.store is not None
     if not ctx.store.exists(write.sha256):
         raise InvalidInput(f"문서 저장소에 {write.sha256} 문서가 없습니다. 먼저 파일을 등록하십시오")
+    data = ctx.store.get(write.sha256)
     plan = session.connection().execute(sql.LATEST_PLAN, {"procedure_id": procedure.id}).one_or_none()
     return Resolved(
         {"document": write.sha256, "kind": write.kind, "direction": write.direction},
@@ -252,8 +270,8 @@ def _link_document(ctx: Context, session: Session, procedure: ProcedureRow, writ
                     "kind": write.kind,
                     "title": write.title,
                     "filename": write.filename,
-                    "media_type": write.media_type,
-                    "size": len(ctx.store.get(write.sha256)),
+                    "media_type": sniffed_type(data),
+                    "size": len(data),
                     "plan_version_id": plan.id if plan else None,
                 },
             )

@@ -4,7 +4,8 @@ transaction; everything else only reads it.
 - :mod:`~gcworkflow.audit.chain`: events sealed into hash chains (one per procedure, one for the system);
 - :mod:`~gcworkflow.audit.checkpoints`: every chain head hashed at one moment, printable as one line;
 - :mod:`~gcworkflow.audit.verify`: the whole trail (or what came after a checkpoint) walked and compared with
-  what each action wrote and the stored documents (:mod:`scan`, :mod:`walk`, :mod:`records`, :mod:`report`);
+  what each action wrote and the stored documents (:mod:`scan`, :mod:`walk`, :mod:`records`, :mod:`report`),
+  and the current rows with the chains' projection (:mod:`projection`, :mod:`replay`, :mod:`findings`);
 - :mod:`~gcworkflow.audit.archive`: one procedure's records as a self-verifying archive;
 - :mod:`~gcworkflow.audit.queries`: the auditors' questions (who did what, refusals, late notifications…).
 
@@ -21,6 +22,7 @@ from gcworkflow.audit.chain import (
     append,
     append_system,
     procedure_chain,
+    procedure_chain_of,
     seal,
 )
 from gcworkflow.audit.checkpoints import (
@@ -50,6 +52,7 @@ __all__ = [
     "checkpoint_unless_current",
     "latest_checkpoint",
     "procedure_chain",
+    "procedure_chain_of",
     "seal",
     "verify",
     "verify_database",

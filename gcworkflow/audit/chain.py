@@ -13,7 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
+    String,
+    cast,
     insert,
+    literal,
     select,
 )
 from sqlalchemy.orm import Session
@@ -33,6 +37,12 @@ SYSTEM_CHAIN = "system"
 
 def procedure_chain(procedure_id: int) -> str:
     return f"procedure:{procedure_id}"
+
+
+def procedure_chain_of(procedure_id: ColumnElement[int]) -> ColumnElement[str]:
+    """:func:`procedure_chain` in SQL, so that a procedure row joins its head event on the chain's unique
+    (chain, seq) index: ``chain = 'procedure:' || id AND seq = chain_seq``."""
+    return literal("procedure:", String) + cast(procedure_id, String)
 
 
 @dataclass(frozen=True)

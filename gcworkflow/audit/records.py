@@ -184,3 +184,21 @@ def verify_documents(
             )
         if progress and n % 100 == 0:
             progress("문서", n, len(rows))
+
+
+def verify_unreferenced(session: Session, store: DocumentStore, report: VerifyReport) -> None:
+    """Every file in the store must be a document some event linked (its ``documents`` row, vouched for by
+    that event): a file put there without a record, or a record's row deleted, is named by its path."""
+    referenced = {f"{sha[:2]}/{sha}" for sha in session.execute(select(Document.sha256).distinct()).scalars()}
+    for path in store.files():
+        if path not in referenced:
+            report.problems.append(
+                Problem(
+                    "store",
+                    None,
+                    None,
+                    f"문서 저장소의 {path} 파일을 참조하는 사건이 없습니다 (기록 없이 추가되었거나 문서 기록이 "
+                    "삭제됨: 확인한 뒤 옮기거나 지우십시오)",
+                    section="documents",
+                )
+            )

@@ -10,7 +10,7 @@ from typing import Any
 # (phase, done, total): how far a long verification or export has come, for a progress bar.
 Progress = Callable[[str, int, int | None], None]
 
-SECTIONS = ("chains", "records", "checkpoints", "documents")
+SECTIONS = ("chains", "records", "projection", "checkpoints", "documents")
 
 
 @dataclass
@@ -43,6 +43,8 @@ class VerifyReport:
     chains: int = 0
     events: int = 0
     records: int = 0
+    # Current rows compared with the chains' projection (audit.projection); None: not compared (an archive).
+    rows: int | None = None
     checkpoints: int = 0
     documents: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -69,7 +71,8 @@ class VerifyReport:
         return self
 
     def lines(self) -> list[str]:
-        """One Korean line per thing verified: chains, the records they vouch for, checkpoints, documents."""
+        """One Korean line per thing verified: chains, the records they vouch for, the current rows, checkpoints,
+        documents."""
 
         def verdict(name: str) -> str:
             found = self.section(name)
@@ -86,6 +89,12 @@ class VerifyReport:
         return [
             f"체인: {self.chains:,}개, 사건 {self.events:,}건 ({scope}) — {verdict('chains')}",
             f"기록: {self.records:,}건 (사실·조성계획·번호·문서 연결) — {verdict('records')}",
+            (
+                f"현재 상태: {self.rows:,}행 (절차·상신·기한·사용자·권한·토큰·연락처·공휴일 조정) — "
+                f"{verdict('projection')}"
+                if self.rows is not None
+                else "현재 상태: 검증하지 않음 (기록물에는 현재 행이 없음)"
+            ),
             f"체크포인트: {self.checkpoints:,}개 — {verdict('checkpoints')}",
             documents,
         ]
@@ -96,6 +105,7 @@ class VerifyReport:
             "chains": self.chains,
             "events": self.events,
             "records": self.records,
+            "rows": self.rows,
             "checkpoints": self.checkpoints,
             "documents": self.documents if self.documents_checked else None,
             "since_checkpoint": self.since_checkpoint,

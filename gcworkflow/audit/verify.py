@@ -1,5 +1,6 @@
-"""Verification: every chain walked (or only what came after a checkpoint), every record an action wrote,
-every checkpoint and every stored document.
+"""Verification: every chain walked (or only what came after a checkpoint), every record an action wrote, the
+current rows against the chains' projection (:mod:`~gcworkflow.audit.projection`), every checkpoint and every
+stored document.
 
 The events are read in the order they were written (by id, the table's own order) rather than chain by
 chain, and the database rebuilds each row's canonical text from its columns in a statement of its own that
@@ -26,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from gcworkflow.audit.chain import GENESIS, chain_heads
 from gcworkflow.audit.checkpoints import CheckpointLine, latest_checkpoint
-from gcworkflow.audit.records import verify_documents, verify_records
+from gcworkflow.audit.projection import verify_projection
+from gcworkflow.audit.records import verify_documents, verify_records, verify_unreferenced
 from gcworkflow.audit.report import Problem, Progress, VerifyReport
 from gcworkflow.audit.scan import read_batches, scan_query, suspect_rows
 from gcworkflow.audit.walk import Walk
@@ -112,8 +114,9 @@ def verify(
     against: CheckpointLine | None = None,
     progress: Progress | None = None,
 ) -> VerifyReport:
-    """Walk every chain, every record an action wrote, every checkpoint and, given the store, every stored
-    document. The first problem in each chain is reported.
+    """Walk every chain, every record an action wrote, the current rows against the chains' projection, every
+    checkpoint and, given the store, every stored document (and every file no event references). The first
+    problem in each chain is reported.
 
     ``since``: only what was appended after the last checkpoint (or after ``against``'s), starting from the
     heads that checkpoint recorded. ``against``: a checkpoint line kept outside the database, which must
@@ -146,8 +149,11 @@ def verify(
         walk.finish(heads)
         event_ids = None
     verify_records(session, report, event_ids, progress)
+    # The current rows are compared whole, also after a checkpoint: a row may be forged at any time.
+    verify_projection(session, report, progress)
     if store is not None:
         verify_documents(session, store, report, event_ids, progress)
+        verify_unreferenced(session, store, report)
     return report.finish()
 
 

@@ -1,7 +1,9 @@
 """`gcw`: the operator's command line over the engine (DESIGN.md §2 "Who acts", §4 errors).
 
 Whoever runs it holds the database credentials, so it names the acting user with ``--as USER`` (or
-``GCW_USER``); without it the actor is ``operator``, who may read, verify and export but take no action.
+``GCW_USER``); without it the actor is ``operator``, who may read, verify and export but take no action and
+write nothing but checkpoints. The automated flows' work (render documents, plan reminders, dispatch, run the
+flows) is the ``system``'s: a command doing it by hand takes ``--as-system``, recorded on the system chain.
 Each command module imports the engine only inside its commands, so that `gcw --help` stays fast.
 """
 
@@ -37,7 +39,8 @@ app = typer.Typer(
     help=(
         "녹색융합클러스터 법정 절차 워크플로 (gcworkflow).\n\n"
         "처리(fire, propose, approve …)는 `--as 사용자이름`(또는 GCW_USER)으로 행위자를 밝혀야 합니다. "
-        "--as가 없으면 operator로서 조회·검증·체크포인트만 할 수 있습니다.\n\n"
+        "--as가 없으면 operator로서 조회·검증·체크포인트만 할 수 있습니다. 자동 처리(system)의 일인 문서 생성, "
+        "알림 계획, 발송, 흐름 실행은 `--as-system`을 붙여야 system으로 실행되며 그 사실이 감사 기록에 남습니다.\n\n"
         "환경변수: GCW_DATABASE_URL(데이터베이스), GCW_VAR_DIR(로컬 파일 폴더), "
         "GCW_NOW(시각 고정, 예: 2026-09-23T10:00:00+09:00 또는 2026-09-23).\n\n"
         "종료 코드: 0 성공, 1 감사 기록 이상 등, 2 입력 오류, 3 요건 미충족, 4 충돌, 5 권한 없음, "

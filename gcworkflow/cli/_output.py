@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from gcworkflow.inputs import visible
+
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
@@ -23,8 +25,8 @@ def dumps(data: Any) -> str:
 
 
 def compact(data: Any) -> str:
-    """One-line JSON, for a detail inside human output."""
-    return json.dumps(data, ensure_ascii=False, default=str)
+    """One-line JSON, for a detail inside human output; JSON escapes C0 controls, :func:`visible` the rest."""
+    return visible(json.dumps(data, ensure_ascii=False, default=str))
 
 
 def width(text: str) -> int:
@@ -34,13 +36,15 @@ def width(text: str) -> int:
 
 
 def cell(value: Any) -> str:
+    """A value as one line of a table: control characters escaped, so that a row stored before names were
+    checked (issue 15) cannot move the cursor, recolour the terminal or break the table."""
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "예" if value else "아니오"
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value) or "-"
-    return str(value)
+        return ", ".join(visible(str(v)) for v in value) or "-"
+    return visible(str(value))
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

@@ -26,6 +26,7 @@ from gcworkflow.cli._output import dumps
 from gcworkflow.errors import Forbidden, GcwError, InvalidInput
 
 if TYPE_CHECKING:
+    from gcworkflow.audit.queries import Reader
     from gcworkflow.context import Context
     from gcworkflow.engine import Actor
     from gcworkflow.settings import Settings
@@ -46,10 +47,24 @@ EXIT_NOT_READY = 7  # the database cannot be reached or its schema is missing or
 EXIT_INTERNAL = 9  # a defect: said in one Korean line; GCW_DEBUG=1 shows the traceback
 # + the signal's number, as the shell reports a process ended by it (130 Ctrl-C, 143 SIGTERM)
 EXIT_SIGNAL = 128
+_TOO_LARGE: dict[type[Exception], str] = {
+    RecursionError: "입력의 중첩이 너무 깊어 처리할 수 없습니다: 파일·--payload·-p 값의 묶음·목록 단계를 줄이십시오.",
+    OverflowError: "입력한 수나 날짜가 다룰 수 있는 범위를 넘습니다: 번호·연도·일수·면적·날짜를 확인하십시오.",
+}
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="결과를 JSON으로 표준 출력에 씁니다 (오류도 JSON으로).")
 ]
+AsSystemOption = Annotated[
+    bool,
+    typer.Option(
+        "--as-system",
+        help="자동 처리(system)로서 실행합니다. 문서 생성·발송·알림 계획은 사람이 아닌 system의 일이라 이 표시 "
+        "없이는 하지 않으며, 실행 사실이 OS 사용자와 함께 감사 기록(system 체인)에 남습니다.",
+    ),
+]
+# Why the flows' work is nobody's but `system`'s (procedure.md §6, the role table).
+SYSTEM_BASIS = "운영방침: 문서 생성·발송·알림 계획은 자동 처리(system)의 일"
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,45 @@ class Runtime:
         from gcworkflow.engine import Actor
 
         return Actor(self.username, interface="cli", os_user=os_user())
+
+    def as_system(self, asked: bool, command: str, given: dict[str, Any] | None = None) -> Actor:
+        """The ``system`` actor, for a command that does the automated flows' work by hand (render documents,
+        plan reminders, dispatch, run the flows): neither the read-only operator's nor a person's, so only when
+        ``--as-system`` asks for it, and then recorded on the system chain *before* the work starts, so that
+        nothing it writes is left without who ran it (the OS user) and when."""
+        if not asked:
+            raise Forbidden(
+                f"이 명령(gcw {command})은 자동 처리(system)의 일입니다 ({SYSTEM_BASIS}). --as 없는 operator는 "
+                "조회·검증·체크포인트만 합니다. 직접 실행하려면 --as-system을 붙이십시오: system으로 실행되고, "
+                "실행 사실이 OS 사용자와 함께 감사 기록에 남습니다."
+            )
+        if not self.is_operator:
+            raise InvalidInput(
+                "--as-system은 사용자 지정(--as, GCW_USER)과 함께 쓸 수 없습니다: 이 명령은 사람이 아닌 "
+                f"system으로만 실행됩니다 (지금 지정된 사용자: {self.username}). --as와 GCW_USER를 빼고 다시 "
+                "실행하십시오."
+            )
+        from gcworkflow.engine import Actor, act_on_system
+        from gcworkflow.procedures.spec import Role
+
+        system = Actor("system", interface="cli", os_user=os_user(), role=Role.SYSTEM)
+        act_on_system(
+            self.ctx,
+            system,
+            "run_as_system",
+            {"command": f"gcw {command}", **(given or {})},
+            frozenset({Role.SYSTEM}),
+            lambda _session, _principal: {"command": f"gcw {command}"},
+            comment="운영자가 자동 처리를 직접 실행함 (--as-system)",
+        )
+        return system
+
+    def as_reader(self) -> Reader:
+        """Who reads the audit record (a procedure's history and refusals, the audit queries), as its scope and
+        its record of reads name them; the operator is refused there unless the command is verify or export."""
+        from gcworkflow.audit.queries import Reader
+
+        return Reader(self.username, interface="cli", os_user=os_user())
 
     def require_reader(self) -> None:
         """A named user must exist and be active even to read; the operator always may."""
@@ -279,6 +333,13 @@ def command(cli: typer.Context, json_output: bool) -> Iterator[Runtime]:
             "끝나지 않은 처리는 기록되지 않았습니다.",
             EXIT_SIGNAL + signum,
         )
+    except (RecursionError, OverflowError) as exc:
+        # Only input that no check on the way bounded makes these (ids, files and payloads are bounded where
+        # they are read): a nesting the parsers cannot descend, a number no column, date or period can hold.
+        # Said as the input error it is, not as a defect; GCW_DEBUG=1 shows where, to bound it there.
+        if os.environ.get("GCW_DEBUG") == "1":
+            raise
+        runtime.refuse(InvalidInput(_TOO_LARGE[type(exc)]))
     except Exception as exc:
         advice = runtime.database_problem(exc)
         if advice is not None:

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
+from gcworkflow.cli._input import record_id
 from gcworkflow.cli._output import compact, dumps, echo_table
-from gcworkflow.cli._runtime import JsonOption, command
+from gcworkflow.cli._runtime import AsSystemOption, JsonOption, command
 
 flows_app = typer.Typer(
     help="자동화 흐름(Prefect): 기한 점검·알림, 발송, 문서 발행, 시·도지사 통보.", no_args_is_help=True
@@ -48,15 +49,19 @@ def list_flows(cli: typer.Context, json_output: JsonOption = False) -> None:
 def run_flow(
     cli: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="gcw flows list 참고")],
-    procedure_id: Annotated[int | None, typer.Option("--procedure", metavar="ID", help="절차 번호")] = None,
+    procedure_id: Annotated[
+        int | None, typer.Option("--procedure", metavar="ID", help="절차 번호", parser=record_id)
+    ] = None,
     heartbeats: HeartbeatOption = False,
+    as_system: AsSystemOption = False,
     json_output: JsonOption = False,
 ) -> None:
-    """흐름 하나를 지금 실행합니다. PREFECT_API_URL이 없으면 임시 Prefect 서버를 띄웠다가 끝나면(중단되어도) 멈춥니다."""
+    """흐름 하나를 지금 실행합니다 (자동 처리이므로 --as-system). PREFECT_API_URL이 없으면 임시 Prefect 서버를
+    띄웠다가 끝나면(중단되어도) 멈춥니다."""
     with command(cli, json_output) as rt:
         from flows.environment import prepare
 
-        rt.require_reader()
+        rt.as_system(as_system, f"flows run {name}", {"procedure_id": procedure_id})
         prepare(rt.settings)
         from flows.definitions import FLOWS
         from flows.running import prefect_api, run
@@ -74,11 +79,15 @@ def run_flow(
 
 
 @flows_app.command("serve")
-def serve_flows(cli: typer.Context, heartbeats: HeartbeatOption = True) -> None:
-    """흐름을 일정대로 실행합니다 (Prefect 서버 필요: `prefect server start`, PREFECT_API_URL). Ctrl-C로 멈춥니다."""
+def serve_flows(
+    cli: typer.Context, heartbeats: HeartbeatOption = True, as_system: AsSystemOption = False
+) -> None:
+    """흐름을 일정대로 실행합니다 (자동 처리이므로 --as-system; Prefect 서버 필요: `prefect server start`,
+    PREFECT_API_URL). Ctrl-C로 멈춥니다."""
     with command(cli, False) as rt:
         from flows.environment import prepare
 
+        rt.as_system(as_system, "flows serve")
         prepare(rt.settings)
         from flows.running import serve_all
 
@@ -89,7 +98,7 @@ def serve_flows(cli: typer.Context, heartbeats: HeartbeatOption = True) -> None:
 def list_outbox(
     cli: typer.Context,
     status: Annotated[str | None, typer.Option("--status", help="pending, sending, sent, dead")] = None,
-    procedure_id: Annotated[int | None, typer.Option("--procedure", metavar="ID")] = None,
+    procedure_id: Annotated[int | None, typer.Option("--procedure", metavar="ID", parser=record_id)] = None,
     json_output: JsonOption = False,
 ) -> None:
     """발송 대기열 (최근 것부터). 재발송 표시는 발송 도중 멈춘 뒤 같은 Message-ID로 다시 보낸 것입니다."""
@@ -124,13 +133,14 @@ def list_outbox(
 def dispatch_now(
     cli: typer.Context,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 500,
+    as_system: AsSystemOption = False,
     json_output: JsonOption = False,
 ) -> None:
-    """지금 보낼 메시지를 보냅니다 (Prefect 없이, dispatch_outbox 흐름과 같은 일)."""
+    """지금 보낼 메시지를 보냅니다 (Prefect 없이, dispatch_outbox 흐름과 같은 일; 자동 처리이므로 --as-system)."""
     with command(cli, json_output) as rt:
         from gcworkflow.notify import dispatch
 
-        rt.require_reader()
+        rt.as_system(as_system, "outbox dispatch", {"limit": limit})
         report = dispatch(rt.ctx, limit=limit)
         rt.emit(report.as_dict(), lambda: typer.echo(compact(report.as_dict())))
 
@@ -138,7 +148,9 @@ def dispatch_now(
 @outbox_app.command("retry")
 def retry(
     cli: typer.Context,
-    ids: Annotated[list[int] | None, typer.Argument(metavar="[ID]...", help="없으면 dead 전부")] = None,
+    ids: Annotated[
+        list[int] | None, typer.Argument(metavar="[ID]...", help="없으면 dead 전부", parser=record_id)
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """dead가 된 메시지를 다시 발송 대기로 돌립니다 (관리자; 감사 기록)."""

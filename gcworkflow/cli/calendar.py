@@ -156,16 +156,19 @@ def list_(
 
         from gcworkflow import holiday_overrides
         from gcworkflow.calendar import format_date_ko_weekday
+        from gcworkflow.calendar.holidays import FIRST_SUPPORTED_YEAR, LAST_SUPPORTED_YEAR
         from gcworkflow.canonical import format_instant
         from gcworkflow.context import load_calendar
         from gcworkflow.db.models import HolidayOverride
 
         rt.require_reader()
         year = year if year is not None else rt.ctx.clock.today().year
-        try:
-            days = holiday_overrides.list_year(rt.ctx, year)
-        except ValueError as exc:  # a year outside the rules' range
-            raise InvalidInput(str(exc)) from exc
+        if not FIRST_SUPPORTED_YEAR <= year <= LAST_SUPPORTED_YEAR:
+            raise InvalidInput(
+                f"{year}년의 공휴일 규칙이 없습니다: --year는 {FIRST_SUPPORTED_YEAR}~{LAST_SUPPORTED_YEAR}년 "
+                "사이로 지정하십시오."
+            )
+        days = holiday_overrides.list_year(rt.ctx, year)
         with rt.ctx.db.read() as session:
             version = load_calendar(session).version
             rows = session.execute(

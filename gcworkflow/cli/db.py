@@ -8,6 +8,7 @@ import typer
 
 from gcworkflow.cli._output import fields
 from gcworkflow.cli._runtime import JsonOption, command, describe_url, os_user, schema_revisions
+from gcworkflow.errors import InvalidInput
 from gcworkflow.korean import particle
 
 app = typer.Typer(help="데이터베이스 스키마 (Alembic 마이그레이션).", no_args_is_help=True)
@@ -21,10 +22,23 @@ def upgrade(
 ) -> None:
     """스키마를 최신 판으로 올립니다 (이미 최신이면 아무것도 하지 않습니다)."""
     with command(cli, json_output) as rt:
+        from alembic.util import CommandError
+
         from gcworkflow.db.migrate import upgrade as migrate_up
 
         url = rt.settings.resolved_database_url
-        migrate_up(url, revision)
+        if not revision:
+            raise InvalidInput(
+                "--revision에 올릴 판을 적으십시오 (보통은 --revision 없이 최신 head로 올립니다)."
+            )
+        try:
+            migrate_up(url, revision)
+        except CommandError as exc:
+            # Alembic's own words (English) name what it could not find or reach; ours say what to do.
+            raise InvalidInput(
+                f"스키마를 {revision!r} 판으로 올릴 수 없습니다: 판 이름을 확인하십시오 (보통은 --revision 없이 "
+                f"최신 head로 올립니다; 지금 판은 `gcw db current`). ({exc})"
+            ) from exc
         current, head = schema_revisions(url)
         data = {"database": describe_url(url), "current": current, "head": head}
         rt.emit(

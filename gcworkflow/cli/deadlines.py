@@ -1,8 +1,9 @@
 """`gcw deadlines` (open deadlines, most urgent first, and procedures nothing will remind anyone of) and
 `gcw reminders plan` (the reminder planner, run now).
 
-Planning reminders is an operator's task like a checkpoint: it writes outbox rows only, never a procedure
-action, so it runs without ``--as``; each reminder is queued once whatever re-runs happen (procedure.md §5).
+Planning reminders is the ``system``'s work (procedure.md §6), which the daily sweep does: by hand it runs only
+with ``--as-system``, recorded on the system chain (the read-only operator writes nothing); each reminder is
+queued once whatever re-runs happen (procedure.md §5).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
+from gcworkflow.cli._input import record_id
 from gcworkflow.cli._output import echo_table, kst
-from gcworkflow.cli._runtime import JsonOption, command
+from gcworkflow.cli._runtime import AsSystemOption, JsonOption, command
 from gcworkflow.errors import InvalidInput, NotFound
 
 reminders = typer.Typer(help="기한 알림 (발송 대기열).", no_args_is_help=True)
@@ -51,7 +53,7 @@ def _render_deadline(item: dict[str, Any]) -> None:
 def deadlines(
     cli: typer.Context,
     procedure_id: Annotated[
-        int | None, typer.Option("--procedure", metavar="ID", help="이 절차의 기한만")
+        int | None, typer.Option("--procedure", metavar="ID", help="이 절차의 기한만", parser=record_id)
     ] = None,
     stuck_days: Annotated[
         int | None,
@@ -138,13 +140,15 @@ def deadlines(
 
 
 @reminders.command("plan")
-def plan(cli: typer.Context, json_output: JsonOption = False) -> None:
-    """오늘 보낼 기한 알림(D-7·D-3·D-1·당일·경과)과 결재권자 보고를 발송 대기열에 올립니다 (다시 실행해도 중복 없음)."""
+def plan(cli: typer.Context, as_system: AsSystemOption = False, json_output: JsonOption = False) -> None:
+    """오늘 보낼 기한 알림(D-7·D-3·D-1·당일·경과)과 결재권자 보고를 발송 대기열에 올립니다 (다시 실행해도 중복 없음).
+
+    자동 처리(system)의 일이므로 --as-system을 붙여 실행합니다 (매일 deadline_sweep 흐름도 같은 일을 합니다)."""
     with command(cli, json_output) as rt:
         from gcworkflow.calendar import format_date_ko_weekday
         from gcworkflow.deadlines import plan_due_reminders
 
-        rt.require_reader()
+        rt.as_system(as_system, "reminders plan")
         today = rt.ctx.clock.today()
         planned = plan_due_reminders(rt.ctx)
         queued = planned.total

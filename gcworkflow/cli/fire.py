@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gcworkflow.cli._input import ParamOption, PayloadFileOption, PayloadOption, attach_file, build_payload
+from gcworkflow.cli._input import (
+    ParamOption,
+    PayloadFileOption,
+    PayloadOption,
+    ProcedureId,
+    attach_file,
+    build_payload,
+    record_id,
+)
 from gcworkflow.cli._output import compact
 from gcworkflow.cli._runtime import JsonOption, Runtime, command
 from gcworkflow.korean import with_particle
@@ -16,7 +24,6 @@ if TYPE_CHECKING:
     from gcworkflow.engine import FireResult
     from gcworkflow.procedures.spec import ProcedureDefinition
 
-ProcedureId = Annotated[int, typer.Argument(metavar="ID", help="절차 번호")]
 CommentOption = Annotated[str | None, typer.Option("--comment", help="설명 (감사 기록에 남습니다)")]
 ExpectedVersionOption = Annotated[
     int | None,
@@ -24,6 +31,7 @@ ExpectedVersionOption = Annotated[
         "--expected-version",
         metavar="N",
         help="본 판 번호; 그 뒤 누가 바꿨으면 처리하지 않고 충돌로 알립니다",
+        parser=record_id,
     ),
 ]
 
@@ -95,10 +103,13 @@ def fire(
 ) -> None:
     """절차에 처리 하나를 합니다 (엔진의 단일 관문). 결재 사항은 `gcw propose`로 상신합니다."""
     with command(cli, json_output) as rt:
+        from gcworkflow.engine import authorise_first
         from gcworkflow.queries import procedure_definition
 
-        rt.actor()  # the operator is told to name a user before anything else is read
+        actor = rt.actor()  # the operator is told to name a user before anything else is read
         definition = procedure_definition(rt.ctx, procedure_id)
+        # Who may act is settled before their files are read or an attachment stored.
+        authorise_first(rt.ctx, procedure_id, trigger, actor)
         action = definition.action(trigger)
         model = action.payload if action else None
         data = build_payload(param, payload, payload_file, model)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gcworkflow.cli._input import read_mapping
+from gcworkflow.cli._input import read_mapping, record_id
 from gcworkflow.cli._output import fields
 from gcworkflow.cli._runtime import JsonOption, command
 from gcworkflow.cli.fire import CommentOption, ExpectedVersionOption, ProcedureId, fire_and_show
@@ -47,7 +47,9 @@ def set_(
 ) -> None:
     """조성계획의 새 판을 기록합니다: --file이면 전체 교체, --merge나 항목 옵션만 주면 그 항목만 바꿉니다."""
     with command(cli, json_output) as rt:
-        rt.actor()
+        from gcworkflow.engine import authorise_first
+
+        authorise_first(rt.ctx, procedure_id, "record_plan", rt.actor())  # before the plan file is read
         content: dict[str, Any] = read_mapping(file) if file else {}
         edits: dict[str, Any] = {"name": name, "area_m2": area}
         if period:
@@ -67,7 +69,7 @@ def show(
     cli: typer.Context,
     procedure_id: ProcedureId,
     version: Annotated[
-        int | None, typer.Option("--version", metavar="N", help="판 번호 (기본: 최신)")
+        int | None, typer.Option("--version", metavar="N", help="판 번호 (기본: 최신)", parser=record_id)
     ] = None,
     json_output: JsonOption = False,
 ) -> None:

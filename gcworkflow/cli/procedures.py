@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Required
 
 import typer
+from typing_extensions import TypedDict  # pydantic validates typing's own TypedDict from Python 3.12 only
 
 from gcworkflow.cli._output import echo_table, kst
 from gcworkflow.cli._runtime import JsonOption, command
 
 app = typer.Typer(help="절차 개시와 목록.", no_args_is_help=True)
+
+
+class ImportFile(TypedDict, total=False):
+    """What `gcw procedures import` reads: the items its help names, of the types the engine takes."""
+
+    kind: str
+    cluster: str | int
+    state: Required[str]
+    clerk: Required[str]
+    approver: Required[str]
+    source: str
+    history: list[dict[str, Any]]
+    plan: dict[str, Any] | None
 
 
 @app.command("open")
@@ -90,11 +104,18 @@ def import_(
 
     파일 항목: kind, cluster (명칭 또는 번호), state, clerk, approver, source, history (목록), plan (조성계획)."""
     with command(cli, json_output) as rt:
+        from pydantic import TypeAdapter, ValidationError
+
         from gcworkflow import clusters, engine
         from gcworkflow.cli._input import read_mapping
+        from gcworkflow.errors import InvalidInput
+        from gcworkflow.validation import korean_errors
 
         actor = rt.actor()
-        data = read_mapping(file)
+        try:
+            data = TypeAdapter(ImportFile).validate_python(read_mapping(file))
+        except ValidationError as exc:
+            raise InvalidInput(f"이관 파일 {file}의 항목을 확인하십시오:\n{korean_errors(exc)}") from exc
         cluster = data.get("cluster")
         result = engine.import_procedure(
             rt.ctx,

@@ -6,13 +6,13 @@ from typing import Annotated
 
 import typer
 
-from gcworkflow.cli._input import ParamOption, PayloadFileOption, PayloadOption, build_payload
+from gcworkflow.cli._input import ParamOption, PayloadFileOption, PayloadOption, build_payload, record_id
 from gcworkflow.cli._output import echo_table, kst
 from gcworkflow.cli._runtime import JsonOption, command
 from gcworkflow.cli.fire import CommentOption, ExpectedVersionOption, ProcedureId, fire_and_show
 from gcworkflow.errors import InvalidInput
 
-ProposalId = Annotated[int, typer.Argument(metavar="PROPOSAL_ID", help="상신 번호")]
+ProposalId = Annotated[int, typer.Argument(metavar="PROPOSAL_ID", help="상신 번호", parser=record_id)]
 
 
 def propose(
@@ -30,10 +30,12 @@ def propose(
 ) -> None:
     """결재 사항을 상신합니다 (담당 주무관). 상신하지 않은 결재권자가 승인해야 처리됩니다."""
     with command(cli, json_output) as rt:
+        from gcworkflow.engine import authorise_first
         from gcworkflow.queries import procedure_definition
 
-        rt.actor()
+        actor = rt.actor()
         definition = procedure_definition(rt.ctx, procedure_id)
+        authorise_first(rt.ctx, procedure_id, trigger, actor)  # before the payload file is read
         action = definition.action(trigger)
         inner = build_payload(param, payload, payload_file, action.payload if action else None)
         fire_and_show(

@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gcworkflow.cli._output import echo_table, fields, kst, table
+from gcworkflow.cli._input import ProcedureId, record_id
+from gcworkflow.cli._output import cell, echo_table, fields, kst, table
 from gcworkflow.cli._runtime import JsonOption, Runtime, command
 
 if TYPE_CHECKING:
     from gcworkflow.procedures.spec import ProcedureDefinition
-
-ProcedureId = Annotated[int, typer.Argument(metavar="ID", help="절차 번호")]
 
 
 def _unmet_lines(unmet: list[dict[str, str]], indent: str = "    ") -> None:
@@ -23,7 +22,7 @@ def _unmet_lines(unmet: list[dict[str, str]], indent: str = "    ") -> None:
 def _render_status(rt: Runtime, data: dict[str, Any], definition: ProcedureDefinition) -> None:
     from gcworkflow.cli._lookup import action_label, state_label
 
-    typer.echo(f"{data['id']}번 절차  {data['title']}")
+    typer.echo(f"{data['id']}번 절차  {cell(data['title'])}")
     typer.echo(
         fields(
             [
@@ -147,13 +146,15 @@ def _states(definition: ProcedureDefinition, before: str | None, after: str | No
 
 
 def history(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOption = False) -> None:
-    """절차의 처리 이력 (감사 기록): 순번, 시각, 행위자(역할), 처리, 단계, 설명."""
+    """절차의 처리 이력 (감사 기록): 순번, 시각, 행위자(역할), 처리, 단계, 설명.
+
+    감사 기록이므로 `gcw audit history`와 같은 열람 범위(감사·결재권자는 모든 절차, 주무관·간사는 담당하거나
+    처리한 절차)로 `--as 사용자이름`이 볼 수 있고, 열람은 조회 기록에 남습니다."""
     with command(cli, json_output) as rt:
         from gcworkflow import queries
         from gcworkflow.queries import procedure_definition
 
-        rt.require_reader()
-        events = queries.history(rt.ctx, procedure_id)
+        events = queries.history(rt.ctx, rt.as_reader(), procedure_id)
         definition = procedure_definition(rt.ctx, procedure_id)
         rt.emit(
             events,
@@ -255,11 +256,12 @@ def refusals(
             "--procedure",
             metavar="ID",
             help="이 절차의 거부 (여러 절차에 걸친 조회는 gcw audit refusals: 권한 확인과 조회 기록이 따릅니다)",
+            parser=record_id,
         ),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """한 절차의 거부된 시도: 누가, 언제, 무엇을, 왜 (근거 조문)."""
+    """한 절차의 거부된 시도: 누가, 언제, 무엇을, 왜 (근거 조문). 열람 범위와 조회 기록은 history와 같습니다."""
     with command(cli, json_output) as rt:
         from gcworkflow import queries
         from gcworkflow.errors import InvalidInput
@@ -269,8 +271,7 @@ def refusals(
                 "절차 번호(--procedure)를 적으십시오. 여러 절차에 걸친 거부 조회는 "
                 "`gcw --as 사용자이름 audit refusals`로 합니다 (권한 확인과 조회 기록이 따릅니다)."
             )
-        rt.require_reader()
-        rows = queries.refusals(rt.ctx, procedure_id)
+        rows = queries.refusals(rt.ctx, rt.as_reader(), procedure_id)
 
         def render() -> None:
             if not rows:

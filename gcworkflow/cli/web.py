@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from gcworkflow.cli._input import record_id
 from gcworkflow.cli._output import echo_table, kst
 from gcworkflow.cli._runtime import JsonOption, Runtime, command, describe_url
 
@@ -108,7 +109,9 @@ def create(
 @tokens.command("revoke")
 def revoke(
     cli: typer.Context,
-    token_id: Annotated[int, typer.Argument(metavar="ID", help="토큰 번호 (gcw tokens list)")],
+    token_id: Annotated[
+        int, typer.Argument(metavar="ID", help="토큰 번호 (gcw tokens list)", parser=record_id)
+    ],
     json_output: JsonOption = False,
 ) -> None:
     """API 토큰을 폐기합니다."""

@@ -18,7 +18,7 @@ def report(demo: Demo) -> None:
         f"  담당 {status['clerk']}, 결재권자 {status['approver']}, 조성계획 제{status['plan_version']}판"
     )
     demo.echo("\n■ 처리 이력 (감사 사건)")
-    for event in queries.history(demo.ctx, demo.pid):
+    for event in queries.procedure_events(demo.ctx, demo.pid):
         moved = (
             f" [{demo.state_label(event['from_state'])} → {demo.state_label(event['to_state'])}]"
             if (event["from_state"] and event["from_state"] != event["to_state"])
@@ -41,7 +41,7 @@ def report(demo: Demo) -> None:
         f"  알림 계획: 담당자 알림 {first.reminders}건, 결재권자 경과 보고 {first.escalations}건을 발송 "
         f"대기열에 올렸습니다 (다시 실행하면 {again.total}건: 중복되지 않습니다)"
     )
-    refused = queries.refusals(demo.ctx, demo.pid)
+    refused = queries.procedure_refusals(demo.ctx, demo.pid)
     demo.echo(f"\n■ 거부된 시도 {len(refused)}건 (감사 체인 밖 별도 기록)")
     for item in refused:
         basis = f" ({item['unmet'][0]['basis']})" if item["unmet"] else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +24,7 @@ class DocumentStore(Protocol):
     def put(self, data: bytes) -> str: ...
     def get(self, sha256: str) -> bytes: ...
     def exists(self, sha256: str) -> bool: ...
+    def files(self) -> Iterator[str]: ...
 
 
 class FileStore:
@@ -67,3 +69,12 @@ class FileStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+    def files(self) -> Iterator[str]:
+        """Every file in the store, as its path under the root (``ab/abcdef…``; anything else found there too,
+        so that verification can name a file nobody put through :meth:`put`)."""
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file():
+                yield path.relative_to(self.root).as_posix()

@@ -19,7 +19,7 @@ from gcworkflow.calendar import DueRule
 from gcworkflow.errors import InvalidInput, Unmet
 from gcworkflow.korean import particle
 from gcworkflow.procedures import paths
-from gcworkflow.procedures.common import DECREE, LAW, Payload, Text, not_after_today
+from gcworkflow.procedures.common import DECREE, LAW, Payload, Text, Title, not_after_today
 from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.plan_content.models import CreationPeriod, _Section
 from gcworkflow.procedures.spec import (
@@ -57,7 +57,7 @@ class BasicPlanContent(_Section):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Text | None = Field(
+    name: Title | None = Field(
         None, title="계획명", description="예: 제2차 녹색융합클러스터 기본계획(2028~2032)"
     )
     creation_period: CreationPeriod | None = Field(None, title="계획기간")

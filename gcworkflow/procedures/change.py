@@ -173,7 +173,6 @@ def _record_change_plan(view: ProcedureView, payload: ChangePlanPayload) -> list
                 direction="received",
                 kind="correction_evidence",
                 title=f"착오·오기·누락 정정 증빙 ({_label(name)})",
-                media_type="application/octet-stream",
             )
             for sha, name in evidence.items()
         ),
@@ -325,7 +324,6 @@ def record_governor_request(sources: tuple[str, ...], release: bool = False) -> 
                     direction="received",
                     kind="governor_request",
                     title=title,
-                    media_type="application/pdf",
                 )
                 for sha, title in zip(shas, titles, strict=False)
                 if sha

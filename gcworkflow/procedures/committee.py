@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from gcworkflow.calendar import DueRule
 from gcworkflow.errors import Unmet
-from gcworkflow.procedures.common import Payload, Sha256, Text
+from gcworkflow.inputs import one_line
+from gcworkflow.procedures.common import Payload, Sha256, Text, Title
 from gcworkflow.procedures.plan_content import merge_plan
 from gcworkflow.procedures.spec import (
     Action,
@@ -35,7 +36,9 @@ COMMITTEE = "환경정책기본법 제58조"
 QUORUM = "환경정책기본법 시행령 제21조"
 RECUSAL = "환경정책기본법 시행령 제19조의2"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), AfterValidator(one_line)
+]
 Decision = Literal["원안 의결", "수정 의결", "보완", "부결", "보류"]
 APPROVING = ("원안 의결", "수정 의결")
 
@@ -43,7 +46,7 @@ _SECRETARY = frozenset({Role.COMMITTEE_SECRETARY})
 
 
 class MeetingPayload(Payload):
-    meeting_name: Text = Field(description="회의 이름 (예: 중앙환경정책위원회 환경경제분과위원회)")
+    meeting_name: Title = Field(description="회의 이름 (예: 중앙환경정책위원회 환경경제분과위원회)")
     meeting_no: int = Field(ge=1, description="회차")
     held_on: date = Field(description="회의일")
     agenda_no: Text = Field(description="안건 번호 (예: 제2호 안건)")
@@ -236,7 +239,6 @@ def _decision(view: ProcedureView, payload: DecisionPayload) -> list[Write]:
                 direction="received",
                 kind="committee_resolution",
                 title=f"{meeting} 의결서",
-                media_type="application/pdf",
             )
         )
     return writes

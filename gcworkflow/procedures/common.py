@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from gcworkflow.calendar import format_date_ko
 from gcworkflow.errors import Unmet
+from gcworkflow.inputs import one_line
 from gcworkflow.procedures.spec import (
     Action,
     LinkDocument,
@@ -30,6 +31,8 @@ DECREE = "녹색융합클러스터법 시행령"
 RULE = "녹색융합클러스터법 시행규칙"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+# Titles and names are one line of visible text: lists, letters and the CLI's tables print them.
+Title = Annotated[Text, AfterValidator(one_line)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
@@ -97,10 +100,11 @@ def withdraw(sources: tuple[str, ...], basis: str) -> Action:
 
 class DocumentPayload(Payload):
     sha256: Sha256 = Field(description="문서 저장소에 넣은 파일의 SHA-256")
-    title: Text = Field(description="문서 제목")
+    title: Title = Field(description="문서 제목")
     kind: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")] = Field(
         default="received", description="문서 종류 (예: governor_opinion, minutes, gazette_page)"
     )
+    # What the sender said; kept in the event as given. The document's type is read from its bytes.
     media_type: str = "application/pdf"
     filename: str | None = None
     size: int | None = None
@@ -113,7 +117,6 @@ def _receive_document(_view: ProcedureView, payload: DocumentPayload) -> list[Wr
             direction="received",
             kind=payload.kind,
             title=payload.title,
-            media_type=payload.media_type,
             filename=payload.filename,
         )
     ]

@@ -221,7 +221,6 @@ def reply_effects(
                 direction="received",
                 kind=f"{group}_reply",
                 title=title,
-                media_type="application/pdf",
             )
         )
     return writes

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from gcworkflow.calendar import format_date_ko
 from gcworkflow.errors import Unmet
-from gcworkflow.procedures.common import Payload, Sha256, Text, not_after_today
+from gcworkflow.procedures.common import Payload, Sha256, Text, Title, not_after_today
 from gcworkflow.procedures.decision import designation_decided, requirements_met
 from gcworkflow.procedures.kind_law import KindLaw
 from gcworkflow.procedures.notice import (
@@ -113,7 +113,7 @@ class IssuedDocumentPayload(Payload):
     document: str = Field(description="문서 종류 (예: designation_notice, opinion_request)")
     subject: str = Field(default="", description="같은 종류의 문서가 여럿일 때 구분 (예: governor:47)")
     sha256: Sha256
-    title: Text
+    title: Title
     media_type: str = "application/pdf"
     size: int = Field(ge=1)
     content_sha256: str = Field(description="문서를 만든 기록 내용의 SHA-256")
@@ -127,7 +127,6 @@ def document_issued(sources: tuple[str, ...]) -> Action:
                 direction="issued",
                 kind=p.document,
                 title=p.title,
-                media_type=p.media_type,
                 filename=f"{p.document}-{p.sha256[:12]}.pdf",
             ),
             RecordFact(
@@ -204,7 +203,6 @@ def record_gazette_publication(sources: tuple[str, ...], law: KindLaw) -> Action
                     direction="received",
                     kind="gazette_page",
                     title=f"관보 {p.gazette_issue} 게재면",
-                    media_type="application/pdf",
                 )
             )
         return writes

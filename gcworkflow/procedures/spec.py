@@ -167,11 +167,13 @@ class RegisterNumber:
 
 @dataclass(frozen=True)
 class LinkDocument:
+    """A stored file linked to the procedure; its media type is read from its bytes when linked, never taken
+    from what the sender claimed."""
+
     sha256: str
     direction: str  # received | issued
     kind: str
     title: str
-    media_type: str
     filename: str | None = None
 
 

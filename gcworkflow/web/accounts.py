@@ -13,22 +13,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gcworkflow.audit.replay import password_fingerprint
 from gcworkflow.canonical import format_instant
 from gcworkflow.context import Context
-from gcworkflow.db.models import RoleGrant, User
+from gcworkflow.db.models import ApiToken, RoleGrant, User
 from gcworkflow.engine import Actor, Principal, act_on_system
 from gcworkflow.errors import Conflict, Forbidden, InvalidInput, NotFound
-from gcworkflow.people import RESERVED
+from gcworkflow.inputs import single_line
+from gcworkflow.people import RESERVED, revoke_sessions
 from gcworkflow.procedures.spec import Role
 from gcworkflow.web.auth import (
     TOKEN_PREFIX,
     hash_password,
     new_secret,
-    revoke_sessions,
     secret_sha256,
     verify_password,
 )
-from gcworkflow.web.models import ApiToken
 
 ADMIN_ONLY = frozenset({Role.ADMIN})
 EVERY_PERSON = frozenset(r for r in Role if r is not Role.SYSTEM)
@@ -85,7 +85,12 @@ def set_password(
         user = _person(session, username)
         user.password_hash = new_hash
         ended = revoke_sessions(session, user.id, ctx.clock.now(), keep_session_sha256 if own else None)
-        return {"password_set": username, "sessions_ended": ended}
+        # The trail vouches for the stored hash by its fingerprint, never the hash itself (gcw audit verify).
+        return {
+            "password_set": username,
+            "sessions_ended": ended,
+            "password_hash_sha256": password_fingerprint(new_hash),
+        }
 
     return act_on_system(
         ctx,
@@ -104,21 +109,23 @@ class NewToken:
     event_id: int
 
 
-def create_token(
-    ctx: Context, actor: Actor, username: str, role: str, name: str, days: int | None = 90
-) -> NewToken:
-    """An API token for ``username`` limited to ``role`` (which the user must hold), valid ``days`` days."""
+def create_token(ctx: Context, actor: Actor, username: str, role: str, name: str, days: int = 90) -> NewToken:
+    """An API token for ``username`` limited to ``role`` (which the user must hold), valid ``days`` days: every
+    token expires (OWASP ASVS V3.5), whichever door asked for it."""
     try:
         scope = Role(role)
     except ValueError as exc:
         raise InvalidInput(f"알 수 없는 권한입니다: {role}") from exc
     if scope is Role.SYSTEM:
         raise InvalidInput("system 권한의 토큰은 만들 수 없습니다.")
-    name = name.strip()
+    name = single_line(name.strip(), "토큰 이름")
     if not name or len(name) > 100:
         raise InvalidInput("토큰 이름(용도)을 100자 이내로 적으십시오.")
-    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
-        raise InvalidInput(f"유효 기간은 1~{MAX_TOKEN_DAYS}일이어야 합니다.")
+    # Checked here, not only by the API's model: a caller passing None would get a token that never expires.
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(
+            f"유효 기간은 1~{MAX_TOKEN_DAYS}일로 적으십시오 (받은 값: {days!r}). 만료되지 않는 토큰은 만들 수 없습니다."
+        )
     secret = new_secret(TOKEN_PREFIX)
     created: dict[str, int] = {}
 
@@ -137,7 +144,7 @@ def create_token(
             role=scope.value,
             created_by=principal.user.username,
             created_at=now,
-            expires_at=now + timedelta(days=days) if days is not None else None,
+            expires_at=now + timedelta(days=days),
         )
         session.add(token)
         session.flush()
@@ -145,7 +152,9 @@ def create_token(
         return {
             "token_id": token.id,
             "prefix": token.prefix,
-            "expires_at": format_instant(token.expires_at) if token.expires_at else None,
+            "expires_at": format_instant(token.expires_at),
+            # The secret's SHA-256 as stored (not the secret): a row given another one is caught by verify.
+            "token_sha256": token.token_sha256,
         }
 
     event_id = act_on_system(
@@ -168,7 +177,7 @@ def revoke_token(ctx: Context, actor: Actor, token_id: int) -> int:
             raise Conflict(f"{token_id}번 토큰은 이미 폐기되었습니다")
         token.revoked_at = ctx.clock.now()
         token.revoked_by = principal.user.username
-        return {"token_id": token_id, "prefix": token.prefix}
+        return {"token_id": token_id, "prefix": token.prefix, "revoked_at": format_instant(token.revoked_at)}
 
     return act_on_system(ctx, actor, "revoke_api_token", {"token_id": token_id}, ADMIN_ONLY, apply)
 

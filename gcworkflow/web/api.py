@@ -20,9 +20,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from gcworkflow import engine, queries
 from gcworkflow.errors import InvalidInput
+from gcworkflow.inputs import check_payload, check_text
 from gcworkflow.procedures.spec import Role
 from gcworkflow.web.auth import Identity, require_scope
-from gcworkflow.web.forms import check_payload, check_text
 
 MAX_ID = 2**31 - 1
 
@@ -120,6 +120,6 @@ def fire_scoped(
         )
     roles = _trigger_roles(ctx, procedure_id, trigger)
     if roles is not None:
-        require_scope(who, roles, trigger)
+        require_scope(ctx, who, roles, trigger, trigger, procedure_id)
     result = engine.fire(ctx, procedure_id, trigger, who.actor(), payload, expected_version, comment=comment)
     return FireOut(**result.as_dict())

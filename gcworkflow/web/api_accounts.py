@@ -45,7 +45,7 @@ class TokenIn(StrictIn):
     username: Username
     role: RoleName
     name: Annotated[CleanText, StringConstraints(min_length=1, max_length=100)]
-    days: Annotated[int, Field(ge=1, le=accounts.MAX_TOKEN_DAYS)] | None = 90
+    days: Annotated[int, Field(ge=1, le=accounts.MAX_TOKEN_DAYS)] = 90
 
 
 class TokenOut(BaseModel):
@@ -71,7 +71,7 @@ def users(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
 
 @router.post("/users", tags=["사용자"], summary="사용자 등록 (관리자)", status_code=201, responses=ERRORS)
 def add_user(ctx: Ctx, who: ApiUser, body: UserIn) -> EventOut:
-    require_scope(who, {Role.ADMIN}, "사용자 등록")
+    require_scope(ctx, who, {Role.ADMIN}, "사용자 등록", "add_user")
     return EventOut(
         event_id=people.add_user(ctx, who.actor(), body.username, body.display_name, body.roles, body.email)
     )
@@ -79,7 +79,7 @@ def add_user(ctx: Ctx, who: ApiUser, body: UserIn) -> EventOut:
 
 @router.post("/users/{username}/roles", tags=["사용자"], summary="권한 부여 (관리자)", responses=ERRORS)
 def grant(ctx: Ctx, who: ApiUser, username: Annotated[Username, Path()], body: RoleIn) -> EventOut:
-    require_scope(who, {Role.ADMIN}, "권한 부여")
+    require_scope(ctx, who, {Role.ADMIN}, "권한 부여", "grant_role")
     return EventOut(event_id=people.grant_role(ctx, who.actor(), username, body.role))
 
 
@@ -87,13 +87,15 @@ def grant(ctx: Ctx, who: ApiUser, username: Annotated[Username, Path()], body: R
     "/users/{username}/roles/{role}", tags=["사용자"], summary="권한 회수 (관리자)", responses=ERRORS
 )
 def revoke(ctx: Ctx, who: ApiUser, username: Annotated[Username, Path()], role: RoleName) -> EventOut:
-    require_scope(who, {Role.ADMIN}, "권한 회수")
+    require_scope(ctx, who, {Role.ADMIN}, "권한 회수", "revoke_role")
     return EventOut(event_id=people.revoke_role(ctx, who.actor(), username, role))
 
 
 @router.put("/users/{username}/active", tags=["사용자"], summary="계정 사용·중지 (관리자)", responses=ERRORS)
 def set_active(ctx: Ctx, who: ApiUser, username: Annotated[Username, Path()], body: ActiveIn) -> EventOut:
-    require_scope(who, {Role.ADMIN}, "계정 사용·중지")
+    require_scope(
+        ctx, who, {Role.ADMIN}, "계정 사용·중지", "activate_user" if body.active else "deactivate_user"
+    )
     return EventOut(event_id=people.set_active(ctx, who.actor(), username, body.active))
 
 
@@ -105,7 +107,7 @@ def set_active(ctx: Ctx, who: ApiUser, username: Annotated[Username, Path()], bo
 )
 def set_password(ctx: Ctx, who: ApiUser, username: Annotated[Username, Path()], body: PasswordIn) -> EventOut:
     if username != who.username:
-        require_scope(who, {Role.ADMIN}, "비밀번호 설정")
+        require_scope(ctx, who, {Role.ADMIN}, "비밀번호 설정", "set_password")
     return EventOut(
         event_id=accounts.set_password(
             ctx, who.actor(), username, body.password, old_password=body.old_password
@@ -115,7 +117,7 @@ def set_password(ctx: Ctx, who: ApiUser, username: Annotated[Username, Path()], 
 
 @router.get("/tokens", tags=["사용자"], summary="API 토큰 목록 (관리자; 값은 보이지 않음)", responses=ERRORS)
 def tokens(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
-    require_scope(who, {Role.ADMIN}, "토큰 목록")
+    require_scope(ctx, who, {Role.ADMIN}, "토큰 목록", "list_api_tokens")
     if not who.has(Role.ADMIN):
         raise Forbidden("토큰 목록은 관리자만 볼 수 있습니다")
     return accounts.list_tokens(ctx)
@@ -123,12 +125,12 @@ def tokens(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
 
 @router.post("/tokens", tags=["사용자"], summary="API 토큰 발급 (관리자)", status_code=201, responses=ERRORS)
 def create_token(ctx: Ctx, who: ApiUser, body: TokenIn) -> TokenOut:
-    require_scope(who, {Role.ADMIN}, "토큰 발급")
+    require_scope(ctx, who, {Role.ADMIN}, "토큰 발급", "create_api_token")
     created = accounts.create_token(ctx, who.actor(), body.username, body.role, body.name, body.days)
     return TokenOut(id=created.id, token=created.secret, event_id=created.event_id)
 
 
 @router.delete("/tokens/{token_id}", tags=["사용자"], summary="API 토큰 폐기 (관리자)", responses=ERRORS)
 def revoke_token(ctx: Ctx, who: ApiUser, token_id: ItemId) -> EventOut:
-    require_scope(who, {Role.ADMIN}, "토큰 폐기")
+    require_scope(ctx, who, {Role.ADMIN}, "토큰 폐기", "revoke_api_token")
     return EventOut(event_id=accounts.revoke_token(ctx, who.actor(), token_id))

@@ -56,7 +56,7 @@ def holidays(
     responses=ERRORS,
 )
 def add_holiday(ctx: Ctx, who: ApiUser, body: HolidayIn) -> EventOut:
-    require_scope(who, {Role.ADMIN}, "공휴일 조정")
+    require_scope(ctx, who, {Role.ADMIN}, "공휴일 조정", "add_holiday")
     return EventOut(
         event_id=holiday_overrides.add_holiday(ctx, who.actor(), body.date, body.name, body.reason)
     )
@@ -69,5 +69,5 @@ def remove_holiday(
     day: date,
     reason: Annotated[CleanText, Query(min_length=1, max_length=1000)],
 ) -> EventOut:
-    require_scope(who, {Role.ADMIN}, "공휴일 조정")
+    require_scope(ctx, who, {Role.ADMIN}, "공휴일 조정", "remove_holiday")
     return EventOut(event_id=holiday_overrides.remove_holiday(ctx, who.actor(), day, reason))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from gcworkflow import queries
+from gcworkflow.documents.sniff import media_type as sniffed_type
 from gcworkflow.errors import Forbidden, InvalidInput
 from gcworkflow.procedures.spec import Role
 from gcworkflow.web.api import ERRORS, ItemId, ProcedureId
@@ -60,7 +61,9 @@ def document_content(ctx: Ctx, who: ApiUser, document_id: ItemId) -> Response:
     },
 )
 async def upload_document(request: Request, who: ApiUser) -> dict[str, Any]:
-    require_scope(who, {Role.CLERK, Role.COMMITTEE_SECRETARY}, "문서 등록")
+    require_scope(
+        request.app.state.ctx, who, {Role.CLERK, Role.COMMITTEE_SECRETARY}, "문서 등록", "upload_document"
+    )
     if not who.has(Role.CLERK) and not who.has(Role.COMMITTEE_SECRETARY):
         raise Forbidden("문서는 담당 주무관이나 위원회 간사가 등록합니다")
     data = await request.body()
@@ -68,4 +71,5 @@ async def upload_document(request: Request, who: ApiUser) -> dict[str, Any]:
         raise InvalidInput("빈 파일입니다")
     store = request.app.state.ctx.store
     sha256 = await run_in_threadpool(store.put, data)
-    return {"sha256": sha256, "size": len(data)}
+    # What the bytes are (not what the client said): the type the document will be recorded and served with.
+    return {"sha256": sha256, "size": len(data), "media_type": sniffed_type(data)}

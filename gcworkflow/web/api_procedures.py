@@ -73,7 +73,7 @@ def list_procedures(
     "/procedures", tags=["절차"], summary="절차 개시 (담당 주무관)", status_code=201, responses=ERRORS
 )
 def open_procedure(ctx: Ctx, who: ApiUser, body: OpenIn) -> FireOut:
-    require_scope(who, {Role.CLERK}, "절차 개시")
+    require_scope(ctx, who, {Role.CLERK}, "절차 개시", f"open:{body.kind}")
     result = engine.open_procedure(
         ctx,
         who.actor(),
@@ -126,18 +126,20 @@ def transition(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId, body: Transiti
 
 
 @router.get(
-    "/procedures/{procedure_id}/history", tags=["절차"], summary="감사 기록 (시간순)", responses=ERRORS
+    "/procedures/{procedure_id}/history",
+    tags=["절차"],
+    summary="감사 기록 (시간순): 감사 조회와 같은 열람 범위, 열람은 기록됨",
+    responses=ERRORS,
 )
 def history(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
-    return queries.history(ctx, procedure_id)
+    return queries.history(ctx, who.reader(), procedure_id)
 
 
 @router.get(
     "/procedures/{procedure_id}/refusals", tags=["절차"], summary="거부된 시도와 그 근거", responses=ERRORS
 )
 def procedure_refusals(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
-    queries.procedure_definition(ctx, procedure_id)  # 404 for a procedure that does not exist
-    return queries.refusals(ctx, procedure_id)
+    return queries.refusals(ctx, who.reader(), procedure_id)
 
 
 @router.get(

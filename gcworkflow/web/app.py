@@ -19,10 +19,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from gcworkflow.context import Context
 from gcworkflow.db.models import OutboxMessage
 from gcworkflow.errors import GcwError
+from gcworkflow.inputs import MAX_DEPTH
+from gcworkflow.procedures.spec import Role
 from gcworkflow.validation import korean_message
 from gcworkflow.web import (
     api_accounts,
@@ -38,6 +41,9 @@ from gcworkflow.web import (
     pages_procedures,
     pages_proposals,
 )
+from gcworkflow.web.api import ERRORS
+from gcworkflow.web.auth import require_scope
+from gcworkflow.web.deps import ApiUser
 from gcworkflow.web.rendering import render
 
 log = logging.getLogger("gcworkflow.web")
@@ -49,6 +55,10 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# FastAPI's words for a body it could not read or parse (JSON nested past the parser's recursion, a broken
+# multipart body), said in Korean like every other refusal.
+FASTAPI_UNPARSED_BODY = "There was an error parsing the body"
+UNPARSED_BODY = f"요청 본문을 읽을 수 없습니다: JSON이나 양식의 형식, 묶음·목록의 중첩({MAX_DEPTH}단계까지)을 확인하십시오."
 STATUS_CODES = {
     400: "invalid_input",
     401: "unauthenticated",
@@ -141,11 +151,9 @@ def _too_large_message(limit: int) -> str:
 
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    message = _too_large_message(limit)
-    if scope["path"].startswith("/api/"):
-        body = JSONResponse({"code": "payload_too_large", "message": message, "unmet": []}, status_code=413)
-    else:
-        body = HTMLResponse(render("error.html", {"status": 413, "message": message}), status_code=413)
+    """Answered from the headers, before any route (and so before signing in): the same error as every other,
+    JSON under /api/, the Korean error page elsewhere."""
+    body = _error(scope["path"], 413, "payload_too_large", _too_large_message(limit), [])
     await body({**scope, "type": "http"}, _no_body, send)
 
 
@@ -153,12 +161,12 @@ async def _no_body() -> Message:
     return {"type": "http.disconnect"}
 
 
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/openapi.json")
+def _wants_json(path: str) -> bool:
+    return path.startswith("/api/") or path in ("/healthz", "/openapi.json")
 
 
-def _error(request: Request, status: int, code: str, message: str, unmet: list[dict[str, str]]) -> Response:
-    if _wants_json(request):
+def _error(path: str, status: int, code: str, message: str, unmet: list[dict[str, str]]) -> Response:
+    if _wants_json(path):
         return JSONResponse({"code": code, "message": message, "unmet": unmet}, status_code=status)
     return HTMLResponse(
         render("error.html", {"status": status, "message": message, "unmet": unmet}), status_code=status
@@ -194,11 +202,13 @@ def create_app(ctx: Context) -> FastAPI:
 
     @app.exception_handler(GcwError)
     async def gcw_error(request: Request, exc: GcwError) -> Response:
-        return _error(request, exc.http_status, exc.code, exc.message, [u.as_dict() for u in exc.unmet])
+        return _error(
+            request.url.path, exc.http_status, exc.code, exc.message, [u.as_dict() for u in exc.unmet]
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        return _error(request, 400, "invalid_input", _validation_message(exc), [])
+        return _error(request.url.path, 400, "invalid_input", _validation_message(exc), [])
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -207,20 +217,46 @@ def create_app(ctx: Context) -> FastAPI:
         code = STATUS_CODES.get(exc.status_code, "error")
         messages = {404: "찾는 주소가 없습니다.", 405: "이 주소에서 허용되지 않는 요청 방식입니다."}
         message = messages.get(exc.status_code, str(exc.detail))
-        response = _error(request, exc.status_code, code, message, [])
+        if exc.status_code == 400 and exc.detail == FASTAPI_UNPARSED_BODY:
+            message = UNPARSED_BODY
+        response = _error(request.url.path, exc.status_code, code, message, [])
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
 
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The client closed the connection before its request had arrived: nothing failed here and nobody is
+        # left to answer, so one quiet line instead of an unexpected error's traceback.
+        log.info(
+            "요청을 다 받기 전에 클라이언트가 연결을 끊었습니다: %s %s", request.method, request.url.path
+        )
+        return Response(status_code=499)  # nginx's "client closed request", for the access log
+
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("처리 중 예기치 않은 오류: %s %s", request.method, request.url.path)
-        return _error(request, 500, "internal_error", "서버 내부 오류입니다. 관리자에게 알려 주십시오.", [])
+        return _error(
+            request.url.path, 500, "internal_error", "서버 내부 오류입니다. 관리자에게 알려 주십시오.", []
+        )
 
-    @app.get("/healthz", tags=["상태"], summary="데이터베이스와 발송 대기열(outbox) 상태")
+    @app.get("/healthz", tags=["상태"], summary="살아 있는지만: ok·degraded·error (자세히는 /api/health)")
     def healthz() -> JSONResponse:
+        # Anyone may ask, so the answer names no database, schema revision or queue (ASVS V14.3: no
+        # unnecessary information to unauthenticated callers); 503 still tells a load balancer to look.
         report = health(ctx)
-        return JSONResponse(report, status_code=200 if report["status"] != "error" else 503)
+        return JSONResponse({"status": report["status"]}, status_code=_health_status(report))
+
+    @app.get(
+        "/api/health",
+        tags=["상태"],
+        summary="데이터베이스(종류, 스키마 판)와 발송 대기열(outbox) 상태 (관리자·감사 토큰)",
+        responses=ERRORS,
+    )
+    def api_health(who: ApiUser) -> JSONResponse:
+        require_scope(ctx, who, {Role.ADMIN, Role.AUDITOR}, "상태 상세 조회", "health")
+        report = health(ctx)
+        return JSONResponse(report, status_code=_health_status(report))
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -245,6 +281,10 @@ def _head_revision() -> str | None:
     from gcworkflow.db.migrate import alembic_config
 
     return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+def _health_status(report: dict[str, Any]) -> int:
+    return 503 if report["status"] == "error" else 200
 
 
 def health(ctx: Context) -> dict[str, Any]:

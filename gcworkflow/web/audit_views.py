@@ -19,12 +19,11 @@ from gcworkflow.audit import queries as audit_queries
 from gcworkflow.audit.queries import Filters, Page, QueryResult, Reader, StageReport
 from gcworkflow.context import Context
 from gcworkflow.errors import InvalidInput
+from gcworkflow.inputs import check_text
 from gcworkflow.korean import with_particle
 from gcworkflow.web import svg
 from gcworkflow.web.api import ERRORS, MAX_ID, CleanText
-from gcworkflow.web.auth import Identity
 from gcworkflow.web.deps import ApiUser, Ctx, PageUser
-from gcworkflow.web.forms import check_text
 from gcworkflow.web.rendering import render
 
 api = APIRouter(prefix="/api/audit", tags=["감사"])
@@ -60,10 +59,6 @@ Text = Annotated[CleanText | None, Query(max_length=200)]
 Id = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
-
-
-def reader(identity: Identity) -> Reader:
-    return Reader(identity.username, interface=identity.interface, role=identity.actor().role)
 
 
 def _day(text: str | None, what: str) -> date | None:
@@ -163,7 +158,7 @@ def stages(
     format: Literal["json", "csv", "svg"] = "json",
 ) -> Response:
     report = audit_queries.stage_report(
-        ctx, reader(who), filters_from(dict(request.query_params)), Page(limit, offset)
+        ctx, who.reader(), filters_from(dict(request.query_params)), Page(limit, offset)
     )
     if format == "svg":
         return Response(chart(report), media_type="image/svg+xml")
@@ -190,7 +185,7 @@ def history(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     filters = filters_from({k: v for k, v in request.query_params.items() if k != "procedure_id"})
-    return audit_queries.history(ctx, reader(who), procedure_id, filters, Page(limit, offset)).as_dict()
+    return audit_queries.history(ctx, who.reader(), procedure_id, filters, Page(limit, offset)).as_dict()
 
 
 @api.get("/as-of/{day}", summary="그날 끝(KST) 기준 모든 절차의 단계 (사건에서 재구성)", responses=ERRORS)
@@ -207,7 +202,7 @@ def as_of(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     filters = filters_from(dict(request.query_params))
-    return audit_queries.as_of(ctx, reader(who), day, filters, Page(limit, offset)).as_dict()
+    return audit_queries.as_of(ctx, who.reader(), day, filters, Page(limit, offset)).as_dict()
 
 
 @api.get(
@@ -236,7 +231,7 @@ def search(
     offset: Offset = 0,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
-    result = _run(ctx, reader(who), query, filters_from(dict(request.query_params)), Page(limit, offset))
+    result = _run(ctx, who.reader(), query, filters_from(dict(request.query_params)), Page(limit, offset))
     if format == "csv":
         return _csv(result, query)
     return Response(
@@ -269,7 +264,7 @@ def search_page(ctx: Ctx, page: PageUser, request: Request) -> Response:
         raise InvalidInput(f"알 수 없는 조회입니다: {query}")
     limit = _number(params.get("limit"), "쪽당 행 수") or 50
     offset = _number(params.get("offset"), "건너뛸 행 수") or 0
-    result = _run(ctx, reader(page.identity), query, filters_from(params), Page(min(limit, 500), offset))
+    result = _run(ctx, page.identity.reader(), query, filters_from(params), Page(min(limit, 500), offset))
     # The terminal's columns, and the unmet requirements themselves: a page has room for their articles.
     columns = [c for c in result.columns if c.in_table or c.key == "unmet"]
     rows = [[_cell(row.get(c.key)) for c in columns] for row in result.rows]
@@ -304,7 +299,7 @@ def export(ctx: Ctx, page: PageUser, request: Request) -> Response:
     query = params.get("query") or "actions"
     if query not in QUERIES:
         raise InvalidInput(f"알 수 없는 조회입니다: {query}")
-    result = _run(ctx, reader(page.identity), query, filters_from(params), Page(None))
+    result = _run(ctx, page.identity.reader(), query, filters_from(params), Page(None))
     if params.get("format") == "json":
         return _json(result.as_dict(), query)
     return _csv(result, query)
@@ -316,7 +311,7 @@ def sla_page(ctx: Ctx, page: PageUser, request: Request) -> Response:
     params = dict(request.query_params)
     limit = _number(params.get("limit"), "쪽당 절차 수") or 40
     report = audit_queries.stage_report(
-        ctx, reader(page.identity), filters_from(params), Page(min(limit, 200))
+        ctx, page.identity.reader(), filters_from(params), Page(min(limit, 200))
     )
     return HTMLResponse(
         render(
@@ -341,12 +336,12 @@ def sla_export(ctx: Ctx, page: PageUser, request: Request) -> Response:
     if params.get("format") == "svg":
         limit = _number(params.get("limit"), "쪽당 절차 수") or 40
         report = audit_queries.stage_report(
-            ctx, reader(page.identity), filters_from(params), Page(min(limit, 200))
+            ctx, page.identity.reader(), filters_from(params), Page(min(limit, 200))
         )
         return Response(
             chart(report),
             media_type="image/svg+xml",
             headers={"content-disposition": 'attachment; filename="gcw-audit-stages.svg"'},
         )
-    report = audit_queries.stage_report(ctx, reader(page.identity), filters_from(params), Page(None))
+    report = audit_queries.stage_report(ctx, page.identity.reader(), filters_from(params), Page(None))
     return _csv(report.procedures, "stages")

@@ -1,4 +1,5 @@
-"""Who is asking: password sign-in with a lock-out, server-side sessions, CSRF tokens and API tokens.
+"""Who is asking: password sign-in with a growing wait after failures, server-side sessions, CSRF tokens and API
+tokens.
 
 The web layer only authenticates (DESIGN.md §2, "Who acts"): it turns a cookie or a bearer token into an
 :class:`Identity` and hands the engine ``Actor(username, interface)``; roles, assignment and the two-person
@@ -10,22 +11,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
+from sqlalchemy import case, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
+from gcworkflow.audit.queries import Reader
 from gcworkflow.context import Context
-from gcworkflow.db.models import RoleGrant, User
-from gcworkflow.engine import Actor
+from gcworkflow.db.models import ApiToken, LoginAttempt, RoleGrant, SignInThrottle, User, WebSession
+from gcworkflow.engine import Actor, record_refusal
 from gcworkflow.errors import Forbidden, GcwError
 from gcworkflow.procedures.spec import ROLE_LABELS, Role
 from gcworkflow.settings import Settings
-from gcworkflow.web.models import ApiToken, LoginAttempt, WebSession
 
 SESSION_COOKIE = "gcw_session"
 # Before sign-in there is no session to bind a CSRF token to; this cookie seeds the sign-in form's token.
@@ -65,6 +70,10 @@ class Identity:
         return Actor(
             self.username, interface=self.interface, role=Role(self.token_role) if self.token_role else None
         )
+
+    def reader(self) -> Reader:
+        """Who reads the audit record, as its scope and its record of reads name them."""
+        return Reader(self.username, interface=self.interface, role=self.actor().role)
 
     def has(self, role: Role) -> bool:
         return role.value in self.roles and self.token_role in (None, role.value)
@@ -110,38 +119,95 @@ def _roles(session, user_id: int) -> frozenset[str]:
 # --- sign-in ------------------------------------------------------------------------------------------
 
 
-def _locked_until(session, settings: Settings, username: str, now: datetime) -> datetime | None:
-    """Failures since the last success within the window (GCW_WEB_LOCK_MINUTES); GCW_WEB_LOCK_AFTER_FAILURES of
-    them lock the name until the window ends.
+# Failures in a row are forgotten after a day without one (or at a success, for the name).
+FORGET_AFTER = timedelta(days=1)
+FIRST_WAIT = timedelta(minutes=1)
+THROTTLE_BASIS = "운영방침: 로그인 잇단 실패 시 대기 (OWASP ASVS V2.2.1)"
+_throttle = SignInThrottle.__table__
 
-    Names that do not exist are counted too, so the lock-out does not tell which names are real.
-    """
-    window = timedelta(minutes=settings.web_lock_minutes)
-    last_success = session.execute(
-        select(func.max(LoginAttempt.occurred_at)).where(
-            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
-        )
-    ).scalar_one()
-    since = now - window
-    if last_success is not None and last_success > since:
-        since = last_success
-    failures = (
-        session.execute(
-            select(LoginAttempt.occurred_at)
-            .where(
-                LoginAttempt.username == username,
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.occurred_at > since,
-            )
-            .order_by(LoginAttempt.occurred_at.desc())
-            .limit(settings.web_lock_after_failures)
-        )
-        .scalars()
-        .all()
-    )
-    if len(failures) < settings.web_lock_after_failures:
+
+@dataclass(frozen=True)
+class _Counted:
+    """One key's count of this attempt: the wait it set (if any) and the wait it replaced, to undo at a success."""
+
+    key: str
+    wait_set: datetime | None
+    wait_before: datetime | None
+
+
+def _throttle_keys(settings: Settings, username: str, remote_addr: str | None) -> dict[str, int]:
+    """The counters an attempt goes on, each with the failures it allows in a row before a wait: the name's
+    (whether or not it exists, so that waits tell nothing about who is registered) and the address's (so that
+    one address can neither guess at many names nor make many people wait)."""
+    keys = {f"name:{username}": settings.web_lock_after_failures}
+    if remote_addr:
+        keys[f"addr:{remote_addr[:64]}"] = settings.web_lock_address_failures
+    return keys
+
+
+def _wait(failures: int, allowed: int, longest: timedelta) -> timedelta | None:
+    """None below the limit; a minute at it, twice as long with each further failure, never above ``longest``."""
+    if failures < allowed:
         return None
-    return failures[0] + window
+    return min(longest, FIRST_WAIT * 2 ** min(failures - allowed, 20))
+
+
+def _count_attempt(ctx: Context, keys: dict[str, int], now: datetime) -> list[_Counted]:
+    """Count this attempt as a failure on every key *before* its password is checked, under the rows' locks
+    (``FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so that parallel attempts cannot get more
+    checks than allowed; a success undoes it. While a key must wait, refuse the attempt without counting it, so
+    that hammering a waiting name does not make its owner wait longer."""
+    longest = timedelta(minutes=ctx.settings.web_lock_minutes)
+    with ctx.db.write() as session:
+        dialect = session.get_bind().dialect.name
+        create = (postgresql if dialect == "postgresql" else sqlite).insert(_throttle)
+        for key in sorted(keys):  # one order for every attempt, so that two never wait on each other's rows
+            session.execute(create.values(key=key, failures=0).on_conflict_do_nothing())
+        rows = session.execute(
+            select(_throttle)
+            .where(_throttle.c.key.in_(sorted(keys)))
+            .order_by(_throttle.c.key)
+            .with_for_update()
+        ).all()
+        fresh = {r.key: r.last_failed_at is not None and now - r.last_failed_at < FORGET_AFTER for r in rows}
+        waiting = [r for r in rows if fresh[r.key] and r.wait_until is not None and r.wait_until > now]
+        if waiting:
+            row = max(waiting, key=lambda r: r.wait_until)
+            minutes = max(1, math.ceil((row.wait_until - now) / timedelta(minutes=1)))
+            where = "이 주소에서 " if row.key.startswith("addr:") else ""
+            raise SignInRefused(
+                f"{where}로그인에 {row.failures}번 잇달아 실패하여 잠시 잠겼습니다. {minutes}분 뒤에 다시 "
+                f"시도하거나 관리자에게 문의하십시오 ({THROTTLE_BASIS})."
+            )
+        counted = []
+        for row in rows:
+            failures = (row.failures if fresh[row.key] else 0) + 1
+            wait = _wait(failures, keys[row.key], longest)
+            wait_set = now + wait if wait is not None else None
+            session.execute(
+                update(_throttle)
+                .where(_throttle.c.key == row.key)
+                .values(failures=failures, last_failed_at=now, wait_until=wait_set)
+            )
+            counted.append(_Counted(row.key, wait_set, row.wait_until))
+        return counted
+
+
+def _undo_count(session: Session, counted: list[_Counted]) -> None:
+    """A success: the name starts afresh; the address only loses this attempt's count (signing in to one's own
+    account must not clear what an address did to others), and the wait this attempt set, unless another
+    attempt has set one since."""
+    c = _throttle.c
+    for item in counted:
+        values: dict[str, Any]
+        if item.key.startswith("name:"):
+            values = {"failures": 0, "last_failed_at": None, "wait_until": None}
+        else:
+            values = {"failures": case((c.failures > 0, c.failures - 1), else_=0)}
+            if item.wait_set is not None:
+                before = literal(item.wait_before, c.wait_until.type)
+                values["wait_until"] = case((c.wait_until == item.wait_set, before), else_=c.wait_until)
+        session.execute(update(_throttle).where(c.key == item.key).values(**values))
 
 
 def sign_in(
@@ -150,16 +216,10 @@ def sign_in(
     """Check the password and open a session; returns the cookie's secret (shown once) and who signed in."""
     username = username.strip()[:64]
     now = ctx.clock.now()
+    counted = _count_attempt(ctx, _throttle_keys(ctx.settings, username, remote_addr), now)
     with ctx.db.read() as session:
-        locked = _locked_until(session, ctx.settings, username, now)
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         stored = user.password_hash if user is not None else None
-    if locked is not None:
-        minutes = max(1, int((locked - now).total_seconds() // 60) + 1)
-        raise SignInRefused(
-            f"로그인에 {ctx.settings.web_lock_after_failures}번 잇달아 실패하여 잠시 잠겼습니다. "
-            f"{minutes}분 뒤에 다시 시도하거나 관리자에게 문의하십시오."
-        )
     # The hash is verified outside any transaction: it takes tens of milliseconds by design (and is verified
     # even for an unknown name, so that the answer takes as long).
     good = verify_password(stored, password) and user is not None and user.active
@@ -172,6 +232,7 @@ def sign_in(
     rehashed = hash_password(password) if _hasher.check_needs_rehash(stored or "") else None
     secret = new_secret()
     with ctx.db.write() as session:
+        _undo_count(session, counted)
         session.add(attempt)
         session.add(
             WebSession(
@@ -231,14 +292,6 @@ def sign_out(ctx: Context, secret: str | None) -> None:
         )
 
 
-def revoke_sessions(session, user_id: int, now: datetime, keep_sha256: str | None = None) -> int:
-    """End a user's sessions (after a password change), except the one making the change."""
-    query = update(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
-    if keep_sha256 is not None:
-        query = query.where(WebSession.token_sha256 != keep_sha256)
-    return session.execute(query.values(revoked_at=now)).rowcount
-
-
 # --- API tokens ---------------------------------------------------------------------------------------
 
 
@@ -273,14 +326,26 @@ def token_identity(ctx: Context, secret: str | None) -> Identity:
     return Identity(user.username, user.display_name, roles, "api", token_role=token.role)
 
 
-def require_scope(identity: Identity, allowed: Iterable[Role | str], what: str) -> None:
-    """An API token works only for what its role may do; the engine then checks the user as always."""
+def require_scope(
+    ctx: Context,
+    identity: Identity,
+    allowed: Iterable[Role | str],
+    what: str,
+    trigger: str,
+    procedure_id: int | None = None,
+) -> None:
+    """An API token works only for what its role may do; the engine then checks the user as always. A refusal
+    here is kept in ``refused_attempts`` like the engine's own (under ``trigger``, the action it would have
+    been), so that the record of refusals does not depend on which check said no."""
     if identity.token_role is None:
         return
     names = {r.value if isinstance(r, Role) else r for r in allowed}
     if identity.token_role not in names:
         labels = ", ".join(sorted(names)) or "없음"
-        raise Forbidden(
+        error = Forbidden(
             f"이 API 토큰은 {identity.token_role} 권한으로만 쓸 수 있습니다. '{what}'에는 {labels} 권한의 토큰이 "
-            "필요합니다."
+            f"필요합니다 (운영방침: API 토큰은 발급 때 정한 한 권한으로만 사용). 관리자에게 그 권한의 토큰을 "
+            "요청하십시오."
         )
+        record_refusal(ctx, procedure_id, trigger, identity.actor(), error)
+        raise error

@@ -15,7 +15,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from gcworkflow.context import Context
+from gcworkflow.documents.sniff import INLINE_TYPES, UNKNOWN
+from gcworkflow.documents.sniff import media_type as sniffed_type
 from gcworkflow.errors import Forbidden
+from gcworkflow.inputs import check_text
 from gcworkflow.web.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -26,7 +29,6 @@ from gcworkflow.web.auth import (
     session_identity,
     token_identity,
 )
-from gcworkflow.web.forms import check_text
 
 log = logging.getLogger("gcworkflow.web")
 
@@ -155,21 +157,19 @@ Form = Annotated[Posted, Depends(posted_form)]
 SignInForm = Annotated[Posted, Depends(sign_in_form)]
 
 
-# What a browser may show inline from our origin; anything else (HTML, SVG, scripts a clerk might upload)
-# comes as a download, so a stored file can never run as a page of the desk.
-INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"})
-
-
 def document_response(row: dict[str, Any], data: bytes) -> Response:
-    """A stored document's bytes (already checked against their recorded SHA-256)."""
+    """A stored document's bytes (already checked against their recorded SHA-256): inline only when the bytes
+    themselves are a checked PDF or an image, whatever type the row was recorded with (rows recorded before
+    uploads were sniffed carry the sender's claim); anything else (HTML, SVG, scripts) comes as a download, so
+    a stored file can never run as a page of the desk. The middleware adds ``X-Content-Type-Options: nosniff``."""
     filename = row["filename"] or f"document-{row['id']}.pdf"
-    media_type = row["media_type"] if row["media_type"] in INLINE_TYPES else "application/octet-stream"
-    disposition = "inline" if media_type in INLINE_TYPES else "attachment"
+    sniffed = sniffed_type(data)
+    inline = sniffed in INLINE_TYPES
     return Response(
         data,
-        media_type=media_type,
+        media_type=sniffed if inline else UNKNOWN,
         headers={
-            "content-disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+            "content-disposition": f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(filename)}",
             "x-content-sha256": row["sha256"],
         },
     )

@@ -7,16 +7,15 @@ here decides what is allowed: the engine validates the payload again and refuses
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
 from gcworkflow.errors import InvalidInput
+from gcworkflow.inputs import check_payload, load_yaml
 
 # Korean names for payload fields whose model gives no description.
 LABELS = {
@@ -49,8 +48,6 @@ LABELS = {
 # Fields a clerk fills in by attaching a file: the form uploads it into the document store.
 FILE_SUFFIX = "sha256"
 LIST_SEPARATOR = "|"
-MAX_DEPTH = 12
-MAX_SAFE_INT = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -165,13 +162,6 @@ def _rows(spec: FormField, text: str) -> list[dict[str, str]]:
     return items
 
 
-def _yaml(spec: FormField, text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"'{spec.label}'의 형식이 맞지 않습니다 (YAML): {exc}") from exc
-
-
 def payload_from_form(fields: Sequence[FormField], values: Mapping[str, str]) -> dict[str, Any]:
     """A submitted form as the payload the engine takes; empty inputs are left out (the model's defaults)."""
     payload: dict[str, Any] = {}
@@ -190,44 +180,9 @@ def payload_from_form(fields: Sequence[FormField], values: Mapping[str, str]) ->
         elif spec.kind == "rows":
             payload[spec.name] = _rows(spec, text)
         elif spec.kind == "yaml":
-            payload[spec.name] = _yaml(spec, text)
+            payload[spec.name] = load_yaml(text, f"'{spec.label}'")
         elif spec.kind == "datetime" and len(text) == 16:
             payload[spec.name] = f"{text}:00+09:00"  # <input type=datetime-local> has no zone: it is KST
         else:
             payload[spec.name] = text
     return check_payload(payload)
-
-
-def check_payload(value: Any, depth: int = 0) -> Any:
-    """Refuse what the database or the canonical JSON cannot hold, before it reaches the engine: NUL and lone
-    surrogates in strings, integers beyond what JSON carries exactly, non-finite numbers, deep nesting."""
-    if depth > MAX_DEPTH:
-        raise InvalidInput("입력의 중첩이 너무 깊습니다")
-    if isinstance(value, str):
-        check_text(value)
-    elif isinstance(value, bool) or value is None:
-        pass
-    elif isinstance(value, int):
-        if abs(value) > MAX_SAFE_INT:
-            raise InvalidInput(f"숫자가 너무 큽니다: {value}")
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidInput("숫자가 아닌 값(NaN, 무한대)은 받을 수 없습니다")
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            check_text(str(key))
-            check_payload(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            check_payload(item, depth + 1)
-    return value
-
-
-def check_text(text: str) -> str:
-    if "\x00" in text:
-        raise InvalidInput("입력에 NUL 문자(\\x00)가 들어 있습니다")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidInput("입력에 UTF-8로 나타낼 수 없는 문자가 들어 있습니다") from exc
-    return text

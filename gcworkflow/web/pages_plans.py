@@ -12,11 +12,12 @@ from fastapi.responses import HTMLResponse, Response
 from gcworkflow import engine, queries
 from gcworkflow.context import Context
 from gcworkflow.errors import GcwError, InvalidInput
+from gcworkflow.inputs import check_payload, load_yaml
 from gcworkflow.procedures.plan_content import PlanValidationError, missing_items, parse_plan
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.web import plandiff, planform, reads
 from gcworkflow.web.deps import Ctx, Form, Page, PageUser
-from gcworkflow.web.forms import check_payload, payload_from_form
+from gcworkflow.web.forms import payload_from_form
 from gcworkflow.web.pages import check_id, expected_version, render_page, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -69,10 +70,7 @@ def plan(ctx: Ctx, page: PageUser, procedure_id: int) -> Response:
 
 
 def _yaml_content(values: dict[str, str]) -> dict[str, Any]:
-    try:
-        content = yaml.safe_load(values.get("content_yaml", "")) or {}
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"계획 내용의 형식이 맞지 않습니다 (YAML): {exc}") from exc
+    content = load_yaml(values.get("content_yaml", ""), "계획 내용") or {}
     if not isinstance(content, dict):
         raise InvalidInput("계획 내용은 '항목: 값' 형식(YAML)으로 적으십시오")
     return content
@@ -88,6 +86,8 @@ def save_plan(ctx: Ctx, form: Form, procedure_id: int) -> Response:
     kind = planform.plan_kind(queries.procedure_definition(ctx, procedure_id))
     shown: planform.PlanForm | None = None
     try:
+        # Before the plan is parsed: the YAML of someone who may not record a plan is never read.
+        engine.authorise_first(ctx, procedure_id, "record_plan", form.page.identity.actor())
         if kind.structured:
             content, shown, where = planform.read_form(values)
             if "add_row" in values:

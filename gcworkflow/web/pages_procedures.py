@@ -13,13 +13,14 @@ from fastapi.responses import HTMLResponse, Response
 from gcworkflow import clusters, engine, people, queries
 from gcworkflow.context import Context
 from gcworkflow.deadlines import stuck_procedures
-from gcworkflow.errors import GcwError, InvalidInput
+from gcworkflow.errors import Forbidden, GcwError, InvalidInput
+from gcworkflow.inputs import check_text
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.registry import kinds
 from gcworkflow.procedures.spec import ProcedureDefinition, Role
 from gcworkflow.web import reads, svg
 from gcworkflow.web.deps import Ctx, Form, Page, PageUser, Posted, document_response
-from gcworkflow.web.forms import FormField, check_text, fields_of, payload_from_form
+from gcworkflow.web.forms import FormField, fields_of, payload_from_form
 from gcworkflow.web.pages import check_id, expected_version, render_page, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -160,7 +161,12 @@ def procedure_page(
 ) -> HTMLResponse:
     status = queries.procedure_status(ctx, procedure_id, page.identity.username)
     definition = definition_of(status["kind"], status["definition_version"])
-    events = queries.history(ctx, procedure_id)
+    try:
+        events, refused = queries.timeline(ctx, page.identity.reader(), procedure_id, latest_refusals=8)
+        record_hidden = None
+    except Forbidden as error:
+        # The page still shows the stage and this person's actions; the record is read under the audit rule.
+        events, refused, record_hidden = [], [], error.message
     visited = {e["to_state"] for e in events if e["to_state"]} - {status["state"]}
     today = ctx.clock.today()
     for deadline in status["deadlines"]:
@@ -191,7 +197,8 @@ def procedure_page(
         events=list(reversed(events)),
         consultations=reads.consultations(status, today),
         forms=_action_forms(definition, status),
-        refusals=queries.refusals(ctx, procedure_id, latest=8)[::-1],
+        refusals=refused[::-1],
+        record_hidden=record_hidden,
         failed=failed,
         done_label=done_label,
         today=today,
@@ -235,12 +242,14 @@ def act(ctx: Ctx, form: Form, procedure_id: int, trigger: str) -> Response:
         action = definition.action(trigger)
         if action is None or trigger in NOT_A_FORM:
             raise InvalidInput(f"이 화면에서 할 수 없는 처리입니다: {trigger}")
+        actor = form.page.identity.actor()
+        # Before anything the form carries is stored or parsed: an auditor's upload never reaches the store.
+        engine.authorise_first(ctx, procedure_id, trigger, actor)
         fields = fields_of(action.payload)
         extra = _attach(ctx, fields, form, values)
         payload = {**payload_from_form(fields, values), **extra}
         version = expected_version(values)
         comment = values.get("comment", "").strip() or None
-        actor = form.page.identity.actor()
         if action.signoff:
             engine.fire(
                 ctx,

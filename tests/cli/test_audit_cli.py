@@ -112,7 +112,8 @@ def test_refusals_have_their_exit_statuses(gcw: Gcw, seeded: Seeded) -> None:  #
 def test_operator_verifies_checkpoints_and_exports(gcw: Gcw, seeded: Seeded, tmp_path: Path) -> None:  # noqa: F811
     verified = gcw.ok("audit", "verify").stdout.splitlines()
     assert verified[0].startswith("체인: 3개, 사건 ") and verified[0].endswith("— 이상 없음")
-    assert [line.split(":")[0] for line in verified] == ["체인", "기록", "체크포인트", "문서", "결과"]
+    sections = ["체인", "기록", "현재 상태", "체크포인트", "문서", "결과"]
+    assert [line.split(":")[0] for line in verified] == sections
     line = gcw.ok("audit", "checkpoint", "--line").stdout.strip()
     assert LINE.match(line)
     assert gcw.ok("audit", "checkpoint", "--line", "--latest").stdout.strip() == line

@@ -181,15 +181,18 @@ def test_deadlines_and_reminders_after_the_governor_request(gcw: Gcw, ctx: Conte
     assert "2026. 10. 23. (금)  7일 남음 (근무일 5일)  시·도지사 의견 회신 기한" in soon
     assert f"{pid}번 절차 " in soon and "요청일 2026. 9. 23. 다음 날부터 30일" in soon
 
-    # Planning needs no --as; a second run the same day queues nothing.
-    planned = gcw.ok("reminders", "plan", "--json", now="2026-10-16")
+    # Planning is the system's work, run by hand with --as-system; a second run the same day queues nothing.
+    planned = gcw.ok("reminders", "plan", "--as-system", "--json", now="2026-10-16")
     assert json.loads(planned.stdout) == {
         "today": "2026-10-16",
         "queued": 1,
         "reminders": 1,
         "escalations": 0,
     }
-    assert "새로 올릴 기한 알림이 없습니다" in gcw.ok("reminders", "plan", now="2026-10-16").stdout
+    assert (
+        "새로 올릴 기한 알림이 없습니다"
+        in gcw.ok("reminders", "plan", "--as-system", now="2026-10-16").stdout
+    )
 
     # A holiday on the reply-by date: the date printed in the letter stays, flagged for the clerk.
     added = gcw.ok(*OVERRIDE, user=ADMIN).stdout
@@ -201,7 +204,10 @@ def test_deadlines_and_reminders_after_the_governor_request(gcw: Gcw, ctx: Conte
     assert "5일 경과 (근무일 3일)" in late
     assert "비고: 2026. 10. 23. 임시공휴일 지정: 다시 계산하면 2026. 10. 26. (월)" in late
     # D+5 and the approver's escalation (3 days overdue by default).
-    assert json.loads(gcw.ok("reminders", "plan", "--json", now="2026-10-28").stdout)["queued"] == 2
+    assert (
+        json.loads(gcw.ok("reminders", "plan", "--as-system", "--json", now="2026-10-28").stdout)["queued"]
+        == 2
+    )
 
 
 def test_help_of_the_new_commands_imports_nothing_heavy() -> None:

@@ -113,7 +113,7 @@ def test_clerk_proposes_and_approver_approves(gcw: Gcw, procedure: int, tmp_path
     assert "관할 시·도지사 의견수렴 (governor_consultation)" in human
     assert "request_ministry_consultation" in human and "propose (결재)" in human
 
-    events = gcw.json("history", pid)
+    events = gcw.json("history", pid, user=CLERK)
     assert [e["trigger"] for e in events] == [
         "open", "record_plan", "propose", "reject_proposal", "propose", "request_governor_opinions",
         "record_governor_opinion", "receive_document",
@@ -121,7 +121,7 @@ def test_clerk_proposes_and_approver_approves(gcw: Gcw, procedure: int, tmp_path
     approval = events[5]
     assert (approval["actor"], approval["interface"], approval["comment"]) == (APPROVER, "cli", "승인")
     assert events[6]["occurred_at_kst"] == "2026-03-10 09:00"  # a bare GCW_NOW date is 09:00 KST
-    timeline = gcw.ok("history", pid).stdout
+    timeline = gcw.ok("history", pid, user=CLERK).stdout
     assert "park(결재권자)" in timeline
     assert "조성계획 수립 → 관할 시·도지사 의견수렴" in timeline
     assert f"상신 #{proposed['proposal_id']} 승인" in timeline
@@ -205,7 +205,7 @@ def test_refusals_cite_the_article_and_exit_by_code(gcw: Gcw, procedure: int) ->
     assert bad_input.exit_code == 2
     assert gcw("status", "999").exit_code == 6
 
-    refused = gcw.json("refusals", "--procedure", pid)
+    refused = gcw.json("refusals", "--procedure", pid, user=CLERK)
     assert [r["code"] for r in refused] == [
         "forbidden",
         "guard_failed",
@@ -213,7 +213,7 @@ def test_refusals_cite_the_article_and_exit_by_code(gcw: Gcw, procedure: int) ->
         "conflict",
         "invalid_input",
     ]
-    assert "녹색융합클러스터법 제11조제6호" in gcw.ok("refusals", "--procedure", pid).stdout
+    assert "녹색융합클러스터법 제11조제6호" in gcw.ok("refusals", "--procedure", pid, user=CLERK).stdout
     # Across procedures the question is an audit query, with its access rule and read record.
     across = gcw("refusals")
     assert across.exit_code == 2 and "audit refusals" in across.output

@@ -83,5 +83,7 @@ class Gcw:
 
     def flow(self, name: str, procedure_id: int | None = None, **env: str | None) -> FlowProcess:
         """`gcw flows run NAME [--procedure ID] --json`: its report, or the crash (exit status 86)."""
-        args = ("flows", "run", name, *(("--procedure", str(procedure_id)) if procedure_id else ()), "--json")
+        args = (
+            "flows", "run", name, *(("--procedure", str(procedure_id)) if procedure_id else ()), "--as-system", "--json"
+        )  # fmt: skip
         return self(*args, **env)

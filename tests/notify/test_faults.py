@@ -182,7 +182,7 @@ def test_dispatcher_killed_after_the_server_accepted(mail, smtp_server: SmtpServ
 def test_two_dispatchers_at_once(mail, smtp_server: SmtpServer, gcw: Gcw):
     ctx = mail
     ids = queue_messages(ctx, 30)
-    args = ("flows", "run", "dispatch_outbox", "--json")
+    args = ("flows", "run", "dispatch_outbox", "--as-system", "--json")
     started = [gcw.start(*args, GCW_NOW=now(ctx)) for _ in range(2)]
     done = [gcw.wait(process, args) for process in started]
     for run in done:

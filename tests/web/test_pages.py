@@ -135,7 +135,7 @@ def test_a_stale_page_gets_a_conflict_and_a_reload_never_an_overwrite(desk: Desk
 def test_documents_are_uploaded_listed_with_their_hash_and_opened(desk: Desk) -> None:
     clerk = desk.client(CLERK)
     url = f"/procedures/{desk.procedure_id}"
-    pdf = "%PDF-1.7\n% 공모 결과\n".encode()
+    pdf = "%PDF-1.7\n% 공모 결과\n%%EOF\n".encode()  # header and trailer: a PDF the desk shows inline
     done = _post(
         clerk,
         url,

@@ -15,7 +15,9 @@ their Korean headings), so the CLI and the web API share it; :func:`csv_text` gi
 Who may ask (procedure.md §6): auditors and approvers see every procedure; a clerk (or a committee secretary)
 sees the procedures they are assigned to now or acted on, and their own actions. The operator (the CLI without
 ``--as``) may verify and export but not query. Every query, answered or refused, is recorded in
-``audit_reads``, outside the hash chains, so that reading never lengthens them.
+``audit_reads``, outside the hash chains, so that reading never lengthens them. The same rule and record hold
+for a procedure's history and refusals wherever an interface shows them (:func:`read_procedure`): the API, the
+procedure page and `gcw history` answer exactly as `gcw audit history` does.
 
 The package only reads: it writes nothing but the record of reads, and never imports the engine (``engine``,
 ``_engine``), automation, the CLI, the web or the flows, which call it.
@@ -33,6 +35,7 @@ from gcworkflow.audit.queries._base import (
     QueryResult,
     Reader,
     audit_reads,
+    read_procedure,
     reader_scope,
     record_read,
 )
@@ -66,6 +69,7 @@ __all__ = [
     "history_rows",
     "late_notifications",
     "procedure_record",
+    "read_procedure",
     "reader_scope",
     "reads",
     "record_read",

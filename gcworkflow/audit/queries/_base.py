@@ -21,7 +21,8 @@ from gcworkflow.canonical import canonical_text
 from gcworkflow.clock import SEOUL, to_kst
 from gcworkflow.context import Context
 from gcworkflow.db.models import AuditEvent, AuditRead, Procedure
-from gcworkflow.errors import Forbidden, GcwError, InvalidInput
+from gcworkflow.errors import Forbidden, GcwError, InvalidInput, NotFound
+from gcworkflow.korean import with_particle
 from gcworkflow.procedures.spec import ROLE_LABELS, Role
 
 OPERATOR = "operator"
@@ -33,6 +34,8 @@ audit_reads = AuditRead.__table__
 DECISIONS = ("원안 의결", "수정 의결", "보완", "부결", "보류")
 SIGNOFF_TRIGGERS = ("propose", "reject_proposal")
 SIGNOFF_BASIS = "운영방침: 2인 결재 원칙"
+# Who may read which procedure's record (procedure.md §6 gives the auditor everything; the rest is the office's).
+READ_BASIS = "운영방침: 감사 기록 열람 범위"
 META_LABELS = {"open": "절차 개시", "propose": "결재 상신", "reject_proposal": "결재 반려"}
 EVENT_OUTCOMES = {
     "transition": "단계 전환",
@@ -47,6 +50,7 @@ REFUSAL_CODES = {
     "conflict": "충돌",
     "invalid_input": "입력 오류",
     "not_found": "없음",
+    "integrity": "변조 의심 (행이 감사 기록과 다름)",
 }
 OPEN_CLOSED = {"open": "진행 중", "closed": "종료"}
 
@@ -90,9 +94,10 @@ class Filters:
         """The period as UTC instants: [start of ``since`` in KST, start of the day after ``until`` in KST)."""
         if self.since and self.until and self.since > self.until:
             raise InvalidInput(f"기간의 시작({self.since})이 끝({self.until})보다 뒤입니다")
+        # The first and the last day a date can name bound nothing (and their KST days leave datetime's range).
         return (
-            kst_day_start(self.since) if self.since else None,
-            kst_day_start(self.until + timedelta(days=1)) if self.until else None,
+            kst_day_start(self.since) if self.since and self.since > date.min else None,
+            kst_day_start(self.until + timedelta(days=1)) if self.until and self.until < date.max else None,
         )
 
     def period(self, instant: Any) -> list[ColumnElement[bool]]:
@@ -211,6 +216,14 @@ class Scope:
     def sees(self, procedure_id: int) -> bool:
         return self.everything or procedure_id in self.procedures
 
+    def require(self, procedure_id: int) -> None:
+        """``forbidden`` unless this reader may see the procedure's record (its events and refusals)."""
+        if not self.sees(procedure_id):
+            raise Forbidden(
+                f"{with_particle(self.username, '은')} {procedure_id}번 절차의 감사 기록을 볼 수 없습니다: 담당하거나 "
+                f"처리한 절차가 아닙니다 ({READ_BASIS}). 담당 주무관·결재권자·감사에게 요청하십시오."
+            )
+
 
 def reader_scope(session: Session, reader: Reader, *, operator: bool = False) -> Scope:
     """Auditors and approvers see every procedure; clerks and committee secretaries those they are assigned
@@ -219,8 +232,9 @@ def reader_scope(session: Session, reader: Reader, *, operator: bool = False) ->
         if operator:
             return Scope(OPERATOR, (OPERATOR,), True)
         raise Forbidden(
-            "감사 조회는 권한이 있는 사용자로 하십시오: `gcw --as 사용자이름 audit …` 또는 GCW_USER "
-            "(--as 없는 operator는 검증·기록물 내보내기·체크포인트만 할 수 있습니다)"
+            "감사 기록(처리 이력·거부 기록·감사 조회)은 누가 보는지 밝혀야 볼 수 있습니다: "
+            "`gcw --as 사용자이름 audit …`, `gcw --as 사용자이름 history …` 또는 GCW_USER "
+            f"(--as 없는 operator는 검증·기록물 내보내기·체크포인트만 할 수 있습니다; {READ_BASIS})"
         )
     principal = load_principal(session, reader.username, acting_as=reader.role)
     roles = tuple(sorted(r.value for r in principal.roles))
@@ -237,7 +251,7 @@ def reader_scope(session: Session, reader: Reader, *, operator: bool = False) ->
     held = ", ".join(ROLE_LABELS[r] for r in sorted(principal.roles)) or "없음"
     raise Forbidden(
         "감사 조회는 감사·결재권자(모든 절차)와 담당 주무관·위원회 간사(맡거나 처리한 절차)만 할 수 있습니다 "
-        f"({reader.username}의 권한: {held})"
+        f"({reader.username}의 권한: {held}; {READ_BASIS})"
     )
 
 
@@ -290,6 +304,28 @@ def answer(
         raise
     record_read(ctx, reader, roles, query, parameters, count(result), "ok")
     return result
+
+
+def read_procedure(
+    ctx: Context,
+    reader: Reader,
+    query: str,
+    procedure_id: int,
+    body: Callable[[Session], T],
+    count: Callable[[T], int],
+    parameters: dict[str, Any] | None = None,
+) -> T:
+    """One procedure's record (its events, its refused attempts) as any interface shows it — API, page or
+    command line: the audit queries' scope decides whether this reader may see it, and the read is recorded,
+    refused or answered, like every audit query."""
+
+    def scoped(session: Session, scope: Scope) -> T:
+        if session.execute(select(_p.c.id).where(_p.c.id == procedure_id)).first() is None:
+            raise NotFound(f"{procedure_id}번 절차가 없습니다")
+        scope.require(procedure_id)
+        return body(session)
+
+    return answer(ctx, reader, query, {"procedure_id": procedure_id, **(parameters or {})}, scoped, count)
 
 
 def answer_rows(

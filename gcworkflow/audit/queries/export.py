@@ -9,16 +9,24 @@ from typing import Any
 from gcworkflow.audit.queries._base import QueryResult
 from gcworkflow.canonical import canonical_text
 
+# A spreadsheet reads a cell starting with one of these as a formula ("=cmd|' /C calc'!A0"): OWASP's CSV
+# injection advice is to start such a cell with a quote, which shows it as the text it is.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def csv_cell(value: Any) -> str:
-    """A cell as text: lists and mappings as compact JSON (so nothing is lost), booleans as true/false."""
+    """A cell as text: lists and mappings as compact JSON (so nothing is lost), booleans as true/false, numbers
+    as they are, and text that a spreadsheet would run as a formula behind a quote (')."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, dict)):
         return canonical_text(value)
-    return str(value)
+    if isinstance(value, (int, float)):
+        return str(value)  # -3 is a number, not a formula
+    text = str(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 def csv_text(result: QueryResult) -> str:

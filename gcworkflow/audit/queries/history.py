@@ -22,8 +22,6 @@ from gcworkflow.audit.queries._events import (
 )
 from gcworkflow.context import Context
 from gcworkflow.db.models import AuditEvent, Document
-from gcworkflow.errors import Forbidden
-from gcworkflow.korean import with_particle
 
 _e = AuditEvent.__table__
 
@@ -93,10 +91,7 @@ def history(
 
     def body(session: Session, scope: Scope) -> QueryResult:
         procedure_record(session, procedure_id)
-        if not scope.sees(procedure_id):
-            raise Forbidden(
-                f"{with_particle(scope.username, '은')} {procedure_id}번 절차의 감사 기록을 볼 수 없습니다 (담당·처리한 절차가 아님)"
-            )
+        scope.require(procedure_id)
         return history_rows(session, procedure_id, filters, page)
 
     return answer_rows(ctx, reader, "history", parameters, body)

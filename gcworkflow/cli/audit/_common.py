@@ -5,21 +5,23 @@ JSON or CSV."""
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gcworkflow.cli._input import record_id
 from gcworkflow.cli._output import cell, dumps, table
-from gcworkflow.cli._runtime import Runtime, command, os_user
+from gcworkflow.cli._runtime import Runtime, command
 from gcworkflow.errors import InvalidInput
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from gcworkflow.audit.queries import Filters, Page, QueryResult, Reader
+    from gcworkflow.audit.queries import Filters, Page, QueryResult
 
 app = typer.Typer(
     help=(
@@ -39,8 +41,12 @@ app.add_typer(report_app, name="report")
 WHERE, OUT = "조건", "출력·쪽"
 
 
-def _where(kind: Any, name: str, metavar: str, help_text: str) -> Any:
-    return Annotated[kind, typer.Option(name, metavar=metavar, help=help_text, rich_help_panel=WHERE)]
+def _where(
+    kind: Any, name: str, metavar: str, help_text: str, parser: Callable[[str], Any] | None = None
+) -> Any:
+    return Annotated[
+        kind, typer.Option(name, metavar=metavar, help=help_text, parser=parser, rich_help_panel=WHERE)
+    ]
 
 
 def outcome_opt(help_text: str) -> Any:
@@ -48,7 +54,7 @@ def outcome_opt(help_text: str) -> Any:
     return _where(str | None, "--outcome", "OUTCOME", help_text)
 
 
-ProcedureOpt = _where(int | None, "--procedure", "ID", "이 절차만")
+ProcedureOpt = _where(int | None, "--procedure", "ID", "이 절차만", record_id)
 ClusterOpt = _where(str | None, "--cluster", "NAME|ID", "이 클러스터의 절차만")
 KindOpt = _where(str | None, "--kind", "KIND", "절차 종류 (예: designation)")
 ActorOpt = _where(str | None, "--actor", "USER", "이 사람의 처리만")
@@ -117,14 +123,15 @@ def _period(
     if sum(x is not None for x in (year, month)) + (since is not None or until is not None) > 1:
         raise InvalidInput("기간은 --from/--to, --year, --month 중 하나로만 지정하십시오")
     if year is not None:
+        if not MINYEAR <= year <= MAXYEAR:
+            raise InvalidInput(f"--year는 {MINYEAR}부터 {MAXYEAR}까지의 연도여야 합니다: {year} (예: 2026)")
         return date(year, 1, 1), date(year, 12, 31)
     if month is not None:
         found = re.fullmatch(r"(\d{4})-(\d{2})", month)
-        if not found or not 1 <= int(found[2]) <= 12:
+        if not found or int(found[1]) < MINYEAR or not 1 <= int(found[2]) <= 12:
             raise InvalidInput(f"--month 형식이 올바르지 않습니다: {month!r} (예: 2026-03)")
         first = date(int(found[1]), int(found[2]), 1)
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        return first, date.fromordinal(following.toordinal() - 1)
+        return first, first.replace(day=monthrange(first.year, first.month)[1])
     return parse_day(since, "--from"), parse_day(until, "--to")
 
 
@@ -167,12 +174,6 @@ def build_filters(
         since=first,
         until=last,
     )
-
-
-def reader_of(rt: Runtime) -> Reader:
-    from gcworkflow.audit.queries import Reader
-
-    return Reader(rt.username, interface="cli", os_user=os_user())
 
 
 def output_shape(fmt: str, json_output: bool, output: Path | None) -> str:
@@ -224,7 +225,7 @@ def fetch(rt: Runtime, listing: Listing, query: str, *args: Any, **where: Any) -
     from gcworkflow.audit import queries as audit_queries
 
     filters = build_filters(rt, **where)
-    return getattr(audit_queries, query)(rt.ctx, reader_of(rt), *args, filters, listing.paging())
+    return getattr(audit_queries, query)(rt.ctx, rt.as_reader(), *args, filters, listing.paging())
 
 
 def run_query(cli: typer.Context, listing: Listing, query: str, *args: Any, **where: Any) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gcworkflow.cli._input import ProcedureId
 from gcworkflow.cli._output import dumps, table
 from gcworkflow.cli._runtime import JsonOption, command
 from gcworkflow.cli.audit._common import (
@@ -60,7 +61,7 @@ ReadOutcomeOpt = outcome_opt("ok, forbidden, invalid_input, not_found …")
 @app.command("history")
 def history(
     cli: typer.Context,
-    procedure_id: Annotated[int, typer.Argument(metavar="ID", help="절차 번호")],
+    procedure_id: ProcedureId,
     actor: ActorOpt = None,
     role: RoleOpt = None,
     trigger: TriggerOpt = None,
@@ -142,7 +143,8 @@ _query_command(
     "refusals",
     "refusals",
     "거부된 시도와 그 이유: 누가, 언제, 무엇을, 당시 단계, 충족되지 않은 요건과 근거 조문.",
-    "guard_failed(요건 미충족), forbidden(권한 없음), conflict(충돌), invalid_input(입력 오류), not_found",
+    "guard_failed(요건 미충족), forbidden(권한 없음), conflict(충돌), invalid_input(입력 오류), not_found, "
+    "integrity(변조 의심)",
 )
 _query_command(
     "late-notifications",

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gcworkflow.cli._input import record_id
 from gcworkflow.cli._output import dumps
 from gcworkflow.cli._runtime import EXIT_FAILED, JsonOption, command
-from gcworkflow.cli.audit._common import FormatOpt, OutputOpt, app, emit, output_shape, reader_of, write
+from gcworkflow.cli.audit._common import FormatOpt, OutputOpt, app, emit, output_shape, write
 from gcworkflow.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -98,9 +99,11 @@ def verify(
     output: OutputOpt = None,
     json_output: JsonOption = False,
 ) -> None:
-    """해시 체인, 각 처리가 쓴 기록, 체크포인트, 보관 문서의 해시를 검증하고 항목마다 한 줄로 알립니다.
+    """해시 체인, 각 처리가 쓴 기록, 현재 상태(절차·상신·기한·사용자·권한·토큰·연락처·공휴일 조정 행이 사건이
+    남긴 값과 같은지), 체크포인트, 보관 문서의 해시(와 어떤 사건도 참조하지 않는 파일)를 검증하고 항목마다 한
+    줄로 알립니다.
 
-    이상이 있으면 첫 문제(변조·삭제된 첫 사건 또는 문서)를 밝히고 1로 끝납니다."""
+    이상이 있으면 첫 문제(변조·삭제된 첫 사건, 행과 열, 또는 문서)를 밝히고 1로 끝납니다."""
     with command(cli, json_output) as rt:
         from gcworkflow import audit
         from gcworkflow.audit import archive as audit_archive
@@ -123,7 +126,7 @@ def verify(
                 parameters = {"since": since, "against": str(line) if line else None}
                 record_read(
                     rt.ctx,
-                    reader_of(rt),
+                    rt.as_reader(),
                     (),
                     "verify",
                     parameters,
@@ -167,6 +170,7 @@ def verify(
                         ("chains", "체인", report.chains),
                         ("events", "사건", report.events),
                         ("records", "기록", report.records),
+                        ("rows", "현재 상태 행", report.rows),
                         ("checkpoints", "체크포인트", report.checkpoints),
                         ("documents", "문서", report.documents),
                         ("problems", "문제 수", len(report.problems)),
@@ -250,7 +254,9 @@ def checkpoint(
 @app.command("export")
 def export(
     cli: typer.Context,
-    procedure_id: Annotated[int, typer.Option("--procedure", metavar="ID", help="내보낼 절차")],
+    procedure_id: Annotated[
+        int, typer.Option("--procedure", metavar="ID", help="내보낼 절차", parser=record_id)
+    ],
     output: Annotated[
         Path | None,
         typer.Option(
@@ -268,7 +274,7 @@ def export(
         shape = output_shape(fmt, json_output, None)
         target = output or Path(f"gcw-procedure-{procedure_id}-{rt.ctx.clock.today():%Y%m%d}.zip")
         with _progress_bar() as progress:
-            summary = audit_archive.export_procedure(rt.ctx, reader_of(rt), procedure_id, target, progress)
+            summary = audit_archive.export_procedure(rt.ctx, rt.as_reader(), procedure_id, target, progress)
 
         def render() -> None:
             typer.echo(

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from gcworkflow.inputs import one_line
 from gcworkflow.procedures.plan_content.money import format_krw, format_krw_eok
 from gcworkflow.reference.regions import UnknownRegion, sido_by_code
 
@@ -72,6 +74,8 @@ InstitutionStatus = Annotated[
 ]
 
 Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)]
+# A name is one line of visible text: it is printed in the notice, the gazette and every list.
+Name = Annotated[Text, AfterValidator(one_line)]
 # Strict: "490억" or 4.9e10 must be refused, not silently coerced, since money and areas end up in a notice.
 Krw = Annotated[StrictInt, Field(ge=0)]
 AreaM2 = Annotated[StrictInt, Field(gt=0)]
@@ -105,7 +109,7 @@ class _Section(BaseModel):
 class PlanSigungu(_Section):
     """시·군·구 (§4 item 1)."""
 
-    name: Text = Field(title="명칭", description="시·군·구 명칭, 예: 구미시")
+    name: Name = Field(title="명칭", description="시·군·구 명칭, 예: 구미시")
     code: Code | None = Field(None, title="코드", description="행정구역 코드 다섯 자리, 예: 47190")
 
     @field_validator("code")
@@ -196,7 +200,7 @@ class Facility(_Section):
     category: FacilityCategory = Field(
         title="구분", description="연구개발 / 인증·실증 / 기업지원 / 교육·훈련"
     )
-    name: Text = Field(title="시설명", description="시설의 명칭과 규모")
+    name: Name = Field(title="시설명", description="시설의 명칭과 규모")
     status: FacilityStatus = Field(title="현황", description="기존 / 계획")
 
 
@@ -275,7 +279,7 @@ class OperationPlan(_Section):
     """운영계획 (영 제7조제1호), including the 전문운영기관 the notice must name (규칙 제3조제4호)."""
 
     summary: Text = Field(title="운영계획 개요", description="운영 방식, 조직, 재원")
-    operating_institution: Text = Field(
+    operating_institution: Name = Field(
         title="전문운영기관", description="전문운영기관(지정 방안 포함), 예: 한국환경산업기술원"
     )
 
@@ -292,7 +296,7 @@ class TenantAttractionPlan(_Section):
 class ResearchInstitution(_Section):
     """전문연구기관 또는 전문인력 양성기관 하나 (기본계획 붙임 가이드라인; 법 제18조·제19조)."""
 
-    name: Text = Field(title="기관명", description="기관 명칭")
+    name: Name = Field(title="기관명", description="기관 명칭")
     kind: InstitutionKind = Field(title="구분", description="전문연구기관 / 전문인력 양성기관")
     status: InstitutionStatus = Field(title="현황", description="기존 / 지정 예정")
 
@@ -317,7 +321,7 @@ class CreationPeriod(_Section):
 class PlanContent(_Section):
     """A creation plan version's content; every section optional (draft), every given value validated."""
 
-    name: Text | None = Field(None, title="명칭", description="녹색융합클러스터 명칭 (법 제11조제1호)")
+    name: Name | None = Field(None, title="명칭", description="녹색융합클러스터 명칭 (법 제11조제1호)")
     regions: Annotated[tuple[PlanRegion, ...], Field(min_length=1)] | None = Field(
         None, title="위치", description="시·도 및 시·군·구 (법 제11조제1호), 여러 시·도 가능"
     )
