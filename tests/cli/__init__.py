@@ -61,3 +61,20 @@ def help_in_a_fresh_interpreter(commands: list[list[str]], heavy: tuple[str, ...
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
     )
     return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+
+
+def open_gumi(gcw: Gcw, cluster: str) -> str:
+    """An admin, a clerk, an approver and an auditor; the 구미 cluster and its designation procedure (its id)."""
+    from tests.support import ADMIN, APPROVER, AUDITOR, CLERK
+
+    gcw.ok("init", "--admin", ADMIN, "--name", "관리자")
+    for user, name, role in (
+        (CLERK, "김주무", "clerk"),
+        (APPROVER, "박과장", "approver"),
+        (AUDITOR, "한감사", "auditor"),
+    ):
+        gcw.ok("users", "add", user, "--name", name, "--role", role, user=ADMIN)
+    gcw.ok("clusters", "add", cluster, "--sido", "47", "--sigungu", "구미시", user=CLERK)
+    return str(
+        gcw.json("procedures", "open", "--cluster", "1", "--approver", APPROVER, user=CLERK)["procedure_id"]
+    )

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from gcworkflow.db.session import make_engine
 from gcworkflow.settings import Settings
-from tests.cli import Gcw
+from tests.cli import Gcw, open_gumi
 from tests.support import ADMIN, APPROVER, AUDITOR, CLERK, GUMI_PLAN
 
 NOW = "2026-03-02T10:00:00+09:00"
@@ -30,17 +30,7 @@ def gcw(settings: Settings) -> Gcw:
 @pytest.fixture
 def procedure(gcw: Gcw) -> str:
     """An admin, a clerk, an approver and an auditor; the 구미 cluster and its designation procedure."""
-    gcw.ok("init", "--admin", ADMIN, "--name", "관리자")
-    for user, name, role in (
-        (CLERK, "김주무", "clerk"),
-        (APPROVER, "박과장", "approver"),
-        (AUDITOR, "한감사", "auditor"),
-    ):
-        gcw.ok("users", "add", user, "--name", name, "--role", role, user=ADMIN)
-    gcw.ok("clusters", "add", CLUSTER, "--sido", "47", "--sigungu", "구미시", user=CLERK)
-    return str(
-        gcw.json("procedures", "open", "--cluster", "1", "--approver", APPROVER, user=CLERK)["procedure_id"]
-    )
+    return open_gumi(gcw, CLUSTER)
 
 
 def _stored_files(settings: Settings) -> list[Path]:

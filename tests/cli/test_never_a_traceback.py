@@ -14,7 +14,7 @@ from typer.testing import Result
 from gcworkflow import queries
 from gcworkflow.inputs import MAX_ID
 from gcworkflow.settings import Settings
-from tests.cli import Gcw
+from tests.cli import Gcw, open_gumi
 from tests.support import ADMIN, APPROVER, AUDITOR, CLERK, GUMI_PLAN
 
 NOW = "2026-03-02T10:00:00+09:00"
@@ -30,17 +30,7 @@ def gcw(settings: Settings) -> Gcw:
 @pytest.fixture
 def procedure(gcw: Gcw) -> str:
     """The cast, the 구미 cluster and its designation procedure with a plan and one received document."""
-    gcw.ok("init", "--admin", ADMIN, "--name", "관리자")
-    for user, name, role in (
-        (CLERK, "김주무", "clerk"),
-        (APPROVER, "박과장", "approver"),
-        (AUDITOR, "한감사", "auditor"),
-    ):
-        gcw.ok("users", "add", user, "--name", name, "--role", role, user=ADMIN)
-    gcw.ok("clusters", "add", CLUSTER, "--sido", "47", "--sigungu", "구미시", user=CLERK)
-    pid = str(
-        gcw.json("procedures", "open", "--cluster", "1", "--approver", APPROVER, user=CLERK)["procedure_id"]
-    )
+    pid = open_gumi(gcw, CLUSTER)
     gcw.ok("plan", "set", pid, "--file", str(GUMI_PLAN), user=CLERK)
     gcw.ok("documents", "add", str(GUMI_PLAN), "--procedure", pid, "--title", "조성계획", user=CLERK)
     return pid
