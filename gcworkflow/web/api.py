@@ -20,11 +20,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from gcworkflow import engine, queries
 from gcworkflow.errors import InvalidInput
-from gcworkflow.inputs import check_payload, check_text
+from gcworkflow.inputs import MAX_ID, check_payload, check_text
 from gcworkflow.procedures.spec import Role
 from gcworkflow.web.auth import Identity, require_scope
-
-MAX_ID = 2**31 - 1
 
 # --- types -----------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from gcworkflow.errors import InvalidInput
+from gcworkflow.inputs import MAX_ID
 from gcworkflow.web.deps import Page
 from gcworkflow.web.rendering import render
 
@@ -37,13 +38,13 @@ def is_local(target: str | None) -> bool:
 
 
 def check_id(value: int) -> int:
-    if not 1 <= value <= 2**31 - 1:
+    if not 1 <= value <= MAX_ID:
         raise InvalidInput(f"번호가 올바르지 않습니다: {value}")
     return value
 
 
 def expected_version(values: dict[str, str]) -> int:
     text = values.get("expected_version", "")
-    if not text.isdigit() or int(text) > 2**31:
+    if not text.isdigit() or int(text) > MAX_ID:
         raise InvalidInput("화면의 판 번호가 없습니다. 화면을 새로 고친 뒤 다시 시도하십시오.")
     return int(text)

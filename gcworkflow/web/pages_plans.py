@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from gcworkflow import engine, queries
 from gcworkflow.context import Context
 from gcworkflow.errors import GcwError, InvalidInput
-from gcworkflow.inputs import check_payload, load_yaml
+from gcworkflow.inputs import MAX_ID, check_payload, load_yaml
 from gcworkflow.procedures.plan_content import PlanValidationError, missing_items, parse_plan
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.web import plandiff, planform, reads
@@ -136,8 +136,8 @@ def plan_diff(
     ctx: Ctx,
     page: PageUser,
     procedure_id: int,
-    a: int | None = Query(None, ge=1, le=2**31 - 1),
-    b: int | None = Query(None, ge=1, le=2**31 - 1),
+    a: int | None = Query(None, ge=1, le=MAX_ID),
+    b: int | None = Query(None, ge=1, le=MAX_ID),
     done: str | None = None,
 ) -> Response:
     """The difference between two plan versions (default: the newest and the one before)."""
