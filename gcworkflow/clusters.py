@@ -16,6 +16,7 @@ from gcworkflow.db.models import Cluster
 from gcworkflow.engine import Actor, Principal, act_on_system
 from gcworkflow.errors import Conflict, InvalidInput, NotFound
 from gcworkflow.inputs import single_line
+from gcworkflow.procedures.plan_content import MAX_AREA_M2
 from gcworkflow.procedures.spec import Role
 from gcworkflow.reference import sido_in_force
 
@@ -86,6 +87,11 @@ def checked_profile(profile: dict[str, Any] | None, day: date) -> dict[str, Any]
     number read from an unquoted YAML value (47) is taken as the code it spells: the clerk wrote the code.
     """
     result = dict(profile or {})
+    area = result.get("area_m2")
+    if area is not None and (type(area) is not int or not 0 < area <= MAX_AREA_M2):
+        raise InvalidInput(
+            f"클러스터의 면적(area_m2)은 1부터 {MAX_AREA_M2:,}㎡(국토 면적 약 10만 ㎢)까지의 정수로 적으십시오: {area!r}"
+        )
     code = result.get("sido_code")
     if code is None:
         return result

@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gcworkflow.canonical import format_instant
 from gcworkflow.context import Context
-from gcworkflow.db.models import RoleGrant, User, WebSession
+from gcworkflow.db.models import ApiToken, RoleGrant, User, WebSession
 from gcworkflow.engine import Actor, Principal, act_before_anyone, act_on_system
 from gcworkflow.errors import Conflict, InvalidInput, NotFound
 from gcworkflow.inputs import single_line
@@ -181,11 +182,20 @@ def set_active(ctx: Context, actor: Actor, username: str, active: bool) -> int:
         user.active = active
         if active:
             return {"user": username, "active": active}
-        # Reactivation restores the account, never a sign-in made before it was stopped.
+        # Reactivation restores the account, never a sign-in or an API token made before it was stopped.
+        now = ctx.clock.now()
+        tokens = session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_by=principal.user.username)
+            .returning(ApiToken.id)
+        ).scalars()
         return {
             "user": username,
             "active": active,
-            "sessions_ended": revoke_sessions(session, user.id, ctx.clock.now()),
+            "sessions_ended": revoke_sessions(session, user.id, now),
+            "tokens_revoked": sorted(tokens),
+            "revoked_at": format_instant(now),
         }
 
     return act_on_system(

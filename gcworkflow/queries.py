@@ -4,6 +4,7 @@ trail, read under the audit queries' rule and recorded as they are (:func:`histo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,7 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gcworkflow.access import Principal, authorise
-from gcworkflow.audit.queries import Reader, read_procedure
+from gcworkflow.audit.queries import (
+    OPERATOR,
+    Reader,
+    Scope,
+    answer,
+    read_procedure,
+    reader_scope,
+    record_read,
+)
 from gcworkflow.canonical import format_instant, loads, sha256_hex
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context, load_calendar
@@ -151,58 +160,90 @@ def available_actions(
     return offered
 
 
-def procedure_status(ctx: Context, procedure_id: int, username: str | None = None) -> dict[str, Any]:
+def procedure_status(ctx: Context, procedure_id: int, reader: Reader | None = None) -> dict[str, Any]:
+    """Where a procedure stands and what ``reader`` may do next. Its record — facts, pending proposals,
+    documents — only as the audit rule lets this reader see it (``record_hidden`` says why not), the read
+    recorded like any read of the record; the operator sees it, as it may export the whole archive. Without a
+    reader: the installation's own narration (the demo), which no person reads through a door."""
+    roles: tuple[str, ...] = ()
+    hidden: str | None = None
     with ctx.db.read() as session:
         procedure = _procedure(session, procedure_id)
-        definition = definition_of(procedure.kind, procedure.definition_version)
-        names = _usernames(session)
-        view = build_view(ctx, session, procedure)
-        cluster = session.get(Cluster, procedure.cluster_id) if procedure.cluster_id else None
-        proposals = (
-            session.execute(
-                select(Proposal).where(Proposal.procedure_id == procedure.id, Proposal.status == "pending")
-            )
-            .scalars()
-            .all()
+        if reader is not None:
+            try:
+                scope = reader_scope(session, reader, operator=True)
+                roles = scope.roles
+                scope.require(procedure_id)
+            except Forbidden as error:
+                hidden = error.message
+        status = _status(ctx, session, procedure, reader, hidden)
+    if reader is not None:
+        shown = None if hidden else len(status["facts"])
+        record_read(
+            ctx,
+            reader,
+            roles,
+            "status",
+            {"procedure_id": procedure_id},
+            shown,
+            "forbidden" if hidden else "ok",
         )
-        documents = (
-            session.execute(select(Document).where(Document.procedure_id == procedure.id)).scalars().all()
-        )
-        return {
-            "id": procedure.id,
-            "kind": procedure.kind,
-            "kind_label": definition.label,
-            "definition_version": procedure.definition_version,
-            "title": procedure.title,
-            "cluster": cluster.name if cluster else None,
-            "state": procedure.state,
-            "state_label": definition.state(procedure.state).label,
-            "version": procedure.version,
-            "clerk": names.get(procedure.clerk_id),
-            "approver": names.get(procedure.approver_id),
-            "acting_approver": acting_approver(session, procedure.id),
-            "plan_version": view.plan_version_no,
-            "plan_sha256": view.plan_sha256,
-            "facts": [
-                {"kind": f.kind, "subject": f.subject, "data": dict(f.data), "event_id": f.event_id}
-                for f in sorted(view.facts.values(), key=lambda f: f.id)
-            ],
-            "pending_proposals": [
-                {
-                    "id": p.id,
-                    "trigger": p.trigger,
-                    "proposed_by": names.get(p.proposed_by_id),
-                    "procedure_version": p.procedure_version,
-                    "stale": p.procedure_version != procedure.version,
-                    "content_sha256": p.content_sha256,
-                }
-                for p in proposals
-            ],
-            "documents": [d.record() for d in documents],
-            "deadlines": open_deadlines(session, ctx.clock.today(), load_calendar(session), procedure.id),
-            "actions": available_actions(session, ctx, procedure, username),
-            "closed": procedure.closed_at is not None,
-        }
+    return status
+
+
+def _status(
+    ctx: Context, session: Session, procedure: Procedure, reader: Reader | None, hidden: str | None
+) -> dict[str, Any]:
+    definition = definition_of(procedure.kind, procedure.definition_version)
+    names = _usernames(session)
+    view = build_view(ctx, session, procedure)
+    cluster = session.get(Cluster, procedure.cluster_id) if procedure.cluster_id else None
+    facts: list[Any] = []
+    proposals: Sequence[Proposal] = []
+    documents: Sequence[Document] = []
+    if not hidden:
+        facts = sorted(view.facts.values(), key=lambda f: f.id)
+        pending = Proposal.procedure_id == procedure.id, Proposal.status == "pending"
+        proposals = session.execute(select(Proposal).where(*pending)).scalars().all()
+        own = Document.procedure_id == procedure.id
+        documents = session.execute(select(Document).where(own)).scalars().all()
+    username = None if reader is None or reader.username == OPERATOR else reader.username
+    return {
+        "id": procedure.id,
+        "kind": procedure.kind,
+        "kind_label": definition.label,
+        "definition_version": procedure.definition_version,
+        "title": procedure.title,
+        "cluster": cluster.name if cluster else None,
+        "state": procedure.state,
+        "state_label": definition.state(procedure.state).label,
+        "version": procedure.version,
+        "clerk": names.get(procedure.clerk_id),
+        "approver": names.get(procedure.approver_id),
+        "acting_approver": acting_approver(session, procedure.id),
+        "plan_version": view.plan_version_no,
+        "plan_sha256": view.plan_sha256,
+        "facts": [
+            {"kind": f.kind, "subject": f.subject, "data": dict(f.data), "event_id": f.event_id}
+            for f in facts
+        ],
+        "pending_proposals": [
+            {
+                "id": p.id,
+                "trigger": p.trigger,
+                "proposed_by": names.get(p.proposed_by_id),
+                "procedure_version": p.procedure_version,
+                "stale": p.procedure_version != procedure.version,
+                "content_sha256": p.content_sha256,
+            }
+            for p in proposals
+        ],
+        "documents": [d.record() for d in documents],
+        "deadlines": open_deadlines(session, ctx.clock.today(), load_calendar(session), procedure.id),
+        "actions": available_actions(session, ctx, procedure, username),
+        "closed": procedure.closed_at is not None,
+        "record_hidden": hidden,
+    }
 
 
 def _role_label(role: str) -> str:
@@ -359,8 +400,13 @@ def proposals(ctx: Context, *, approver: str | None = None, status: str = "pendi
         return result
 
 
-def plan_version(ctx: Context, procedure_id: int, number: int | None = None) -> dict[str, Any]:
-    with ctx.db.read() as session:
+def plan_version(
+    ctx: Context, reader: Reader | None, procedure_id: int, number: int | None = None
+) -> dict[str, Any]:
+    """One version of the procedure's plan (the latest without ``number``), for a reader the audit rule lets
+    see the procedure's record, the read recorded; ``None``: the installation's own narration (the demo)."""
+
+    def body(session: Session) -> dict[str, Any]:
         query = select(PlanVersion).where(PlanVersion.procedure_id == procedure_id)
         query = (
             query.where(PlanVersion.number == number) if number else query.order_by(PlanVersion.number.desc())
@@ -377,6 +423,12 @@ def plan_version(ctx: Context, procedure_id: int, number: int | None = None) -> 
             "event_id": row.event_id,
         }
 
+    if reader is None:
+        with ctx.db.read() as session:
+            return body(session)
+    parameters = {"number": number} if number else None
+    return read_procedure(ctx, reader, "plan", procedure_id, body, lambda _: 1, parameters, operator=True)
+
 
 def require_reader(ctx: Context, username: str) -> None:
     """Anyone registered (and the operator) may read in this issue; audit-wide access rules come with §6."""
@@ -389,20 +441,32 @@ def require_reader(ctx: Context, username: str) -> None:
             raise Forbidden(str(exc)) from exc
 
 
-def documents(ctx: Context, procedure_id: int | None = None) -> list[dict[str, Any]]:
-    with ctx.db.read() as session:
-        query = select(Document).order_by(Document.id)
+def documents(ctx: Context, reader: Reader, procedure_id: int | None = None) -> list[dict[str, Any]]:
+    """The documents of one procedure, or of every procedure this reader may see, the read recorded."""
+
+    def body(session: Session, scope: Scope) -> list[dict[str, Any]]:
+        query = select(Document).where(*scope.procedure_ids(Document.procedure_id)).order_by(Document.id)
         if procedure_id is not None:
+            _procedure(session, procedure_id)
+            scope.require(procedure_id)
             query = query.where(Document.procedure_id == procedure_id)
         return [d.record() for d in session.execute(query).scalars()]
 
+    parameters = {} if procedure_id is None else {"procedure_id": procedure_id}
+    return answer(ctx, reader, "documents", parameters, body, len, operator=True)
 
-def document(ctx: Context, document_id: int) -> dict[str, Any]:
-    with ctx.db.read() as session:
+
+def document(ctx: Context, reader: Reader, document_id: int) -> dict[str, Any]:
+    """One document's record, for a reader who may see the procedure it belongs to, the read recorded."""
+
+    def body(session: Session, scope: Scope) -> dict[str, Any]:
         row = session.get(Document, document_id)
         if row is None:
             raise NotFound(f"{document_id}번 문서가 없습니다")
+        scope.require_document(document_id, row.procedure_id)
         return row.record()
+
+    return answer(ctx, reader, "document", {"document_id": document_id}, body, lambda _: 1, operator=True)
 
 
 def document_bytes(ctx: Context, sha256: str) -> bytes:

@@ -74,8 +74,10 @@ def _with_detail(form: str, ctx: Mapping[str, Any]) -> str:
 
 
 def _number(value: object) -> object:
-    # A float field reports its limit as 0.0 even when the model says 0; a clerk reads "0보다 커야".
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    # A float field reports its limit as 0.0 even when the model says 0; a clerk reads "0보다 커야". Large
+    # limits are written with thousands separators, as a ministry writes them (years stay as they are).
+    number = int(value) if isinstance(value, float) and value.is_integer() else value
+    return f"{number:,}" if isinstance(number, int) and number >= 10_000 else number
 
 
 def _too_short_text(ctx: Mapping[str, Any]) -> str:

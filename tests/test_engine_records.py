@@ -140,7 +140,7 @@ def test_return_for_revision_then_approval_with_amendments(ctx):
     fire(ctx, pid, "approve")
     status = queries.procedure_status(ctx, pid)
     assert status["state"] == "designation_notice"
-    assert queries.plan_version(ctx, pid)["content"]["creation_period"]["end_year"] == 2029
+    assert queries.plan_version(ctx, None, pid)["content"]["creation_period"]["end_year"] == 2029
     assert status["plan_version"] == 3
 
 

@@ -44,7 +44,7 @@ def _consultation_refused_then_minor_change(ctx, pid: int, refusal: str) -> str:
 def test_change_starts_from_the_approved_plan(ctx):
     cluster, designation = designated_gumi(ctx)
     pid = _open(ctx, "plan_change", cluster)
-    assert queries.plan_version(ctx, pid)["content"] == queries.plan_version(ctx, designation)["content"]
+    assert queries.plan_version(ctx, None, pid)["content"] == queries.plan_version(ctx, None, designation)["content"]
 
 
 @pytest.mark.parametrize(("area", "minor"), [(36300, True), (36301, False), (29700, True), (29699, False)])
@@ -70,7 +70,7 @@ def test_successive_small_changes_add_up_to_a_full_one(ctx):
     fire(ctx, first, "record_plan", content={"area_m2": 36000}, mode="merge", change_reason="1차 조정")
     signed(ctx, first, "apply_minor_change")
     second = _open(ctx, "plan_change", cluster)
-    assert queries.plan_version(ctx, second)["content"]["area_m2"] == 36000
+    assert queries.plan_version(ctx, None, second)["content"]["area_m2"] == 36000
     fire(ctx, second, "record_plan", content={"area_m2": 37000}, mode="merge", change_reason="2차 조정")
     found = _classification(ctx, second)
     # 36,000 → 37,000 is +2.8 %, but against the designation's 33,000 it is +12.1 %: full.
@@ -172,7 +172,7 @@ def test_release_needs_a_ground_and_partial_release_reduces_the_area(ctx):
         reason="도로 편입",
         released_area_m2=3000,
     )
-    assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 30000
+    assert queries.plan_version(ctx, None, pid)["content"]["area_m2"] == 30000
     signed(ctx, pid, "request_governor_opinions")
     assert queries.procedure_status(ctx, pid)["state"] == "governor_consultation"
 
@@ -182,7 +182,7 @@ def test_a_corrected_partial_scope_replaces_the_earlier_one(ctx):
     pid = _open(ctx, "release", cluster)
     scope = {"scope": "partial", "ground": "decree8_2", "reason": "도로 편입"}
     fire(ctx, pid, "record_release_scope", **scope, released_area_m2=3000)
-    assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 30000
+    assert queries.plan_version(ctx, None, pid)["content"]["area_m2"] == 30000
     # Corrected, not added: 33,000 − 5,000, not 30,000 − 5,000 (procedure.md §3).
     fire(
         ctx,
@@ -191,15 +191,15 @@ def test_a_corrected_partial_scope_replaces_the_earlier_one(ctx):
         **scope | {"reason": "도로 편입 (측량 결과 정정)"},
         released_area_m2=5000,
     )
-    assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 28000
+    assert queries.plan_version(ctx, None, pid)["content"]["area_m2"] == 28000
     facts = {(f["kind"], f["subject"]): f["data"] for f in queries.procedure_status(ctx, pid)["facts"]}
     recorded = facts[("release_scope", "")]
     assert recorded["released_area_m2"] + recorded["remaining_area_m2"] == recorded["area_before_m2"] == 33000
     # Measured from the area before the release too: 31,000㎡ of 33,000㎡ may still be released in part.
     fire(ctx, pid, "record_release_scope", **scope, released_area_m2=31000)
-    assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 2000
+    assert queries.plan_version(ctx, None, pid)["content"]["area_m2"] == 2000
     fire(ctx, pid, "record_release_scope", scope="whole", ground="decree8_2", reason="전부 해제로 정정")
-    assert queries.plan_version(ctx, pid)["content"]["area_m2"] == 33000
+    assert queries.plan_version(ctx, None, pid)["content"]["area_m2"] == 33000
 
 
 def test_change_of_an_undesignated_cluster_is_refused(ctx):

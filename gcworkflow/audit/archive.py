@@ -33,6 +33,7 @@ from gcworkflow.audit.chain import GENESIS, procedure_chain
 from gcworkflow.audit.checkpoints import CheckpointLine, checkpoint_line, latest_checkpoint
 from gcworkflow.audit.checkpoints import checkpoint as take_checkpoint
 from gcworkflow.audit.queries import (
+    READ_BASIS,
     Reader,
     csv_text,
     history_rows,
@@ -117,7 +118,8 @@ def export_procedure(
                 raise NotFound(f"{procedure_id}번 절차가 없습니다")
             if not scope.sees(procedure_id):
                 raise Forbidden(
-                    f"{with_particle(reader.username, '은')} {procedure_id}번 절차를 내보낼 수 없습니다 (담당·처리한 절차가 아님)"
+                    f"{with_particle(reader.username, '은')} {procedure_id}번 절차를 내보낼 수 없습니다: 담당하거나 "
+                    f"처리한 절차가 아닙니다 ({READ_BASIS})"
                 )
             checkpoint = _covering_checkpoint(
                 session, chain, (row.chain_seq, row.chain_head), reader.username, ctx

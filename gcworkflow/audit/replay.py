@@ -81,6 +81,8 @@ class SystemReplay:
             self.people[effect["user"]].roles.pop(effect["revoked"], None)
         elif trigger in ("activate_user", "deactivate_user") and effect.get("user") in self.people:
             self.people[effect["user"]].active = (bool(effect.get("active")), source)
+            for token_id in effect.get("tokens_revoked", []):
+                self._revoke(source, actor, int(token_id), effect.get("revoked_at"))
         elif trigger in ("set_password", "change_own_password") and effect.get("password_set") in self.people:
             self.people[effect["password_set"]].password = (source, effect.get("password_hash_sha256"))
         elif trigger == "create_api_token":
@@ -96,15 +98,20 @@ class SystemReplay:
                     **({"token_sha256": effect["token_sha256"]} if "token_sha256" in effect else {}),
                 },
             )
-        elif trigger == "revoke_api_token" and int(effect.get("token_id", 0)) in self.tokens:
-            token = self.tokens[int(effect["token_id"])]
-            token.revoked, token.revoked_at = source, effect.get("revoked_at")
-            token.values["revoked_by"] = actor
+        elif trigger == "revoke_api_token":
+            self._revoke(source, actor, int(effect.get("token_id", 0)), effect.get("revoked_at"))
         elif trigger == "set_contact":
             values = {k: effect[k] for k in ("name", "email", "unit") if k in effect}
             self.contacts[effect["contact"]] = (values, source)
         elif trigger in ("add_holiday", "remove_holiday"):
             self._holiday(source, actor, given, effect)
+
+    def _revoke(self, source: Source, actor: str, token_id: int, revoked_at: str | None) -> None:
+        """A token revoked by hand or with its stopped account."""
+        if token_id in self.tokens:
+            token = self.tokens[token_id]
+            token.revoked, token.revoked_at = source, revoked_at
+            token.values["revoked_by"] = actor
 
     def _holiday(self, source: Source, actor: str, given: dict[str, Any], effect: dict[str, Any]) -> None:
         for item in effect.get("recomputed", []):

@@ -135,11 +135,6 @@ class Runtime:
     def username(self) -> str:
         return self.options.user or OPERATOR
 
-    @property
-    def reader(self) -> str | None:
-        """The user whose view a query takes (``None`` for the operator, who is no registered user)."""
-        return None if self.is_operator else self.username
-
     def actor(self) -> Actor:
         """The named user for an action; the operator may read and verify but not act (DESIGN.md §2)."""
         if self.is_operator:

@@ -104,7 +104,7 @@ def list_documents(
         from gcworkflow import queries
 
         rt.require_reader()
-        rows = queries.documents(rt.ctx, procedure_id)
+        rows = queries.documents(rt.ctx, rt.as_reader(), procedure_id)
         rt.emit(
             rows,
             lambda: echo_table(
@@ -141,7 +141,7 @@ def show_document(
         from gcworkflow.local_files import write_file
 
         rt.require_reader()
-        data: dict[str, Any] = queries.document(rt.ctx, document_id)
+        data: dict[str, Any] = queries.document(rt.ctx, rt.as_reader(), document_id)
         if output is not None:
             write_file(output, queries.document_bytes(rt.ctx, data["sha256"]), "저장할 파일")
             data["written_to"] = str(output)

@@ -82,7 +82,7 @@ def show(
         from gcworkflow.procedures.plan_content import missing_items, parse_plan
 
         rt.require_reader()
-        plan = queries.plan_version(rt.ctx, procedure_id, version)
+        plan = queries.plan_version(rt.ctx, rt.as_reader(), procedure_id, version)
         parsed = parse_plan(plan["content"])
         plan["missing"] = [
             {"id": m.id, "basis": m.basis, "message": m.message} for m in missing_items(parsed)

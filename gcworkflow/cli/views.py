@@ -118,7 +118,7 @@ def status(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOptio
         from gcworkflow.procedures.registry import definition as definition_of
 
         rt.require_reader()
-        data = queries.procedure_status(rt.ctx, procedure_id, rt.reader)
+        data = queries.procedure_status(rt.ctx, procedure_id, rt.as_reader())
         definition = definition_of(data["kind"], data["definition_version"])
         rt.emit(data, lambda: _render_status(rt, data, definition))
 
@@ -238,7 +238,7 @@ def actions(cli: typer.Context, procedure_id: ProcedureId, json_output: JsonOpti
         from gcworkflow.procedures.registry import definition as definition_of
 
         rt.require_reader()
-        data = queries.procedure_status(rt.ctx, procedure_id, rt.reader)
+        data = queries.procedure_status(rt.ctx, procedure_id, rt.as_reader())
         definition = definition_of(data["kind"], data["definition_version"])
         offered = data["actions"]
         for offer in offered:

@@ -30,7 +30,7 @@ def afterwards(demo: Demo) -> None:
     demo.echo("\n■ 전체 절차의 변경 (총사업비 10% 초과)")
     demo.on(date(2026, 11, 16))
     open_for_gumi(demo, "plan_change", "조성계획 변경 개시 — 실증 플랜트 증설")
-    plan = queries.plan_version(demo.ctx, demo.pid)["content"]
+    plan = queries.plan_version(demo.ctx, None, demo.pid)["content"]
     financing = plan["financing"]
     items = [dict(i) for i in financing["items"]]
     items[0]["amount_krw"] += 7_000_000_000

@@ -26,13 +26,12 @@ router = APIRouter(prefix="/api")
     responses=ERRORS,
 )
 def procedure_documents(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
-    queries.procedure_definition(ctx, procedure_id)  # 404 for a procedure that does not exist
-    return queries.documents(ctx, procedure_id)
+    return queries.documents(ctx, who.reader(), procedure_id)
 
 
 @router.get("/documents/{document_id}", tags=["문서"], summary="문서 정보", responses=ERRORS)
 def document(ctx: Ctx, who: ApiUser, document_id: ItemId) -> dict[str, Any]:
-    return queries.document(ctx, document_id)
+    return queries.document(ctx, who.reader(), document_id)
 
 
 @router.get(
@@ -43,7 +42,7 @@ def document(ctx: Ctx, who: ApiUser, document_id: ItemId) -> dict[str, Any]:
     response_class=Response,
 )
 def document_content(ctx: Ctx, who: ApiUser, document_id: ItemId) -> Response:
-    row = queries.document(ctx, document_id)
+    row = queries.document(ctx, who.reader(), document_id)
     return document_response(row, queries.document_bytes(ctx, row["sha256"]))
 
 

@@ -49,7 +49,7 @@ def plan(
     procedure_id: ProcedureId,
     version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
-    found = queries.plan_version(ctx, procedure_id, version)
+    found = queries.plan_version(ctx, who.reader(), procedure_id, version)
     kind = planform.plan_kind(queries.procedure_definition(ctx, procedure_id))
     missing = missing_items(parse_plan(found["content"])) if kind.structured else []
     found["missing"] = [{"id": m.id, "basis": m.basis, "message": m.message} for m in missing]
@@ -63,8 +63,7 @@ def plan(
     responses=ERRORS,
 )
 def plan_versions(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
-    queries.procedure_definition(ctx, procedure_id)  # 404 for a procedure that does not exist
-    return reads.plan_versions(ctx, procedure_id)
+    return reads.plan_versions(ctx, who.reader(), procedure_id)
 
 
 @router.get(
@@ -80,8 +79,8 @@ def plan_diff(
     from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_ID)],
     to_version: Annotated[int, Query(alias="to", ge=1, le=MAX_ID)],
 ) -> dict[str, Any]:
-    old = queries.plan_version(ctx, procedure_id, from_version)
-    new = queries.plan_version(ctx, procedure_id, to_version)
+    old = queries.plan_version(ctx, who.reader(), procedure_id, from_version)
+    new = queries.plan_version(ctx, who.reader(), procedure_id, to_version)
     return {
         "from": old["number"],
         "to": new["number"],

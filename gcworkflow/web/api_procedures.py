@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import Field, StringConstraints
 
 from gcworkflow import clusters, diagram, engine, queries
+from gcworkflow.errors import Forbidden
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import Role
 from gcworkflow.web import reads, svg
@@ -93,7 +94,7 @@ def open_procedure(ctx: Ctx, who: ApiUser, body: OpenIn) -> FireOut:
     responses=ERRORS,
 )
 def procedure_status(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> dict[str, Any]:
-    return queries.procedure_status(ctx, procedure_id, who.username)
+    return queries.procedure_status(ctx, procedure_id, who.reader())
 
 
 @router.get(
@@ -103,7 +104,7 @@ def procedure_status(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> dict[
     responses=ERRORS,
 )
 def actions(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
-    status = queries.procedure_status(ctx, procedure_id, who.username)
+    status = queries.procedure_status(ctx, procedure_id, who.reader())
     definition = definition_of(status["kind"], status["definition_version"])
     offered = status["actions"]
     for offer in offered:
@@ -149,7 +150,9 @@ def procedure_refusals(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> lis
     responses=ERRORS,
 )
 def consultations(ctx: Ctx, who: ApiUser, procedure_id: ProcedureId) -> list[dict[str, Any]]:
-    status = queries.procedure_status(ctx, procedure_id, who.username)
+    status = queries.procedure_status(ctx, procedure_id, who.reader())
+    if status["record_hidden"]:
+        raise Forbidden(status["record_hidden"])
     return reads.consultations(status, ctx.clock.today())
 
 
@@ -164,7 +167,7 @@ def procedure_diagram(
     ctx: Ctx, who: ApiUser, procedure_id: ProcedureId, format: Literal["svg", "mermaid"] = "svg"
 ) -> Response:
     definition = queries.procedure_definition(ctx, procedure_id)
-    state = queries.procedure_status(ctx, procedure_id, who.username)["state"]
+    state = queries.procedure_status(ctx, procedure_id, who.reader())["state"]
     if format == "mermaid":
         return Response(diagram.mermaid(definition, current=state), media_type="text/plain; charset=utf-8")
     return Response(svg.diagram(definition, state), media_type="image/svg+xml")

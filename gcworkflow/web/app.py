@@ -192,6 +192,7 @@ def create_app(ctx: Context) -> FastAPI:
             "(`Authorization: Bearer gcw_…`)으로 하며, 토큰은 한 사용자·한 권한으로 한정됩니다.\n\n"
             "오류는 JSON `{code, message, unmet}`으로 돌려줍니다. code: `invalid_input`(400), "
             "`unauthenticated`(401), `forbidden`(403), `not_found`(404), `conflict`(409), "
+            "`integrity`(409, 절차의 현재 상태가 감사 기록과 다름: 변조 의심, `gcw audit verify`), "
             "`guard_failed`(422, unmet에 요건·근거 조문), `payload_too_large`(413)."
         ),
         docs_url=None,

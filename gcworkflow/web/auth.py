@@ -20,7 +20,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import case, delete, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -161,14 +161,18 @@ def _count_attempt(ctx: Context, keys: dict[str, int], now: datetime) -> list[_C
     with ctx.db.write() as session:
         dialect = session.get_bind().dialect.name
         create = (postgresql if dialect == "postgresql" else sqlite).insert(_throttle)
-        for key in sorted(keys):  # one order for every attempt, so that two never wait on each other's rows
-            session.execute(create.values(key=key, failures=0).on_conflict_do_nothing())
-        rows = session.execute(
-            select(_throttle)
-            .where(_throttle.c.key.in_(sorted(keys)))
-            .order_by(_throttle.c.key)
-            .with_for_update()
-        ).all()
+        rows: list[Any] = []
+        while len(rows) < len(keys):  # again if pruning took a stale row between the two steps
+            for key in sorted(
+                keys
+            ):  # one order for every attempt, so that two never wait on each other's rows
+                session.execute(create.values(key=key, failures=0).on_conflict_do_nothing())
+            rows = session.execute(
+                select(_throttle)
+                .where(_throttle.c.key.in_(sorted(keys)))
+                .order_by(_throttle.c.key)
+                .with_for_update()
+            ).all()
         fresh = {r.key: r.last_failed_at is not None and now - r.last_failed_at < FORGET_AFTER for r in rows}
         waiting = [r for r in rows if fresh[r.key] and r.wait_until is not None and r.wait_until > now]
         if waiting:
@@ -190,7 +194,17 @@ def _count_attempt(ctx: Context, keys: dict[str, int], now: datetime) -> list[_C
                 .values(failures=failures, last_failed_at=now, wait_until=wait_set)
             )
             counted.append(_Counted(row.key, wait_set, row.wait_until))
-        return counted
+    _prune(ctx, now)
+    return counted
+
+
+def _prune(ctx: Context, now: datetime) -> None:
+    """Forget counters a day old, which say nothing any more (else names sprayed at the form pile up), in a
+    transaction of their own that skips rows an attempt holds, so that pruning never waits on an attempt."""
+    c = _throttle.c
+    stale = select(c.key).where(c.last_failed_at < now - FORGET_AFTER).with_for_update(skip_locked=True)
+    with ctx.db.write() as session:
+        session.execute(delete(_throttle).where(c.key.in_(stale.scalar_subquery())))
 
 
 def _undo_count(session: Session, counted: list[_Counted]) -> None:

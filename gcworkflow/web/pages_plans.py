@@ -35,10 +35,10 @@ def _plan_page(
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    status = queries.procedure_status(ctx, procedure_id, page.identity.username)
+    status = queries.procedure_status(ctx, procedure_id, page.identity.reader())
     kind = planform.plan_kind(definition_of(status["kind"], status["definition_version"]))
-    versions = reads.plan_versions(ctx, procedure_id)
-    latest = queries.plan_version(ctx, procedure_id) if versions else None
+    versions = reads.plan_versions(ctx, page.identity.reader(), procedure_id)
+    latest = queries.plan_version(ctx, page.identity.reader(), procedure_id) if versions else None
     content = latest["content"] if latest else None
     values = values or {}
     if not kind.structured and "content_yaml" not in values and content:
@@ -142,14 +142,14 @@ def plan_diff(
 ) -> Response:
     """The difference between two plan versions (default: the newest and the one before)."""
     check_id(procedure_id)
-    versions = reads.plan_versions(ctx, procedure_id)
+    versions = reads.plan_versions(ctx, page.identity.reader(), procedure_id)
     if not versions:
         raise InvalidInput("아직 계획이 없습니다")
     b = b or versions[-1]["number"]
     a = a or max(1, b - 1)
-    old = queries.plan_version(ctx, procedure_id, a)
-    new = queries.plan_version(ctx, procedure_id, b)
-    status = queries.procedure_status(ctx, procedure_id, page.identity.username)
+    old = queries.plan_version(ctx, page.identity.reader(), procedure_id, a)
+    new = queries.plan_version(ctx, page.identity.reader(), procedure_id, b)
+    status = queries.procedure_status(ctx, procedure_id, page.identity.reader())
     kind = planform.plan_kind(definition_of(status["kind"], status["definition_version"]))
     return render_page(
         "plan_diff.html",

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from gcworkflow import clusters, engine, people, queries
 from gcworkflow.context import Context
 from gcworkflow.deadlines import stuck_procedures
-from gcworkflow.errors import Forbidden, GcwError, InvalidInput
-from gcworkflow.inputs import check_text
+from gcworkflow.errors import GcwError, InvalidInput
+from gcworkflow.inputs import MAX_ID, check_text
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.registry import kinds
 from gcworkflow.procedures.spec import ProcedureDefinition, Role
@@ -43,7 +43,7 @@ def _filters(stage: str | None, cluster: str | None, kind: str | None, person: s
         check_text(text or "")
     return reads.Filters(
         stage=stage or None,
-        cluster=int(cluster) if cluster and cluster.isdigit() and int(cluster) < 2**31 else None,
+        cluster=int(cluster) if cluster and cluster.isdigit() and int(cluster) <= MAX_ID else None,
         kind=kind or None,
         person=person or None,
     )
@@ -159,14 +159,13 @@ def procedure_page(
     failed: dict[str, Any] | None = None,
     done: str | None = None,
 ) -> HTMLResponse:
-    status = queries.procedure_status(ctx, procedure_id, page.identity.username)
+    status = queries.procedure_status(ctx, procedure_id, page.identity.reader())
     definition = definition_of(status["kind"], status["definition_version"])
-    try:
+    # The page always shows the stage and this person's actions; the record only under the audit rule.
+    record_hidden = status["record_hidden"]
+    events, refused = [], []
+    if record_hidden is None:
         events, refused = queries.timeline(ctx, page.identity.reader(), procedure_id, latest_refusals=8)
-        record_hidden = None
-    except Forbidden as error:
-        # The page still shows the stage and this person's actions; the record is read under the audit rule.
-        events, refused, record_hidden = [], [], error.message
     visited = {e["to_state"] for e in events if e["to_state"]} - {status["state"]}
     today = ctx.clock.today()
     for deadline in status["deadlines"]:
@@ -275,5 +274,5 @@ def act(ctx: Ctx, form: Form, procedure_id: int, trigger: str) -> Response:
 @router.get("/documents/{document_id}")
 def document_file(ctx: Ctx, page: PageUser, document_id: int) -> Response:
     """The stored bytes, refused when they no longer match the hash the trail recorded."""
-    row = queries.document(ctx, check_id(document_id))
+    row = queries.document(ctx, page.identity.reader(), check_id(document_id))
     return document_response(row, queries.document_bytes(ctx, row["sha256"]))

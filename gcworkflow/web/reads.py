@@ -9,7 +9,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
+from gcworkflow.audit.queries import Reader, read_procedure
 from gcworkflow.canonical import format_instant
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context, load_calendar
@@ -199,14 +201,18 @@ def consultations(status: dict[str, Any], today: date) -> list[dict[str, Any]]:
     return groups
 
 
-def plan_versions(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
-    with ctx.db.read() as session:
+def plan_versions(ctx: Context, reader: Reader, procedure_id: int) -> list[dict[str, Any]]:
+    """The plan's versions, for a reader the audit rule lets see the procedure's record (the read recorded)."""
+
+    def body(session: Session) -> list[dict[str, Any]]:
         rows = session.execute(
             select(PlanVersion.number, PlanVersion.sha256, PlanVersion.created_at, PlanVersion.event_id)
             .where(PlanVersion.procedure_id == procedure_id)
             .order_by(PlanVersion.number)
         ).all()
-    return [
-        {"number": n, "sha256": sha, "created_at": format_instant(at), "event_id": event}
-        for n, sha, at, event in rows
-    ]
+        return [
+            {"number": n, "sha256": sha, "created_at": format_instant(at), "event_id": event}
+            for n, sha, at, event in rows
+        ]
+
+    return read_procedure(ctx, reader, "plan_versions", procedure_id, body, len, operator=True)

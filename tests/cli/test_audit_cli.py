@@ -131,6 +131,10 @@ def test_operator_verifies_checkpoints_and_exports(gcw: Gcw, seeded: Seeded, tmp
     assert "결과: 이상 없음" in checked
     as_csv = gcw.ok("audit", "verify", "--format", "csv").stdout
     assert as_csv.startswith("\ufeff이상 없음,체인,사건") and "\ntrue,3," in as_csv
+    other = tmp_path / "b.zip"
+    stranger = gcw("audit", "export", "--procedure", str(seeded.a), "--output", str(other), user=CLERK2)
+    assert stranger.exit_code == 5 and "(운영방침: 감사 기록 열람 범위)" in stranger.stderr
+    assert not other.exists()
 
 
 def test_verify_names_the_first_problem_and_exits_1(ctx: Context) -> None:

@@ -124,3 +124,15 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(gcw: Gcw, procedure: 
     (planned,) = [r for r in rows if r["처리 코드"] == "record_plan"]
     assert planned["설명"] == "'" + FORMULA
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row.values())
+
+
+def test_areas_and_days_beyond_any_real_one_get_a_clear_answer(gcw: Gcw, procedure: str) -> None:
+    """`clusters add --area` and `plan set --area` took 10²⁰ ㎡; `audit as-of 9999-12-31` ended in the generic
+    out-of-range fallback."""
+    refused = gcw("clusters", "add", "시험 클러스터", "--area", str(10**20), user=CLERK)
+    assert refused.exit_code == 2 and "국토 면적 약 10만 ㎢" in refused.stderr, refused.output
+    refused = gcw("plan", "set", procedure, "--area", str(10**20), user=CLERK)
+    assert refused.exit_code == 2 and "100,000,000,000 이하여야 합니다" in refused.stderr, refused.output
+    for day in ("9999-12-31", "0001-01-01"):
+        shown = gcw.ok("audit", "as-of", day, "--format", "json", user=AUDITOR).stdout
+        assert json.loads(shown)["total"] == (1 if day.startswith("9") else 0)

@@ -29,11 +29,14 @@ from __future__ import annotations
 
 from gcworkflow.audit.queries._base import (
     OPERATOR,
+    READ_BASIS,
     Column,
     Filters,
     Page,
     QueryResult,
     Reader,
+    Scope,
+    answer,
     audit_reads,
     read_procedure,
     reader_scope,
@@ -52,13 +55,16 @@ from gcworkflow.audit.queries.stage_report import StageReport, stage_report
 
 __all__ = [
     "OPERATOR",
+    "READ_BASIS",
     "Column",
     "Filters",
     "Page",
     "QueryResult",
     "Reader",
+    "Scope",
     "StageReport",
     "actions",
+    "answer",
     "as_of",
     "audit_reads",
     "cites",

@@ -224,6 +224,14 @@ class Scope:
                 f"처리한 절차가 아닙니다 ({READ_BASIS}). 담당 주무관·결재권자·감사에게 요청하십시오."
             )
 
+    def require_document(self, document_id: int, procedure_id: int | None) -> None:
+        """``forbidden`` unless this reader may see the procedure the document belongs to."""
+        if not (self.everything or (procedure_id is not None and procedure_id in self.procedures)):
+            raise Forbidden(
+                f"{with_particle(self.username, '은')} {document_id}번 문서를 볼 수 없습니다: 담당하거나 처리한 "
+                f"절차의 문서가 아닙니다 ({READ_BASIS}). 담당 주무관·결재권자·감사에게 요청하십시오."
+            )
+
 
 def reader_scope(session: Session, reader: Reader, *, operator: bool = False) -> Scope:
     """Auditors and approvers see every procedure; clerks and committee secretaries those they are assigned
@@ -291,12 +299,15 @@ def answer(
     parameters: dict[str, Any],
     body: Callable[[Session, Scope], T],
     count: Callable[[T], int],
+    *,
+    operator: bool = False,
 ) -> T:
-    """Run one query for one reader and record the read, refused or answered, before anything is returned."""
+    """Run one query for one reader and record the read, refused or answered, before anything is returned.
+    ``operator``: the CLI without ``--as`` may read this (what it may export anyway: documents, plans)."""
     roles: tuple[str, ...] = ()
     try:
         with ctx.db.read() as session:
-            scope = reader_scope(session, reader)
+            scope = reader_scope(session, reader, operator=operator)
             roles = scope.roles
             result = body(session, scope)
     except GcwError as error:
@@ -314,6 +325,8 @@ def read_procedure(
     body: Callable[[Session], T],
     count: Callable[[T], int],
     parameters: dict[str, Any] | None = None,
+    *,
+    operator: bool = False,
 ) -> T:
     """One procedure's record (its events, its refused attempts) as any interface shows it — API, page or
     command line: the audit queries' scope decides whether this reader may see it, and the read is recorded,
@@ -325,7 +338,15 @@ def read_procedure(
         scope.require(procedure_id)
         return body(session)
 
-    return answer(ctx, reader, query, {"procedure_id": procedure_id, **(parameters or {})}, scoped, count)
+    return answer(
+        ctx,
+        reader,
+        query,
+        {"procedure_id": procedure_id, **(parameters or {})},
+        scoped,
+        count,
+        operator=operator,
+    )
 
 
 def answer_rows(

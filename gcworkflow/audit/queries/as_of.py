@@ -55,7 +55,8 @@ def as_of(
     ``state``: procedures in that state then; ``outcome``: open / closed then; the period: opened in it."""
     filters.outcome_in(base.OPEN_CLOSED, "시점 상태 조회")
     parameters = {"as_of": day.isoformat(), "filters": filters.as_dict(), "page": page.as_dict()}
-    cutoff = base.kst_day_start(day + timedelta(days=1))
+    # The last day a date can name bounds nothing (and the day after it is beyond datetime's range).
+    cutoff = base.kst_day_start(day + timedelta(days=1)) if day < date.max else None
 
     def body(session: Session, scope: Scope) -> QueryResult:
         chosen = chosen_procedures(filters, scope, before=cutoff)
@@ -94,7 +95,9 @@ def _states(session: Session, chosen: Select[Any], before: datetime | None) -> d
     return states
 
 
-def _events_until(session: Session, ids: list[int], cutoff: datetime) -> Iterable[tuple[int, list[Any]]]:
+def _events_until(
+    session: Session, ids: list[int], cutoff: datetime | None
+) -> Iterable[tuple[int, list[Any]]]:
     """Each procedure's events before ``cutoff`` in chain order (payloads only where the assignment is)."""
     if not ids:
         return []
@@ -111,7 +114,7 @@ def _events_until(session: Session, ids: list[int], cutoff: datetime) -> Iterabl
             _e.c.procedure_version,
             assigning.label("payload"),
         )
-        .where(_e.c.procedure_id.in_(ids), _e.c.occurred_at < cutoff)
+        .where(_e.c.procedure_id.in_(ids), *([] if cutoff is None else [_e.c.occurred_at < cutoff]))
         .order_by(_e.c.procedure_id, _e.c.seq)
     )
     grouped: dict[int, list[Any]] = {pid: [] for pid in ids}

@@ -21,6 +21,7 @@ from gcworkflow.procedures.plan_content.completeness import (
 )
 from gcworkflow.procedures.plan_content.models import (
     FUNDING_SOURCES,
+    MAX_AREA_M2,
     BasicPlanConsistency,
     CreationPeriod,
     Facilities,
@@ -50,6 +51,7 @@ from gcworkflow.procedures.plan_content.parsing import (
 __all__ = [
     "FUNDING_SOURCES",
     "GUIDELINE_BASIS",
+    "MAX_AREA_M2",
     "BasicPlanConsistency",
     "CreationPeriod",
     "Facilities",

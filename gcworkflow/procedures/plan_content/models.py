@@ -78,7 +78,9 @@ Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=
 Name = Annotated[Text, AfterValidator(one_line)]
 # Strict: "490억" or 4.9e10 must be refused, not silently coerced, since money and areas end up in a notice.
 Krw = Annotated[StrictInt, Field(ge=0)]
-AreaM2 = Annotated[StrictInt, Field(gt=0)]
+# The country's land is about 100,400 ㎢: an area beyond it is a typing error, and would overflow the report's sums.
+MAX_AREA_M2 = 10**11
+AreaM2 = Annotated[StrictInt, Field(gt=0, le=MAX_AREA_M2)]
 Year = Annotated[StrictInt, Field(ge=2000, le=2100)]
 
 
