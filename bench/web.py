@@ -13,8 +13,12 @@ touches. Latency is measured from the scheduled start (no coordinated omission).
 
 Last lines:
 
+    web metrics-scrape p50=<ms> p95=<ms> (<n> scrapes one after the other, <events> audit events)
     web procedure-page p50=<ms> p95=<ms> at 20 rps
     web max-rate procedure-page=<rps> trivial=<rps> ratio=<x>
+
+``metrics-scrape`` is ``GET /metrics`` with the metrics token (issue 16: every records' metric is read from the
+database at each scrape), on the benchmark's database once the load is over.
 
 ``max-rate`` is the highest offered rate at which the p95 of the procedure page (of ``/ping`` for the
 trivial app) stays ≤ 100 ms, found by stepping the rate up and then bisecting. Nothing here asserts on a time.
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import random
 import re
@@ -57,6 +62,8 @@ from bench._common import (
 TARGET_MS = 100.0
 NOW = "2026-03-12T10:00:00+09:00"
 PASSWORD = "bench password for the desk"
+METRICS_TOKEN = "bench-metrics-scraper-token"
+SCRAPES = 50
 
 
 # --- a small HTTP/1.1 client: keep-alive connections, raw asyncio streams -----------------------------------
@@ -402,8 +409,36 @@ def main() -> None:
             context.__exit__(None, None, None)
 
 
+def scrape_times(host: str) -> tuple[list[float], int]:
+    """``SCRAPES`` scrapes of /metrics one after the other (ms each), and the audit events they counted."""
+    import httpx
+
+    times = []
+    with httpx.Client(
+        base_url=f"http://{host}", headers={"authorization": f"Bearer {METRICS_TOKEN}"}
+    ) as client:
+        for _ in range(SCRAPES):
+            started = time.perf_counter()
+            answer = client.get("/metrics")
+            times.append((time.perf_counter() - started) * 1000)
+            if answer.status_code != 200:
+                raise RuntimeError(f"/metrics answered {answer.status_code}: {answer.text[:500]}")
+    events = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in answer.text.splitlines()
+        if line.startswith("gcw_actions_total{") and 'outcome="ok"' in line
+    )
+    return times, int(events)
+
+
 def bench(args: argparse.Namespace, url: str, var_dir: Path, drafting: list[int]) -> None:
-    env = {**os.environ, "GCW_DATABASE_URL": url, "GCW_VAR_DIR": str(var_dir), "GCW_NOW": NOW}
+    env = {
+        **os.environ,
+        "GCW_DATABASE_URL": url,
+        "GCW_VAR_DIR": str(var_dir),
+        "GCW_NOW": NOW,
+        "GCW_METRICS_TOKEN_SHA256": hashlib.sha256(METRICS_TOKEN.encode()).hexdigest(),
+    }
     port = free_port()
     gcw = [str(venv_bin("gcw")), "serve", "--port", str(port), "--log-level", "warning"]
     with serving(gcw, port, env) as host:
@@ -423,6 +458,7 @@ def bench(args: argparse.Namespace, url: str, var_dir: Path, drafting: list[int]
             f"desk at 20 rps: procedure page p50 {sig3(at20.p50)} ms, p95 {sig3(at20.p95)} ms ({at20.count} pages)"
         )
         desk_max = max_rate(run_desk, args.seconds, 20, "desk", 400)
+        scrapes, events = scrape_times(host)
 
     trivial_port = free_port()
     trivial = [sys.executable, str(Path(__file__).resolve()), "--serve-trivial", str(trivial_port)]
@@ -435,6 +471,10 @@ def bench(args: argparse.Namespace, url: str, var_dir: Path, drafting: list[int]
         run_trivial(100, 2)
         trivial_max = max_rate(run_trivial, args.seconds, 100, "trivial", 20000)
 
+    say(
+        f"web metrics-scrape p50={sig3(statistics.median(scrapes))} p95={sig3(p(scrapes, 0.95))} "
+        f"({len(scrapes)} scrapes one after the other, {events} audit events)"
+    )
     say(f"web procedure-page p50={sig3(at20.p50)} p95={sig3(at20.p95)} at 20 rps")
     say(
         f"web max-rate procedure-page={sig3(desk_max)} trivial={sig3(trivial_max)} ratio={ratio(desk_max, trivial_max)}"

@@ -6,15 +6,18 @@ from its own floor or below, never above (tests/test_layers.py):
 
 1. ground, pure: ``procedures/`` (the statutes as data), ``calendar/`` (holidays, periods), ``reference/``
    (시·도, authorities), ``korean``, ``canonical``, ``clock``, ``errors``, ``settings``, ``validation``,
-   ``local_files``, ``faults``, ``law_map`` and ``diagram`` (the documentation generated from the definitions);
+   ``local_files``, ``faults``, ``logs`` (the operators' log lines), ``law_map`` and ``diagram`` (the
+   documentation generated from the definitions);
 2. storage: ``db/`` (tables, sessions, migrations), ``documents/`` (content, numbering, rendering, the
    content-addressed store), ``context`` (what every interface hands the engine);
 3. records below the door: ``audit/`` (chains, checkpoints, verification, archive, the auditors' questions),
+   ``backup/`` (every table at one snapshot and the documents in one archive, restored into either database),
    ``deadlines``, ``notify/`` (the outbox and its channels), ``access`` (roles, assignment, 대결);
 4. the door's machinery: ``_engine/`` (row lock, view, guards, writes, sign-off) — only ``engine`` uses it;
 5. the door: ``engine``;
 6. above the door: ``automation/`` (after-commit work: documents issued, notifications, checkpoints),
-   ``people``, ``clusters``, ``contacts``, ``holiday_overrides``, ``queries`` (the desk's read models);
+   ``people``, ``clusters``, ``contacts``, ``holiday_overrides``, ``queries`` (the desk's read models),
+   ``doctor`` (the installation checked, read only), ``metrics`` (what ``/metrics`` reads from the records);
 7. interfaces: ``cli/`` (``gcw``), ``web/`` (the desk and the API), ``demo/``; the Prefect flows live in
    ``flows/`` beside the package and call ``automation``.
 """

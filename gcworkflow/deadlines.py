@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from gcworkflow.calendar import DueRule, HolidayCalendar, compute_due, format_date_ko_weekday
 from gcworkflow.context import Context
+from gcworkflow.db import runs
 from gcworkflow.db.models import Deadline, OutboxMessage, Procedure, Proposal, User
 
 
@@ -338,10 +339,13 @@ def plan_due_reminders(ctx: Context) -> Planned:
     """The planner as the sweep runs it: one write transaction over every open deadline."""
     settings = ctx.settings
     with ctx.db.write() as session:
-        return plan_reminders(
+        planned = plan_reminders(
             session,
             ctx.clock.today(),
             ctx.clock.now(),
             settings.reminder_offsets,
             settings.escalate_after_days,
         )
+        # In the same transaction: the sweep is seen to have run (/metrics) exactly when its planning committed.
+        runs.record_success(session, runs.DEADLINE_SWEEP, ctx.clock.now())
+        return planned

@@ -12,6 +12,7 @@ approver's action, bound to the procedure version and the SHA-256 of the content
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -40,6 +41,7 @@ from gcworkflow.context import Context
 from gcworkflow.db.models import Procedure
 from gcworkflow.errors import Conflict, Forbidden, GcwError, NotFound
 from gcworkflow.korean import particle
+from gcworkflow.logs import timed
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import Role
 
@@ -60,6 +62,9 @@ __all__ = [
     "record_refusal",
 ]
 
+# One line per action, refused or not (gcworkflow.logs): who, what, how it ended, how long it took.
+log = logging.getLogger("gcworkflow.engine")
+
 
 # --- the door -----------------------------------------------------------------------------------------
 
@@ -75,20 +80,31 @@ def fire(
     comment: str | None = None,
 ) -> FireResult:
     """Carry out one action on one procedure, or refuse it and change nothing."""
-    try:
-        with ctx.db.write() as session:
-            return _fire(
-                ctx, session, procedure_id, trigger, actor, dict(payload or {}), expected_version, comment
+    with timed(log, "action", **_said(procedure_id, trigger, actor)):
+        try:
+            with ctx.db.write() as session:
+                return _fire(
+                    ctx, session, procedure_id, trigger, actor, dict(payload or {}), expected_version, comment
+                )
+        except IntegrityError as exc:
+            error: GcwError = Conflict(
+                f"동시에 처리된 다른 작업과 충돌했습니다. 다시 조회한 뒤 시도하십시오 ({exc.orig})"
             )
-    except IntegrityError as exc:
-        error: GcwError = Conflict(
-            f"동시에 처리된 다른 작업과 충돌했습니다. 다시 조회한 뒤 시도하십시오 ({exc.orig})"
-        )
-        record_refusal(ctx, procedure_id, trigger, actor, error)
-        raise error from exc
-    except GcwError as error:
-        record_refusal(ctx, procedure_id, trigger, actor, error)
-        raise
+            record_refusal(ctx, procedure_id, trigger, actor, error)
+            raise error from exc
+        except GcwError as error:
+            record_refusal(ctx, procedure_id, trigger, actor, error)
+            raise
+
+
+def _said(procedure_id: int | None, trigger: str, actor: Actor) -> dict[str, Any]:
+    """What an action's log line names: never its payload, only the acting user's name of the person."""
+    return {
+        "procedure_id": procedure_id,
+        "trigger": trigger,
+        "actor": actor.username,
+        "interface": actor.interface,
+    }
 
 
 def _fire(
@@ -166,25 +182,26 @@ def act_on_system(
 ) -> int:
     """An audited action with no procedure (users, roles, clusters, holiday overrides): one transaction,
     appended to the ``system`` chain with what it did. Returns the event id."""
-    try:
-        with ctx.db.write() as session:
-            principal = load_principal(session, actor.username, acting_as=actor.role)
-            usable = [r for r in Role if r in roles and r in principal.roles]
-            if not usable:
-                raise Forbidden(
-                    f"이 작업은 {role_names(roles)}의 권한입니다 ({actor.username}의 권한: "
-                    f"{role_names(principal.roles)}; {role_basis(roles)})"
-                )
-            effects = apply(session, principal)
-            by = Actor(principal.user.username, actor.interface, actor.os_user, role=usable[0])
-            return _system_event(ctx, session, by, trigger, payload, effects, comment)
-    except IntegrityError as exc:
-        error: GcwError = Conflict(f"이미 있는 값과 겹칩니다 ({exc.orig})")
-        record_refusal(ctx, None, trigger, actor, error)
-        raise error from exc
-    except GcwError as error:
-        record_refusal(ctx, None, trigger, actor, error)
-        raise
+    with timed(log, "action", **_said(None, trigger, actor)):
+        try:
+            with ctx.db.write() as session:
+                principal = load_principal(session, actor.username, acting_as=actor.role)
+                usable = [r for r in Role if r in roles and r in principal.roles]
+                if not usable:
+                    raise Forbidden(
+                        f"이 작업은 {role_names(roles)}의 권한입니다 ({actor.username}의 권한: "
+                        f"{role_names(principal.roles)}; {role_basis(roles)})"
+                    )
+                effects = apply(session, principal)
+                by = Actor(principal.user.username, actor.interface, actor.os_user, role=usable[0])
+                return _system_event(ctx, session, by, trigger, payload, effects, comment)
+        except IntegrityError as exc:
+            error: GcwError = Conflict(f"이미 있는 값과 겹칩니다 ({exc.orig})")
+            record_refusal(ctx, None, trigger, actor, error)
+            raise error from exc
+        except GcwError as error:
+            record_refusal(ctx, None, trigger, actor, error)
+            raise
 
 
 def act_before_anyone(

@@ -6,11 +6,12 @@ Policy settings (procedure.md: **policy**) are cited in refusals as ``운영방�
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -102,6 +103,39 @@ class Settings(BaseSettings):
     )
     web_lock_minutes: int = Field(default=15, ge=1, le=1440, description="가장 긴 대기 (1분부터 두 배씩)")
     web_upload_mib: int = Field(default=25, ge=1, le=200, description="문서 업로드 한 건의 최대 크기 (MiB)")
+    # Seeing it run (issue #16): the operators' log and the /metrics scrape.
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="로그 형식: text = 한 줄 글, json = 한 줄에 JSON 하나"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = Field(
+        default=None,
+        description="로그 수준 (없으면 gcw serve는 --log-level, 흐름은 INFO, 명령은 터미널에 로그를 쓰지 않음)",
+    )
+    metrics_token_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="/metrics 수집 전용 토큰의 SHA-256 (소문자 16진수 64자; 토큰 자체는 두지 않음)",
+    )
+    metrics_public: bool = Field(
+        default=False, description="/metrics를 인증 없이 공개 (수집기만 닿는 내부망에서만)"
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        # GCW_LOG_LEVEL=info means INFO, as logging's own names are written; empty means the default.
+        return (value.strip().upper() or None) if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: object) -> object:
+        return (value.strip().lower() or "text") if isinstance(value, str) else value
+
+    @field_validator("metrics_token_sha256", mode="before")
+    @classmethod
+    def _hex_in_any_case(cls, value: object) -> object:
+        # sha256sum prints lower case; a digest copied from elsewhere may not be. Empty means no metrics token.
+        return (value.strip().lower() or None) if isinstance(value, str) else value
 
     @property
     def maildir(self) -> Path:
@@ -121,6 +155,13 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def unreadable_setting(error: Exception) -> str:
+    """The variable a ``SettingsError`` is about: a list or mapping setting that is not JSON fails before
+    validation, and pydantic-settings names only the field, in English."""
+    field = re.search(r'field "(\w+)"', str(error))
+    return f"GCW_{field.group(1).upper()}" if field else "GCW_…"
 
 
 def policy_basis(setting: str) -> str:

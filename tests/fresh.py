@@ -5,6 +5,7 @@ under GCW_VAR_DIR), empty PostgreSQL databases, and what a run left behind, coun
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,14 @@ from gcworkflow.db.session import make_engine, normalise_url
 PG_URL = os.environ.get("GCW_TEST_DATABASE_URL")
 VENV_BIN = Path(sys.executable).parent
 _databases = count()
+# Root may write anywhere: as root a command runs without the two capabilities that override file permissions
+# (util-linux's setpriv, in every Debian), so the folder's own mode decides, as it would for any operator.
+WITHOUT_OVERRIDE = [
+    "--bounding-set",
+    "-dac_override,-dac_read_search",
+    "--inh-caps",
+    "-dac_override,-dac_read_search",
+]
 
 
 def clean_env(**settings: str) -> dict[str, str]:
@@ -28,6 +37,27 @@ def clean_env(**settings: str) -> dict[str, str]:
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env.update(settings)
     return env
+
+
+@contextmanager
+def locked_folder(tmp_path: Path) -> Iterator[tuple[Path, list[str]]]:
+    """A folder under ``tmp_path`` that may be read but not written (mode 0o500), and the prefix that runs a
+    command as an operator that mode binds: setpriv without the override capabilities when root (skipped when
+    root has no setpriv), nothing otherwise. Writable again on leaving, so the checks after the command may
+    look inside and pytest can remove it."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        prefix: list[str] = []
+        if os.geteuid() == 0:
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                pytest.skip("root이고 setpriv(util-linux)가 없어 권한 거부를 재현할 수 없습니다")
+            prefix = [setpriv, *WITHOUT_OVERRIDE]
+        yield locked, prefix
+    finally:
+        locked.chmod(0o700)
 
 
 @contextmanager

@@ -44,3 +44,32 @@ def test_same_transition_twice_at_once(ctx):
     assert status["version"] == seen + 1
     with ctx.db.read() as session:
         assert audit.verify(session).ok
+
+
+def test_two_sweeps_at_once_write_one_checkpoint_a_day(ctx):
+    """Two workers' deadline_sweep runs at the same moment (scripts/production-check): each day exactly one of
+    them writes the day's audit checkpoint, on PostgreSQL too (where both used to read "none today")."""
+    from sqlalchemy import func, select
+
+    from gcworkflow import automation, people
+    from gcworkflow.db.models import AuditCheckpoint
+    from tests.support import advance
+
+    people.init_admin(ctx, "admin", "관리자")
+    for day in range(1, 6):
+        advance(ctx, 1)
+        barrier = threading.Barrier(2)
+        lines: list[str | None] = []
+
+        def sweep(barrier: threading.Barrier, lines: list[str | None]) -> None:
+            barrier.wait()
+            lines.append(automation.checkpoint_daily(ctx))
+
+        threads = [threading.Thread(target=sweep, args=(barrier, lines)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len([line for line in lines if line is not None]) == 1, (day, lines)
+        with ctx.db.read() as session:
+            assert session.execute(select(func.count()).select_from(AuditCheckpoint)).scalar_one() == day

@@ -65,6 +65,34 @@ def test_opinion_request_letters_are_numbered_once(office):
     assert len(numbers) == 1
 
 
+def test_two_runs_rendering_the_same_letter_at_once_record_it_once(office, monkeypatch):
+    """Two workers running the documents flow together (scripts/production-check): both find the letter
+    unissued and render it; the one that records it second is refused at the door, under the procedure's lock,
+    and reports the letter as already issued."""
+    ctx = office
+    pid = open_gumi(ctx)
+    fire(ctx, pid, "record_plan", content=gumi_plan())
+    signed(ctx, pid, "request_governor_opinions")
+    from gcworkflow.documents import render as render_module
+
+    real_render, other_run = render_module.render, []
+
+    def render_while_the_other_run_issues(document):
+        if not other_run:
+            other_run.append(None)
+            other_run[0] = issue(ctx, pid, "opinion_request")  # the other worker, start to finish
+        return real_render(document)
+
+    monkeypatch.setattr(render_module, "render", render_while_the_other_run_issues)
+    (letter,) = issue(ctx, pid, "opinion_request")
+    ((other,),) = other_run
+    assert other.new and not letter.new and letter.sha256 == other.sha256
+    issued = [f for f in queries.procedure_status(ctx, pid)["facts"] if f["kind"] == "document_issued"]
+    assert len(issued) == 1
+    with ctx.db.read() as session:
+        assert audit.verify(session, ctx.store).ok
+
+
 def test_the_recipient_line_names_the_handling_unit_kept_in_the_contacts(office):
     """procedure.md §3: 수신 경상북도지사(환경정책과장), the unit from the admin's contact record."""
     from gcworkflow import contacts

@@ -30,16 +30,28 @@ FLOORS: tuple[tuple[str, frozenset[str]], ...] = (
                 "procedures",
                 "law_map",
                 "diagram",
+                "logs",
             }
         ),
     ),
     ("storage", frozenset({"db", "documents", "context"})),
-    ("records below the door", frozenset({"audit", "deadlines", "notify", "access"})),
+    ("records below the door", frozenset({"audit", "backup", "deadlines", "notify", "access"})),
     ("the door's machinery", frozenset({"_engine"})),
     ("the door", frozenset({"engine"})),
     (
         "above the door: what acts through it, and the read models",
-        frozenset({"automation", "people", "clusters", "contacts", "holiday_overrides", "queries"}),
+        frozenset(
+            {
+                "automation",
+                "people",
+                "clusters",
+                "contacts",
+                "holiday_overrides",
+                "queries",
+                "doctor",
+                "metrics",
+            }
+        ),
     ),
     ("interfaces", frozenset({"demo", "web", "cli"})),
 )

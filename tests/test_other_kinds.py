@@ -44,7 +44,10 @@ def _consultation_refused_then_minor_change(ctx, pid: int, refusal: str) -> str:
 def test_change_starts_from_the_approved_plan(ctx):
     cluster, designation = designated_gumi(ctx)
     pid = _open(ctx, "plan_change", cluster)
-    assert queries.plan_version(ctx, None, pid)["content"] == queries.plan_version(ctx, None, designation)["content"]
+    assert (
+        queries.plan_version(ctx, None, pid)["content"]
+        == queries.plan_version(ctx, None, designation)["content"]
+    )
 
 
 @pytest.mark.parametrize(("area", "minor"), [(36300, True), (36301, False), (29700, True), (29699, False)])

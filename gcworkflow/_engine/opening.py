@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -25,12 +26,15 @@ from gcworkflow.db.models import (
 from gcworkflow.errors import Forbidden, GcwError, GuardFailed, InvalidInput, NotFound, Unmet
 from gcworkflow.inputs import single_line
 from gcworkflow.korean import with_particle
+from gcworkflow.logs import timed
 from gcworkflow.procedures.plan_content import parse_plan
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.spec import (
     ProcedureDefinition,
     Role,
 )
+
+log = logging.getLogger("gcworkflow.engine")
 
 
 def open_procedure(
@@ -44,12 +48,17 @@ def open_procedure(
     comment: str | None = None,
 ) -> FireResult:
     """Open a procedure: the opening clerk is assigned, with the named approver (procedure.md §6)."""
-    try:
-        with ctx.db.write() as session:
-            return _open(ctx, session, actor, kind, cluster_id, approver, title, comment)
-    except GcwError as error:
-        record_refusal(ctx, None, f"open:{kind}", actor, error)
-        raise
+    with timed(
+        log, "action", trigger="open", kind=kind, actor=actor.username, interface=actor.interface
+    ) as said:
+        try:
+            with ctx.db.write() as session:
+                opened = _open(ctx, session, actor, kind, cluster_id, approver, title, comment)
+        except GcwError as error:
+            record_refusal(ctx, None, f"open:{kind}", actor, error)
+            raise
+        said.fields["procedure_id"] = opened.procedure_id
+        return opened
 
 
 def _open(
@@ -216,14 +225,19 @@ def import_procedure(
 
     Its earlier history is recorded as *imported* in the first event of its chain — the chain starts at the
     import, and nothing before it is claimed to have happened through the engine. An admin's action."""
-    try:
-        with ctx.db.write() as session:
-            return _import(
-                ctx, session, actor, kind, cluster_id, state, clerk, approver, history, plan, source
-            )
-    except GcwError as error:
-        record_refusal(ctx, None, f"import:{kind}", actor, error)
-        raise
+    with timed(
+        log, "action", trigger="import", kind=kind, actor=actor.username, interface=actor.interface
+    ) as said:
+        try:
+            with ctx.db.write() as session:
+                imported = _import(
+                    ctx, session, actor, kind, cluster_id, state, clerk, approver, history, plan, source
+                )
+        except GcwError as error:
+            record_refusal(ctx, None, f"import:{kind}", actor, error)
+            raise
+        said.fields["procedure_id"] = imported.procedure_id
+        return imported
 
 
 def _import(

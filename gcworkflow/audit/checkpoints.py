@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     select,
@@ -63,7 +64,16 @@ class CheckpointLine:
 
 def checkpoint(session: Session, actor: str, now: datetime) -> AuditCheckpoint:
     """Hash every chain head now; the returned line can be printed and kept outside the system."""
-    heads = {name: list(head) for name, head in chain_heads(session).items()}
+    return checkpoint_with(
+        session, {name: list(head) for name, head in chain_heads(session).items()}, actor, now
+    )
+
+
+def checkpoint_with(
+    session: Session, heads: dict[str, list[Any]], actor: str, now: datetime
+) -> AuditCheckpoint:
+    """A checkpoint of ``heads`` read elsewhere: a backup reads them in its snapshot, then records them here in a
+    transaction of its own (positions in append-only chains stay true after later events)."""
     row = AuditCheckpoint(created_at=now, created_by=actor, heads=canonical_text(heads), digest=digest(heads))
     session.add(row)
     session.flush()

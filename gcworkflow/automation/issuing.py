@@ -19,7 +19,7 @@ from gcworkflow.db.models import Cluster, Contact, Procedure
 from gcworkflow.documents import content
 from gcworkflow.documents.models import Letter, Notice
 from gcworkflow.engine import Actor, build_view
-from gcworkflow.errors import InvalidInput, NotFound
+from gcworkflow.errors import GuardFailed, InvalidInput, NotFound
 from gcworkflow.faults import crash_point
 from gcworkflow.korean import with_particle
 from gcworkflow.procedures.notice import NOTICE, notice_document, notice_render_digest
@@ -116,13 +116,18 @@ def _issue_letter(
                 f"gcw --as 담당자 fire {procedure_id} register_letter_number -p document={kind} -p subject={subject} "
                 f"-p dated=YYYY-MM-DD -p number=처리과-번호"
             )
-        engine.fire(
-            ctx,
-            procedure_id,
-            "register_letter_number",
-            actor,
-            {"document": kind, "subject": subject, "dated": ctx.clock.today().isoformat()},
-        )
+        try:
+            engine.fire(
+                ctx,
+                procedure_id,
+                "register_letter_number",
+                actor,
+                {"document": kind, "subject": subject, "dated": ctx.clock.today().isoformat()},
+            )
+        except GuardFailed as refused:
+            # A concurrent run registered it first: the letter goes out under that number.
+            if [u.id for u in refused.unmet] != ["letter_number_already_registered"]:
+                raise
         view = procedure_view(ctx, procedure_id)
     number = view.fact("letter_number", purpose).data
     illustrative = ctx.settings.documents_illustrative
@@ -180,18 +185,26 @@ def _render_and_record(
     assert ctx.store is not None
     sha256 = ctx.store.put(rendered.pdf)
     crash_point("after_store")
-    engine.fire(
-        ctx,
-        procedure_id,
-        "document_issued",
-        actor,
-        {
-            "document": kind,
-            "subject": subject,
-            "sha256": sha256,
-            "title": rendered.title,
-            "size": len(rendered.pdf),
-            "content_sha256": content_sha256,
-        },
-    )
+    try:
+        engine.fire(
+            ctx,
+            procedure_id,
+            "document_issued",
+            actor,
+            {
+                "document": kind,
+                "subject": subject,
+                "sha256": sha256,
+                "title": rendered.title,
+                "size": len(rendered.pdf),
+                "content_sha256": content_sha256,
+            },
+        )
+    except GuardFailed as refused:
+        # Another run (a second worker) recorded the same document while this one rendered it (the same bytes,
+        # already in the store): issued once, by that run.
+        if [u.id for u in refused.unmet] != ["document_already_issued"]:
+            raise
+        data = procedure_view(ctx, procedure_id).fact("document_issued", fact_subject).data
+        return Issued(kind, subject, data["sha256"], number, data["title"], data["size"], new=False)
     return Issued(kind, subject, sha256, number, rendered.title, len(rendered.pdf), new=True)

@@ -7,13 +7,14 @@ by their outbox rows, notifications by their facts — never by Prefect's retrie
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from gcworkflow import audit, engine
+from gcworkflow import audit, engine, logs
 from gcworkflow.automation.issuing import SYSTEM, Issued, issue, procedure_view
 from gcworkflow.canonical import digest, format_instant, loads
 from gcworkflow.clock import to_kst
@@ -26,6 +27,9 @@ from gcworkflow.notify.channels import Channel
 from gcworkflow.procedures.notice import NOTICE, notice_document, notice_render_digest, notification_document
 from gcworkflow.procedures.notification import governors_to_notify, notification_due
 from gcworkflow.procedures.spec import ProcedureView
+
+# One line per job (gcworkflow.logs): what it did, in counts; each action it takes has its own engine line.
+log = logging.getLogger("gcworkflow.automation")
 
 
 def _open_procedures(ctx: Context, state: str | None = None) -> list[int]:
@@ -90,12 +94,14 @@ def issue_documents(ctx: Context, procedure_id: int | None = None, *, actor: Act
     """Issue every document the open procedures (or one) call for; a refusal (a missing setting, a number the
     clerk must register) is reported and leaves the others unaffected."""
     report = IssueReport()
-    for pid in [procedure_id] if procedure_id is not None else _open_procedures(ctx):
-        for kind in documents_due(procedure_view(ctx, pid)):
-            try:
-                report.issued.extend(issue(ctx, pid, kind, actor=actor))
-            except GcwError as error:
-                report.refused.append(f"{pid}번 절차 {kind}: {error.message}")
+    with logs.timed(log, "step", step="issue_documents", procedure_id=procedure_id) as said:
+        for pid in [procedure_id] if procedure_id is not None else _open_procedures(ctx):
+            for kind in documents_due(procedure_view(ctx, pid)):
+                try:
+                    report.issued.extend(issue(ctx, pid, kind, actor=actor))
+                except GcwError as error:
+                    report.refused.append(f"{pid}번 절차 {kind}: {error.message}")
+        said.fields.update(issued=sum(1 for i in report.issued if i.new), refused=len(report.refused))
     return report
 
 
@@ -180,25 +186,37 @@ def notify_governors(
 ) -> NotifyReport:
     """Issue the notification letters, send them with the notice attached, record each notification, and
     confirm when all were in time."""
-    pids = [procedure_id] if procedure_id is not None else _open_procedures(ctx, "governor_notification")
-    documents = IssueReport()
-    for pid in pids:
-        part = issue_documents(ctx, pid, actor=actor)
-        documents.issued.extend(part.issued)
-        documents.refused.extend(part.refused)
-    sent = dispatch(ctx, channel=channel)
-    recorded = {pid: record_notifications(ctx, pid, actor) for pid in pids}
-    outcome = {pid: confirm_in_time(ctx, pid, actor) for pid in pids}
+    with logs.timed(log, "step", step="notify_governors", procedure_id=procedure_id) as said:
+        pids = [procedure_id] if procedure_id is not None else _open_procedures(ctx, "governor_notification")
+        documents = IssueReport()
+        for pid in pids:
+            part = issue_documents(ctx, pid, actor=actor)
+            documents.issued.extend(part.issued)
+            documents.refused.extend(part.refused)
+        sent = dispatch(ctx, channel=channel)
+        recorded = {pid: record_notifications(ctx, pid, actor) for pid in pids}
+        outcome = {pid: confirm_in_time(ctx, pid, actor) for pid in pids}
+        said.fields.update(
+            procedures=len(pids),
+            sent=sent.sent,
+            failed=sent.failed,
+            recorded=sum(len(parties) for parties in recorded.values()),
+        )
     return NotifyReport(documents, sent, recorded, outcome)
 
 
 def checkpoint_daily(ctx: Context, actor: str = "system") -> str | None:
     """One checkpoint per day (KST), written by the sweep; returns its line, or None if today's exists."""
     today: date = ctx.clock.today()
-    with ctx.db.write() as session:
+    with logs.timed(log, "step", step="checkpoint") as said, ctx.db.write() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # Two sweeps at once (two workers) would both read "none today" and both write one; SQLite's
+            # BEGIN IMMEDIATE already queues them. Here the second waits, then reads the first one's checkpoint.
+            session.execute(text("LOCK TABLE audit_checkpoints IN SHARE ROW EXCLUSIVE MODE"))
         last = session.execute(
             select(AuditCheckpoint.created_at).order_by(AuditCheckpoint.id.desc()).limit(1)
         ).scalar_one_or_none()
-        if last is not None and to_kst(last).date() == today:
+        said.fields["written"] = not (last is not None and to_kst(last).date() == today)
+        if not said.fields["written"]:
             return None
         return audit.checkpoint_line(audit.checkpoint(session, actor, ctx.clock.now()))

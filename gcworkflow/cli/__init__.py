@@ -13,13 +13,16 @@ from typing import Annotated
 
 import typer
 
+from gcworkflow import logs
 from gcworkflow.cli import (
     audit,
     automation,
+    backup,
     calendar,
     clusters,
     db,
     deadlines,
+    doctor,
     documents,
     fire,
     plans,
@@ -45,7 +48,7 @@ app = typer.Typer(
         "GCW_NOW(시각 고정, 예: 2026-09-23T10:00:00+09:00 또는 2026-09-23).\n\n"
         "종료 코드: 0 성공, 1 감사 기록 이상 등, 2 입력 오류, 3 요건 미충족, 4 충돌, 5 권한 없음, "
         "6 없음, 7 데이터베이스 미준비, 8 로컬 파일 쓰기 불가(GCW_VAR_DIR 등), 9 내부 오류, "
-        "130·143 중단(Ctrl-C·SIGTERM)."
+        "10 점검 실패(gcw doctor), 130·143 중단(Ctrl-C·SIGTERM)."
     ),
     no_args_is_help=True,
     # A traceback's locals would print the database URL, password included.
@@ -67,6 +70,8 @@ def root(
     ] = None,
 ) -> None:
     cli.obj = Options(as_user)
+    # Log lines on stderr only when GCW_LOG_FORMAT or GCW_LOG_LEVEL asks: what a command prints stays as it was.
+    logs.for_command_line()
 
 
 for module in (
@@ -83,6 +88,8 @@ for module in (
     calendar,
     automation,
     audit,
+    backup,
+    doctor,
     tools,
     web,
 ):

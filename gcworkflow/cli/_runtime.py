@@ -45,6 +45,9 @@ EXIT_CODES = {
 EXIT_FAILED = 1  # the audit trail is broken, or a refusal of a code not listed above
 EXIT_NOT_READY = 7  # the database cannot be reached or its schema is missing or older than the code
 EXIT_INTERNAL = 9  # a defect: said in one Korean line; GCW_DEBUG=1 shows the traceback
+# `gcw doctor` found a check that fails. Its own status: 7 and 8 each name one cause a script acts on, and 1 is
+# the audit trail's; a doctor's failure may be a font, an office setting or the mail server, each line says which.
+EXIT_CHECKS_FAILED = 10
 # + the signal's number, as the shell reports a process ended by it (130 Ctrl-C, 143 SIGTERM)
 EXIT_SIGNAL = 128
 _TOO_LARGE: dict[type[Exception], str] = {
@@ -194,8 +197,9 @@ class Runtime:
     @cached_property
     def settings(self) -> Settings:
         from pydantic import ValidationError
+        from pydantic_settings import SettingsError
 
-        from gcworkflow.settings import Settings
+        from gcworkflow.settings import Settings, unreadable_setting
         from gcworkflow.validation import korean_errors
 
         try:
@@ -203,6 +207,11 @@ class Runtime:
             return Settings()
         except ValidationError as exc:
             raise InvalidInput(f"환경 설정(GCW_…) 값을 확인하십시오:\n{korean_errors(exc)}") from exc
+        except SettingsError as exc:
+            name = unreadable_setting(exc)
+            raise InvalidInput(
+                f"환경 설정 {name}의 값을 읽을 수 없습니다: 목록은 JSON으로 적습니다 (예: [7, 3, 1])."
+            ) from exc
 
     @cached_property
     def ctx(self) -> Context:
@@ -274,6 +283,13 @@ class Runtime:
                 f"데이터베이스가 아직 준비되지 않았습니다 ({describe_url(url)}). 처음 설치라면 "
                 "`gcw init --admin 사용자이름 --name 표시이름`을, 이미 쓰던 데이터베이스라면 "
                 "`gcw db upgrade`를 실행하십시오."
+            )
+        from gcworkflow.db.migrate import known_revision
+
+        if current != head and not known_revision(url, current):
+            return (
+                f"데이터베이스 스키마가 프로그램보다 새롭습니다 (데이터베이스 {current}, 프로그램 {head}). "
+                "데이터베이스를 올린 새 판의 프로그램으로 실행하십시오."
             )
         if current != head:
             return (

@@ -5,13 +5,14 @@ FastAPI, uvicorn and argon2 are imported inside the commands, so `gcw --help` do
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import Annotated, Any
 
 import typer
 
 from gcworkflow.cli._input import record_id
 from gcworkflow.cli._output import echo_table, kst
-from gcworkflow.cli._runtime import JsonOption, Runtime, command, describe_url
+from gcworkflow.cli._runtime import JsonOption, Options, Runtime, command, describe_url
 
 tokens = typer.Typer(
     help="API 토큰: 스크립트용, 한 사용자의 한 권한으로 한정 (관리자).", no_args_is_help=True
@@ -35,6 +36,15 @@ def serve(
         str, typer.Option("--forwarded-allow-ips", help="--proxy-headers를 믿을 프록시 주소")
     ] = "127.0.0.1",
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn 로그 수준")] = "info",
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="작업 프로세스 수 (세션·보안 토큰·로그인 대기는 데이터베이스로 공유되어 어느 프로세스가 받아도 같음)",
+        ),
+    ] = 1,
 ) -> None:
     """웹 화면(주무관·결재권자)과 REST API(/api/, 문서 /docs)를 uvicorn으로 띄웁니다."""
     with command(cli, False) as rt:
@@ -42,13 +52,30 @@ def serve(
 
         from gcworkflow.web.app import create_app
 
-        app = create_app(rt.ctx)
+        # Built even when workers build their own: a bad GCW_… setting, database URL or GCW_NOW is then said
+        # once, in Korean, before any worker starts (a worker could only print uvicorn's traceback).
+        ctx = rt.ctx
+        # Before any worker starts: the log, and the folder where the workers add up their request latencies
+        # (PROMETHEUS_MULTIPROC_DIR, inherited; gcworkflow.metrics.prepare_processes).
+        from gcworkflow import logs
+        from gcworkflow.metrics import prepare_processes
+
+        # GCW_LOG_LEVEL, else uvicorn's --log-level: `--log-level warning` quiets our lines too. Through the
+        # environment, so that each worker logs as this process does.
+        level = rt.settings.log_level or logs.level_name(log_level)
+        os.environ["GCW_LOG_LEVEL"] = level
+        logs.for_service(rt.settings.log_format, level)
+        prepare_processes(rt.settings.var_dir, workers, port)
+        app: Any = create_app(ctx) if workers == 1 else WORKER_APP
+        processes = f", 작업 프로세스 {workers}개" if workers > 1 else ""
         typer.echo(
             f"gcworkflow 웹: http://{host}:{port}/ (API 문서 /docs, 상태 /healthz; "
-            f"데이터베이스 {describe_url(rt.settings.resolved_database_url)})"
+            f"데이터베이스 {describe_url(rt.settings.resolved_database_url)}{processes})"
         )
         uvicorn.run(
             app,
+            factory=workers > 1,
+            workers=workers,
             host=host,
             port=port,
             proxy_headers=proxy_headers,
@@ -56,6 +83,26 @@ def serve(
             log_level=log_level,
             server_header=False,
         )
+
+
+# uvicorn starts each worker as a fresh interpreter and needs the application as an import string.
+WORKER_APP = "gcworkflow.cli.web:worker_app"
+
+
+def worker_app() -> Any:
+    """The desk in one worker process of `gcw serve --workers N`, which uvicorn calls once per worker.
+
+    It is the context a single `gcw serve` builds, from the environment the workers inherit from it
+    (GCW_DATABASE_URL, GCW_VAR_DIR, GCW_NOW and every other GCW_ setting; the parent has checked them). Nothing
+    else passes between the processes: sessions, CSRF tokens (an HMAC of the session's own secret) and
+    sign-in waits live in the database, so any worker answers any request alike.
+    """
+    from gcworkflow import logs
+    from gcworkflow.web.app import create_app
+
+    runtime = Runtime(Options(None), json_output=False)
+    logs.for_service(runtime.settings.log_format, runtime.settings.log_level)  # a fresh interpreter's log
+    return create_app(runtime.ctx)
 
 
 def password(

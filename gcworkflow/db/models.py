@@ -225,6 +225,8 @@ class RefusedAttempt(Base):
         Index("ix_refused_attempts_procedure", "procedure_id", "occurred_at"),
         Index("ix_refused_attempts_occurred", "occurred_at"),
         Index("ix_refused_attempts_actor", "actor", "occurred_at"),
+        # The /metrics scrape counts refusals per action and code from this index alone (migration 0009).
+        Index("ix_refused_attempts_trigger_code", "trigger", "code"),
     )
 
 
@@ -248,6 +250,8 @@ class AuditRead(Base):
     __table_args__ = (
         Index("ix_audit_reads_actor", "actor", "occurred_at"),
         Index("ix_audit_reads_occurred", "occurred_at"),
+        # The last `gcw audit verify` (query 'verify'), found without walking every read (migration 0009).
+        Index("ix_audit_reads_query", "query", "occurred_at"),
     )
 
 
@@ -481,3 +485,16 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer)
     last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JobRun(Base):
+    """When each scheduled job last finished without an error (migration 0009): one row per job, written by the
+    job itself, so that a deadline sweep or a dispatch that found nothing to do is still seen to have run
+    (``/metrics``: ``gcw_job_last_success_timestamp_seconds``). Operational bookkeeping, not evidence: the
+    audit trail does not depend on it."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_success_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    successes: Mapped[int] = mapped_column(BigInteger)

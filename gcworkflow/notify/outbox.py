@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from gcworkflow.canonical import loads
 from gcworkflow.context import Context
+from gcworkflow.db import runs
 from gcworkflow.db.models import Contact, Deadline, Fact, OutboxMessage, User
 from gcworkflow.faults import crash_point
 from gcworkflow.notify.channels import Channel, SendFailed, channel_for
@@ -353,6 +354,8 @@ def dispatch(
         finally:
             if channel is not None:
                 channel.close()
+    with ctx.db.write() as session:  # the pass ran to its end (a message refused by the server included)
+        runs.record_success(session, runs.DISPATCH_OUTBOX, ctx.clock.now())
     return report
 
 

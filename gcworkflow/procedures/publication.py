@@ -119,6 +119,21 @@ class IssuedDocumentPayload(Payload):
     content_sha256: str = Field(description="문서를 만든 기록 내용의 SHA-256")
 
 
+def _not_issued_already(view: ProcedureView, p: IssuedDocumentPayload) -> list[Unmet]:
+    # Two runs of the documents flow (two workers) can render the same document at once; checked here, under
+    # the procedure's lock, the second to record it is refused, so a document is recorded once per content.
+    issued = view.fact("document_issued", f"{p.document}:{p.subject}".rstrip(":"))
+    if issued is not None and issued.data["content_sha256"] == p.content_sha256:
+        return [
+            Unmet(
+                "document_already_issued",
+                "행정업무의 운영 및 혁신에 관한 규정 제6조",
+                f"같은 내용의 문서가 이미 발행되었습니다 ({issued.data['title']})",
+            )
+        ]
+    return []
+
+
 def document_issued(sources: tuple[str, ...]) -> Action:
     def effects(_view: ProcedureView, p: IssuedDocumentPayload) -> list[Write]:
         return [
@@ -142,6 +157,7 @@ def document_issued(sources: tuple[str, ...]) -> Action:
         roles=frozenset({Role.SYSTEM}),
         basis="행정업무의 운영 및 혁신에 관한 규정 제6조",
         payload=IssuedDocumentPayload,
+        guards=(_not_issued_already,),
         effects=effects,
         unassigned_roles=frozenset({Role.SYSTEM}),
     )

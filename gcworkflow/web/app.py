@@ -44,6 +44,8 @@ from gcworkflow.web import (
 from gcworkflow.web.api import ERRORS
 from gcworkflow.web.auth import require_scope
 from gcworkflow.web.deps import ApiUser
+from gcworkflow.web.metrics import Latency, Metrics
+from gcworkflow.web.metrics import router as metrics_router
 from gcworkflow.web.rendering import render
 
 log = logging.getLogger("gcworkflow.web")
@@ -162,7 +164,7 @@ async def _no_body() -> Message:
 
 
 def _wants_json(path: str) -> bool:
-    return path.startswith("/api/") or path in ("/healthz", "/openapi.json")
+    return path.startswith("/api/") or path in ("/healthz", "/openapi.json", "/metrics")
 
 
 def _error(path: str, status: int, code: str, message: str, unmet: list[dict[str, str]]) -> Response:
@@ -269,8 +271,12 @@ def create_app(ctx: Context) -> FastAPI:
     for area in (pages_account, pages_procedures, pages_proposals, pages_plans, pages_admin):
         app.include_router(area.router)
     app.include_router(audit_views.pages)
+    metrics = Metrics(ctx)
+    app.include_router(metrics_router(metrics))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guard, upload_limit=ctx.settings.web_upload_mib << 20)
+    # Outermost: a request's whole time, a 413 answered by the guard included.
+    app.add_middleware(Latency, histogram=metrics.latency)
     return app
 
 
@@ -309,7 +315,13 @@ def health(ctx: Context) -> dict[str, Any]:
         return {"status": "error", "database": database, "outbox": None}
     database["ok"] = database["revision"] == head
     if not database["ok"]:
-        database["error"] = "스키마가 프로그램보다 오래되었습니다: gcw db upgrade"
+        from gcworkflow.db.migrate import known_revision
+
+        database["error"] = (
+            "스키마가 프로그램보다 오래되었습니다: gcw db upgrade"
+            if known_revision(ctx.db.url, database["revision"] or "")
+            else "스키마가 프로그램보다 새롭습니다: 데이터베이스를 올린 판의 프로그램으로 실행하십시오"
+        )
     outbox = {
         "pending": counts.get("pending", 0),
         "sending": counts.get("sending", 0),

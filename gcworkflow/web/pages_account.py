@@ -40,10 +40,17 @@ def login_page(request: Request, ctx: Ctx, next: str | None = None) -> Response:
 
 def _login_form(request: Request, target: str | None, error: str | None, status: int = 200) -> Response:
     seed = request.cookies.get(LOGIN_COOKIE) or new_secret()
+    settings = request.app.state.ctx.settings
     response = HTMLResponse(
         render(
             "login.html",
-            {"csrf": csrf_token(seed), "next": target if is_local(target) else "", "error": error},
+            {
+                "csrf": csrf_token(seed),
+                "next": target if is_local(target) else "",
+                "error": error,
+                "lock_after": settings.web_lock_after_failures,
+                "lock_minutes": settings.web_lock_minutes,
+            },
         ),
         status_code=status,
     )

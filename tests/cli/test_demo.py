@@ -8,7 +8,6 @@ home is the one under GCW_VAR_DIR, as on a new machine.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fresh import VENV_BIN, clean_env, empty_postgres, footprint
+from tests.fresh import VENV_BIN, clean_env, empty_postgres, footprint, locked_folder
 from tests.test_korean import UNRESOLVED
 
 GCW = str(VENV_BIN / "gcw")
@@ -96,16 +95,6 @@ def _unresolved_in_documents_and_mail(var_dir: Path) -> list[str]:
     return found
 
 
-# Root may write anywhere: as root the demo runs without the two capabilities that override file permissions
-# (util-linux's setpriv, in every Debian), so the folder's own mode decides, as it would for any operator.
-WITHOUT_OVERRIDE = [
-    "--bounding-set",
-    "-dac_override,-dac_read_search",
-    "--inh-caps",
-    "-dac_override,-dac_read_search",
-]
-
-
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_a_var_dir_that_cannot_be_made_is_refused_in_korean_and_nothing_is_written(
     tmp_path: Path, database: str
@@ -123,25 +112,16 @@ def test_a_var_dir_that_cannot_be_made_is_refused_in_korean_and_nothing_is_writt
 
 
 def test_a_var_dir_without_permission_is_refused_in_korean(tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("root이고 setpriv(util-linux)가 없어 권한 거부를 재현할 수 없습니다")
-        prefix = [setpriv, *WITHOUT_OVERRIDE]
-    result = subprocess.run(
-        [*prefix, GCW, "demo"],
-        cwd=tmp_path,
-        env=clean_env(GCW_VAR_DIR=str(locked / "gcw" / "var")),
-        capture_output=True,
-        text=True,
-        timeout=DEMO_TIMEOUT,
-        check=False,
-    )
-    locked.chmod(0o700)
+    with locked_folder(tmp_path) as (locked, prefix):
+        result = subprocess.run(
+            [*prefix, GCW, "demo"],
+            cwd=tmp_path,
+            env=clean_env(GCW_VAR_DIR=str(locked / "gcw" / "var")),
+            capture_output=True,
+            text=True,
+            timeout=DEMO_TIMEOUT,
+            check=False,
+        )
     assert result.returncode == 8, result.stderr
     assert f"{locked / 'gcw' / 'var'}" in result.stderr and "권한이 없습니다" in result.stderr
     assert "Traceback" not in result.stderr

@@ -148,3 +148,9 @@ def test_output_into_a_folder_that_does_not_exist_makes_it(gcw: Gcw, procedure: 
         target = tmp_path / "new" / args[0] / args[1] / "out"
         gcw.ok(*args, "-o", str(target), user=user)
         assert target.is_file() and target.stat().st_size > 0
+
+
+def test_a_list_setting_that_is_not_json_is_named(tmp_path: Path) -> None:
+    """A list setting that is not JSON failed before validation, and every command ended in exit 9."""
+    done = Gcw({"GCW_VAR_DIR": str(tmp_path), "GCW_REMINDER_OFFSETS": "[x"})("clusters", "list")
+    assert done.exit_code == 2 and "GCW_REMINDER_OFFSETS의 값을 읽을 수 없습니다" in done.stderr

@@ -187,6 +187,9 @@ def test_counters_a_day_old_are_forgotten(desk: Desk) -> None:
             ],
         )
     client = desk.client()
+    # The page says what the throttle does: a wait that grows, not a fixed lock.
+    said = "5번 잇달아 실패하면 1분을 기다려야 하고, 그 뒤 실패할 때마다 기다리는 시간이 두 배로 늘어납니다"
+    assert said in client.get("/login").text
     client.post("/login", data=_login_form(client) | {"username": "nobody", "password": "x"})
     with desk.ctx.db.read() as session:
         keys = set(session.execute(select(SignInThrottle.key)).scalars())

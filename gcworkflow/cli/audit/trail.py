@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def _progress_bar() -> Iterator[Progress | None]:
-    """A progress bar on the terminal's stderr for long runs; nothing in a pipe or a file."""
+def _progress_bar(what: str = "검증·내보내기") -> Iterator[Progress | None]:
+    """A progress bar on the terminal's stderr for long runs; nothing in a pipe or a file. (`gcw backup` and
+    `gcw restore` use it too, with their own ``what``.)"""
     if not sys.stderr.isatty():
         yield None
         return
@@ -43,7 +44,7 @@ def _progress_bar() -> Iterator[Progress | None]:
 
         def update(phase: str, done: int, total: int | None) -> None:
             if phase not in tasks:
-                tasks[phase] = bar.add_task(f"검증·내보내기: {phase}", total=total)
+                tasks[phase] = bar.add_task(f"{what}: {phase}", total=total)
             bar.update(tasks[phase], completed=done, total=total)
 
         yield update
