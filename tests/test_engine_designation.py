@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gcworkflow import queries
+from gcworkflow.audit.queries import Reader
 from gcworkflow.errors import Conflict, Forbidden, GuardFailed, InvalidInput
 from tests.support import (
     APPROVER,
@@ -24,7 +25,7 @@ from tests.support import (
 def test_reaches_committee_and_designation_notice(ctx):
     pid = to_committee(ctx)
     committee_approves(ctx, pid)
-    status = queries.procedure_status(ctx, pid, CLERK)
+    status = queries.procedure_status(ctx, pid, Reader(CLERK, interface="test"))
     assert status["state"] == "designation_notice"
 
 
