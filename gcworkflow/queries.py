@@ -160,11 +160,15 @@ def available_actions(
     return offered
 
 
-def procedure_status(ctx: Context, procedure_id: int, reader: Reader | None = None) -> dict[str, Any]:
+def procedure_status(
+    ctx: Context, procedure_id: int, reader: Reader | None = None, *, recorded: bool = True
+) -> dict[str, Any]:
     """Where a procedure stands and what ``reader`` may do next. Its record — facts, pending proposals,
     documents — only as the audit rule lets this reader see it (``record_hidden`` says why not), the read
     recorded like any read of the record; the operator sees it, as it may export the whole archive. Without a
-    reader: the installation's own narration (the demo), which no person reads through a door."""
+    reader: the installation's own narration (the demo), which no person reads through a door.
+    ``recorded=False``: the caller reads the record in the same breath and records that one read (the procedure
+    page's :func:`timeline`), so that a page view costs one write, not two."""
     roles: tuple[str, ...] = ()
     hidden: str | None = None
     with ctx.db.read() as session:
@@ -177,7 +181,7 @@ def procedure_status(ctx: Context, procedure_id: int, reader: Reader | None = No
             except Forbidden as error:
                 hidden = error.message
         status = _status(ctx, session, procedure, reader, hidden)
-    if reader is not None:
+    if reader is not None and recorded:
         shown = None if hidden else len(status["facts"])
         record_read(
             ctx,

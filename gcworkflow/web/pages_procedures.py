@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from gcworkflow import clusters, engine, people, queries
 from gcworkflow.context import Context
 from gcworkflow.deadlines import stuck_procedures
-from gcworkflow.errors import GcwError, InvalidInput
+from gcworkflow.errors import Forbidden, GcwError, InvalidInput
 from gcworkflow.inputs import MAX_ID, check_text
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.registry import kinds
@@ -159,13 +159,15 @@ def procedure_page(
     failed: dict[str, Any] | None = None,
     done: str | None = None,
 ) -> HTMLResponse:
-    status = queries.procedure_status(ctx, procedure_id, page.identity.reader())
+    status = queries.procedure_status(ctx, procedure_id, page.identity.reader(), recorded=False)
     definition = definition_of(status["kind"], status["definition_version"])
-    # The page always shows the stage and this person's actions; the record only under the audit rule.
-    record_hidden = status["record_hidden"]
-    events, refused = [], []
-    if record_hidden is None:
+    # The page always shows the stage and this person's actions; the record only under the audit rule, and the
+    # timeline's read (answered or refused) is the page's one record of reading it.
+    try:
         events, refused = queries.timeline(ctx, page.identity.reader(), procedure_id, latest_refusals=8)
+    except Forbidden:
+        events, refused = [], []
+    record_hidden = status["record_hidden"]
     visited = {e["to_state"] for e in events if e["to_state"]} - {status["state"]}
     today = ctx.clock.today()
     for deadline in status["deadlines"]:

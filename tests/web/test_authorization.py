@@ -86,7 +86,7 @@ def test_a_procedures_record_has_one_reader_scope_and_one_read_record_through_ev
         (CLERK2, "api", "history", "forbidden"),
         (CLERK2, "api", "refusals", "forbidden"),
         (CLERK2, "api", "history", "forbidden"),
-        (CLERK2, "web", "status", "forbidden"),
+        (CLERK2, "web", "history", "forbidden"),
         (CLERK2, "api", "status", "forbidden"),
         (CLERK, "api", "history", "ok"),
         (CLERK, "api", "refusals", "ok"),
@@ -94,7 +94,6 @@ def test_a_procedures_record_has_one_reader_scope_and_one_read_record_through_ev
         (APPROVER, "api", "refusals", "ok"),
         (AUDITOR, "api", "history", "ok"),
         (AUDITOR, "api", "refusals", "ok"),
-        (CLERK, "web", "status", "ok"),
         (CLERK, "web", "history", "ok"),
     ]
 
@@ -160,7 +159,7 @@ def test_the_facts_plan_and_documents_of_a_procedure_follow_the_same_scope(desk:
         "status",
         "plan_versions",
         "plan",
-        "status",
+        "history",
     ]
 
 
