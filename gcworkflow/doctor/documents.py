@@ -55,8 +55,9 @@ def check_pdf_engine() -> Iterator[Finding]:
     # WeasyPrint prints its own English advice to stdout when a library is missing: kept out of --json.
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            import weasyprint
-            from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+            from gcworkflow.documents.render import pdf_engine
+
+            engine = pdf_engine()
     except Exception as exc:
         yield Finding(
             "pdf_engine",
@@ -66,9 +67,9 @@ def check_pdf_engine() -> Iterator[Finding]:
             "libharfbuzz0b (그다음 make)",
         )
         return
-    yield ok("pdf_engine", f"WeasyPrint {weasyprint.__version__}")
+    yield ok("pdf_engine", f"WeasyPrint {engine.version}")
     fix = "sudo apt-get install libharfbuzz-subset0 (또는 root로 make system-libs)"
-    if harfbuzz_subset is None:
+    if engine.subsetter == "missing":
         yield Finding(
             "font_subsetter",
             "warn",
@@ -76,7 +77,7 @@ def check_pdf_engine() -> Iterator[Finding]:
             "1.7~3초 걸립니다 (있으면 0.1초 남짓).",
             fix,
         )
-    elif not harfbuzz.hb_version_atleast(4, 1, 0):
+    elif engine.subsetter == "old":
         yield Finding(
             "font_subsetter",
             "warn",
