@@ -20,7 +20,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from gcworkflow.audit.chain import chain_heads
 from gcworkflow.audit.checkpoints import checkpoint_line, checkpoint_with
 from gcworkflow.audit.queries import OPERATOR, Reader, record_read
+from gcworkflow.audit.report import Progress
 from gcworkflow.backup.archive import (
     CHECKPOINT,
     COMPRESSLEVEL,
@@ -57,7 +58,6 @@ from gcworkflow.local_files import PATH_ADVICE, LocalFilesError, ensure_dir
 
 __all__ = ["BackupSummary", "backup"]
 
-Progress = Callable[[str, int, int], None]
 BATCH = 5_000
 OPERATOR_BASIS = "운영방침: 백업·복원은 데이터베이스 자격을 가진 운영자(operator)의 설치 작업"
 

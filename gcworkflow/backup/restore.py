@@ -18,7 +18,7 @@ verification's outcome.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from gcworkflow.audit.checkpoints import CheckpointLine
 from gcworkflow.audit.queries import OPERATOR, Reader, record_read
-from gcworkflow.audit.report import VerifyReport
+from gcworkflow.audit.report import Progress, VerifyReport
 from gcworkflow.audit.verify import verify_database
 from gcworkflow.backup.archive import OpenedArchive, TableEntry, encoder, open_archive, row_line, table_of
 from gcworkflow.context import Context
@@ -41,7 +41,6 @@ from gcworkflow.korean import with_particle
 
 __all__ = ["RestoreSummary", "restore"]
 
-Progress = Callable[[str, int, int], None]
 BATCH = 10_000
 VERSION_TABLE = "alembic_version"
 
