@@ -7,7 +7,7 @@ constructs over the tables, executed on the session's connection.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import Integer, String, and_, bindparam, cast, func, null, select, union_all, update
 
 from gcworkflow.audit import procedure_chain_of
 from gcworkflow.db.models import AuditEvent, Cluster, Fact, PlanVersion, Procedure, RoleGrant, User
@@ -75,24 +75,51 @@ SAVE_PROCEDURE = (
     )
 )
 
-LATEST_PLAN = (
-    select(plans.c.id, plans.c.number, plans.c.sha256, plans.c.content)
-    .where(plans.c.procedure_id == bindparam("procedure_id"))
-    .order_by(plans.c.number.desc())
-    .limit(1)
-)
-
-# The current value of each fact is the newest of its (kind, subject): only those rows are read.
+# The view's one read after the lock: the current value of each fact (the newest of its (kind, subject)) and,
+# as one more row with a plan number, the latest plan version. One statement, not two: a round trip is what an
+# action costs on PostgreSQL (bench/transitions.py). It runs after the lock, so it sees what a waited-for
+# action committed, which a join in the locking statement would not on PostgreSQL.
 _newest = (
     select(func.max(facts.c.id))
     .where(facts.c.procedure_id == bindparam("procedure_id"))
     .group_by(facts.c.kind, facts.c.subject)
     .scalar_subquery()
 )
-CURRENT_FACTS = (
-    select(facts.c.id, facts.c.kind, facts.c.subject, facts.c.data, facts.c.event_id, facts.c.created_at)
-    .where(facts.c.id.in_(_newest))
-    .order_by(facts.c.id)
+_latest_plan = (
+    select(plans.c.id)
+    .where(plans.c.procedure_id == bindparam("procedure_id"))
+    .order_by(plans.c.number.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+PLAN_AND_FACTS = union_all(
+    select(
+        facts.c.id,
+        facts.c.kind,
+        facts.c.subject,
+        facts.c.data,
+        facts.c.event_id,
+        facts.c.created_at,
+        cast(null(), Integer).label("plan_number"),
+        cast(null(), String).label("plan_sha256"),
+    ).where(facts.c.id.in_(_newest)),
+    select(
+        plans.c.id,
+        cast(null(), String),
+        cast(null(), String),
+        plans.c.content,
+        plans.c.event_id,
+        plans.c.created_at,
+        plans.c.number,
+        plans.c.sha256,
+    ).where(plans.c.id == _latest_plan),
+).order_by("id")
+
+LATEST_PLAN = (
+    select(plans.c.id, plans.c.number, plans.c.sha256, plans.c.content)
+    .where(plans.c.procedure_id == bindparam("procedure_id"))
+    .order_by(plans.c.number.desc())
+    .limit(1)
 )
 
 FACTS_OF_EVENT = select(

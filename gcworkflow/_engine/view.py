@@ -1,7 +1,7 @@
 """The read-only snapshot of a procedure that guards and effects see.
 
-Two reads: the current plan version and the current value of each fact. A plan version is immutable, so its
-parsed form is cached by its SHA-256; a fact's JSON is parsed only when a guard looks at it.
+One read (sql.PLAN_AND_FACTS): the current plan version and the current value of each fact. A plan version is
+immutable, so its parsed form is cached by its SHA-256; a fact's JSON is parsed only when a guard looks at it.
 """
 
 from __future__ import annotations
@@ -43,9 +43,13 @@ def _plan(kind: str, version: int, sha256: str, content: str) -> Any:
 def build_view(
     ctx: Context, session: Session, procedure: Viewed, cluster_name: str | None = None
 ) -> ProcedureView:
-    conn = session.connection()
-    plan = conn.execute(sql.LATEST_PLAN, {"procedure_id": procedure.id}).one_or_none()
-    current = [fact_record(r) for r in conn.execute(sql.CURRENT_FACTS, {"procedure_id": procedure.id})]
+    plan: Row | None = None
+    current: list[FactRecord] = []
+    for row in session.connection().execute(sql.PLAN_AND_FACTS, {"procedure_id": procedure.id}):
+        if row.plan_number is None:
+            current.append(fact_record(row))
+        else:
+            plan = row
     return ProcedureView(
         id=procedure.id,
         kind=procedure.kind,
@@ -55,9 +59,11 @@ def build_view(
         cluster_name=cluster_name,
         today=ctx.clock.today(),
         now=ctx.clock.now(),
-        plan=_plan(procedure.kind, procedure.definition_version, plan.sha256, plan.content) if plan else None,
-        plan_version_no=plan.number if plan else None,
-        plan_sha256=plan.sha256 if plan else None,
+        plan=_plan(procedure.kind, procedure.definition_version, plan.plan_sha256, plan.data)
+        if plan
+        else None,
+        plan_version_no=plan.plan_number if plan else None,
+        plan_sha256=plan.plan_sha256 if plan else None,
         facts={(f.kind, f.subject): f for f in current},
         policy=ctx.policy,
         load_calendar=lambda: ctx.calendar(session),
