@@ -107,7 +107,20 @@ class Notice(_Model):
     illustrative: bool = False
 
 
-Document = Letter | Notice
+class Enclosure(_Model):
+    """붙임: what a letter encloses about its matter, made from the plan version (or the release) the letter is
+    about, e.g. 조성계획(요약); issued, signed and hashed like the letter, and attached to its e-mail."""
+
+    kind: Literal["plan_summary", "plan_change_table", "release_scope", "basic_plan_summary"]
+    document_title: str  # the PDF's title metadata
+    date: str  # the date of the letter that encloses it (ISO)
+    title: str  # the heading, as the letter's 붙임 line names it: 조성계획(요약)
+    authority: str  # 기후에너지환경부
+    sections: tuple[Section, ...]
+    illustrative: bool = False
+
+
+Document = Letter | Notice | Enclosure
 DOCUMENT_KINDS = (
     "designation_notice",
     "change_notice",
@@ -119,11 +132,16 @@ DOCUMENT_KINDS = (
     "release_notification",
     "basic_plan_notice",
     "basic_plan_notification",
+    "plan_summary",
+    "plan_change_table",
+    "release_scope",
+    "basic_plan_summary",
 )
 
 __all__ = [
     "DOCUMENT_KINDS",
     "Document",
+    "Enclosure",
     "Item",
     "Letter",
     "Line",
