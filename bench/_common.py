@@ -124,17 +124,19 @@ def pg_url(database: str | None = None) -> str:
 
 
 @contextmanager
-def fresh_postgresql(database: str | None = None) -> Iterator[Target]:
-    """Drop and recreate the dedicated benchmark database, migrate it to head; drop it again afterwards."""
+def fresh_postgresql(database: str | None = None, *, template: str | None = None) -> Iterator[Target]:
+    """Drop and recreate the dedicated benchmark database, migrate it to head; drop it again afterwards.
+    ``template``: a copy of that database on the same server (a data set built once and kept, bench/web.py)."""
     url = make_url(pg_url(database))
     name = url.database
     admin = create_engine(
         url.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
     )
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     except Exception as exc:
         admin.dispose()
         raise Unavailable(f"{url.render_as_string(hide_password=True)}: {str(exc).splitlines()[0]}") from exc

@@ -5,6 +5,7 @@ trail, read under the audit queries' rule and recorded as they are (:func:`histo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gcworkflow.access import Principal, authorise
+from gcworkflow.audit import procedure_chain
 from gcworkflow.audit.queries import (
     OPERATOR,
     Reader,
@@ -20,6 +22,7 @@ from gcworkflow.audit.queries import (
     read_procedure,
     reader_scope,
     record_read,
+    transition,
 )
 from gcworkflow.canonical import format_instant, loads, sha256_hex
 from gcworkflow.clock import to_kst
@@ -129,16 +132,21 @@ def _may_take(session: Session, procedure: Procedure, action: Action, principal:
 
 
 def available_actions(
-    session: Session, ctx: Context, procedure: Procedure, username: str | None
+    session: Session,
+    ctx: Context,
+    procedure: Procedure,
+    username: str | None,
+    view: ProcedureView | None = None,
 ) -> list[dict[str, Any]]:
     """The actions of the current state: those this user may take now (with what would still block them), or,
-    for a reader who cannot act (the operator, an auditor), every action with the roles that may take it."""
+    for a reader who cannot act (the operator, an auditor), every action with the roles that may take it.
+    ``view``: the procedure's view when the caller has built it in this transaction already."""
     definition = definition_of(procedure.kind, procedure.definition_version)
     try:
         principal = load_principal(session, username) if username else None
     except GcwError:
         principal = None
-    view = build_view(ctx, session, procedure)
+    view = view or build_view(ctx, session, procedure)
     offered = []
     for action in definition.actions_from(procedure.state):
         mine = _may_take(session, procedure, action, principal)
@@ -160,15 +168,11 @@ def available_actions(
     return offered
 
 
-def procedure_status(
-    ctx: Context, procedure_id: int, reader: Reader | None = None, *, recorded: bool = True
-) -> dict[str, Any]:
+def procedure_status(ctx: Context, procedure_id: int, reader: Reader | None = None) -> dict[str, Any]:
     """Where a procedure stands and what ``reader`` may do next. Its record — facts, pending proposals,
     documents — only as the audit rule lets this reader see it (``record_hidden`` says why not), the read
     recorded like any read of the record; the operator sees it, as it may export the whole archive. Without a
-    reader: the installation's own narration (the demo), which no person reads through a door.
-    ``recorded=False``: the caller reads the record in the same breath and records that one read (the procedure
-    page's :func:`timeline`), so that a page view costs one write, not two."""
+    reader: the installation's own narration (the demo), which no person reads through a door."""
     roles: tuple[str, ...] = ()
     hidden: str | None = None
     with ctx.db.read() as session:
@@ -181,7 +185,7 @@ def procedure_status(
             except Forbidden as error:
                 hidden = error.message
         status = _status(ctx, session, procedure, reader, hidden)
-    if reader is not None and recorded:
+    if reader is not None:
         shown = None if hidden else len(status["facts"])
         record_read(
             ctx,
@@ -244,7 +248,7 @@ def _status(
         ],
         "documents": [d.record() for d in documents],
         "deadlines": open_deadlines(session, ctx.clock.today(), load_calendar(session), procedure.id),
-        "actions": available_actions(session, ctx, procedure, username),
+        "actions": available_actions(session, ctx, procedure, username, view),
         "closed": procedure.closed_at is not None,
         "record_hidden": hidden,
     }
@@ -270,16 +274,36 @@ def procedure_events(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
         return _events(session, procedure_id)
 
 
-def _events(session: Session, procedure_id: int) -> list[dict[str, Any]]:
+# What a timeline shows of an event: not its canonical text or previous hash, the bulk of its row.
+_SHOWN = (
+    AuditEvent.seq,
+    AuditEvent.id,
+    AuditEvent.occurred_at,
+    AuditEvent.actor,
+    AuditEvent.actor_role,
+    AuditEvent.interface,
+    AuditEvent.os_user,
+    AuditEvent.trigger,
+    AuditEvent.from_state,
+    AuditEvent.to_state,
+    AuditEvent.procedure_version,
+    AuditEvent.comment,
+    AuditEvent.payload,
+    AuditEvent.hash,
+)
+
+
+def _events(session: Session, procedure_id: int, latest: int | None = None) -> list[dict[str, Any]]:
+    """The procedure's events in chain order; ``latest``: only the newest N (read from the newest back)."""
     procedure = _procedure(session, procedure_id)
     definition = definition_of(procedure.kind, procedure.definition_version)
-    events = (
-        session.execute(
-            select(AuditEvent).where(AuditEvent.procedure_id == procedure_id).order_by(AuditEvent.seq)
-        )
-        .scalars()
-        .all()
-    )
+    # Its chain rather than procedure_id (the same events: verification holds each event to its procedure's
+    # chain): the unique (chain, seq) index gives them in order, and the newest N without reading the rest.
+    query = select(*_SHOWN).where(AuditEvent.chain == procedure_chain(procedure_id))
+    if latest is None:
+        events = session.execute(query.order_by(AuditEvent.seq)).all()
+    else:
+        events = session.execute(query.order_by(AuditEvent.seq.desc()).limit(latest)).all()[::-1]
     labels = {a.trigger: a.label for a in definition.actions}
     labels.update(
         open="절차 개시", propose="결재 상신", reject_proposal="결재 반려", import_="진행 중 절차 이관"
@@ -309,6 +333,16 @@ def _events(session: Session, procedure_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _visited(session: Session, procedure_id: int) -> set[str]:
+    """Every state the procedure has been moved into, from its transitions alone (the partial index)."""
+    moved = session.execute(
+        select(AuditEvent.to_state)
+        .where(AuditEvent.procedure_id == procedure_id, transition(AuditEvent.__table__))
+        .distinct()
+    ).scalars()
+    return {state for state in moved if state}
+
+
 def refusals(
     ctx: Context, reader: Reader, procedure_id: int, *, latest: int | None = None
 ) -> list[dict[str, Any]]:
@@ -325,20 +359,50 @@ def procedure_refusals(ctx: Context, procedure_id: int) -> list[dict[str, Any]]:
         return _refusals(session, procedure_id, None)
 
 
-def timeline(
-    ctx: Context, reader: Reader, procedure_id: int, *, latest_refusals: int
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """What the procedure page shows of the record — its events and its newest refusals — in one read, one
-    record of it."""
-    return read_procedure(
-        ctx,
-        reader,
-        "history",
-        procedure_id,
-        lambda s: (_events(s, procedure_id), _refusals(s, procedure_id, latest_refusals)),
-        lambda found: len(found[0]),
-        {"refusals": latest_refusals},
-    )
+@dataclass(frozen=True)
+class Timeline:
+    """What the procedure page shows of the record: its newest events (``earlier`` more before them), every
+    state it has been in (for the diagram) and its newest refusals."""
+
+    events: list[dict[str, Any]]
+    earlier: int
+    visited: set[str]
+    refusals: list[dict[str, Any]]
+
+
+def procedure_page(
+    ctx: Context, reader: Reader, procedure_id: int, *, latest_events: int, latest_refusals: int
+) -> tuple[dict[str, Any], Timeline | None]:
+    """What the procedure page shows: :func:`procedure_status` and, when the audit rule lets this reader see
+    the record, its :class:`Timeline` (else ``None``: the status says why in ``record_hidden``). One read
+    transaction and one record of the read, as :func:`history`'s (``read_procedure``): a page need not carry a
+    chain of hundreds of events; the audit search pages through all of them."""
+    roles: tuple[str, ...] = ()
+    refused: Forbidden | None = None
+    with ctx.db.read() as session:
+        procedure = _procedure(session, procedure_id)
+        try:
+            scope = reader_scope(session, reader)
+            roles = scope.roles
+            scope.require(procedure_id)
+        except Forbidden as error:
+            refused = error
+        status = _status(ctx, session, procedure, reader, refused.message if refused else None)
+        record = None
+        if refused is None:
+            events = _events(session, procedure_id, latest_events)
+            record = Timeline(
+                events,
+                events[0]["seq"] - 1
+                if events
+                else 0,  # a procedure's chain holds its events alone, from seq 1
+                _visited(session, procedure_id),
+                _refusals(session, procedure_id, latest_refusals),
+            )
+    parameters = {"procedure_id": procedure_id, "events": latest_events, "refusals": latest_refusals}
+    shown = len(record.events) if record else None
+    record_read(ctx, reader, roles, "history", parameters, shown, refused.code if refused else "ok")
+    return status, record
 
 
 def _refusals(session: Session, procedure_id: int, latest: int | None) -> list[dict[str, Any]]:
@@ -480,3 +544,47 @@ def document_bytes(ctx: Context, sha256: str) -> bytes:
     if sha256_hex(data) != sha256:
         raise Conflict(f"저장소의 문서 {sha256[:12]}…가 기록된 해시와 다릅니다 (변조 의심: gcw audit verify)")
     return data
+
+
+def issued_by(ctx: Context, reader: Reader, sha256: str) -> dict[str, Any] | None:
+    """Which procedure and action issued the document with these bytes (``gcw documents verify --record``):
+    its ``documents`` row, the procedure and the ``document_issued`` event; None when no issued document has
+    them. A reader who may not see that procedure is refused; the read is recorded either way."""
+
+    def body(session: Session, scope: Scope) -> dict[str, Any] | None:
+        row = session.execute(
+            select(Document)
+            .where(Document.sha256 == sha256, Document.direction == "issued")
+            .order_by(Document.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        scope.require_document(row.id, row.procedure_id)
+        procedure = _procedure(session, row.procedure_id)
+        event = session.get(AuditEvent, row.event_id)
+        assert event is not None  # a foreign key: the row cannot outlive its event
+        action = definition_of(procedure.kind, procedure.definition_version).action(event.trigger)
+        return {
+            "document": row.record(),
+            "procedure": {"id": procedure.id, "kind": procedure.kind, "title": procedure.title},
+            "event": {
+                "id": event.id,
+                "chain": event.chain,
+                "seq": event.seq,
+                "trigger": event.trigger,
+                "label": action.label if action else event.trigger,
+                "actor": event.actor,
+                "occurred_at": format_instant(event.occurred_at),
+            },
+        }
+
+    return answer(
+        ctx,
+        reader,
+        "issued_by",
+        {"sha256": sha256},
+        body,
+        lambda found: int(found is not None),
+        operator=True,
+    )

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -69,6 +69,24 @@ class Settings(BaseSettings):
     documents_illustrative: bool = Field(
         default=False, description="발행 문서에 '예시 문서 — 실제 고시·공문이 아님'을 표시 (데모·교육용)"
     )
+    # The office's certificate for the PAdES signature on every issued PDF (issue #17): in production a
+    # 행정전자서명(GPKI) certificate. The passphrase comes from the environment only, never from a file here.
+    signing_certificate: Path | None = Field(
+        default=None,
+        description="문서 전자서명 인증서: PKCS#12 파일(.p12·.pfx; 운영에서는 행정전자서명 기관 인증서)",
+    )
+    signing_passphrase: SecretStr | None = Field(
+        default=None, description="인증서 암호 (환경변수 GCW_SIGNING_PASSPHRASE로만 주십시오)"
+    )
+    signing_trust: Path | None = Field(
+        default=None,
+        description="서명 검증에 신뢰하는 최상위 인증서 묶음 (PEM; 행정전자서명 최상위 인증서 등)",
+    )
+    signing_tsa_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S{1,500}$",
+        description="시점확인(타임스탬프) 서비스 URL: 있으면 서명 시각을 확인받습니다 (PAdES B-T)",
+    )
     clerk_title: str = Field(default="주무관", description="서명란의 담당자 직급")
     approver_title: str = Field(default="과장", description="서명란의 결재권자 직위 (전결)")
 
@@ -103,6 +121,16 @@ class Settings(BaseSettings):
     )
     web_lock_minutes: int = Field(default=15, ge=1, le=1440, description="가장 긴 대기 (1분부터 두 배씩)")
     web_upload_mib: int = Field(default=25, ge=1, le=200, description="문서 업로드 한 건의 최대 크기 (MiB)")
+    # The public register (issue #18): anyone may read it, so each address gets a share. Counted per worker
+    # process: with `gcw serve --workers N` an address may get up to N times this.
+    public_requests_per_minute: int = Field(
+        default=120, ge=1, le=100_000, description="공개 열람(/public/): 한 주소에서 1분에 받는 요청 수"
+    )
+    public_tag_authority: str = Field(
+        default="gcworkflow.local",
+        pattern=r"^[a-z0-9.-]{1,100}$",
+        description="고시 알림(Atom)의 항목 식별자(tag: URI)에 쓰는 기관 도메인. 한 번 정하면 바꾸지 않습니다",
+    )
     # Seeing it run (issue #16): the operators' log and the /metrics scrape.
     log_format: Literal["text", "json"] = Field(
         default="text", description="로그 형식: text = 한 줄 글, json = 한 줄에 JSON 하나"
@@ -130,6 +158,14 @@ class Settings(BaseSettings):
     @classmethod
     def _format_in_any_case(cls, value: object) -> object:
         return (value.strip().lower() or "text") if isinstance(value, str) else value
+
+    @field_validator(
+        "signing_certificate", "signing_passphrase", "signing_trust", "signing_tsa_url", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # GCW_SIGNING_…= (empty) in a service file means "not configured", not the current folder.
+        return (value if value.strip() else None) if isinstance(value, str) else value
 
     @field_validator("metrics_token_sha256", mode="before")
     @classmethod

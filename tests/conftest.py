@@ -14,6 +14,7 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from sqlalchemy.engine import make_url
 from gcworkflow.context import Context
 from gcworkflow.db.migrate import upgrade
 from gcworkflow.db.session import normalise_url
+from gcworkflow.documents.example_ca import make_example_ca
 from gcworkflow.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,6 +41,18 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+# Every issued document is signed (issue #17): the tests' installations, and the `gcw` subprocesses they start,
+# sign with one 예시 authority made for the session (two RSA keys, ~0.1 s), its PKCS#12 behind a passphrase as
+# an office's is. A test about the unconfigured case removes these.
+SIGNING_PASSPHRASE = "시험용-암호"
+_SIGNING = make_example_ca(
+    Path(tempfile.mkdtemp(prefix="gcw-test-signing-")) / "ca", passphrase=SIGNING_PASSPHRASE.encode()
+)
+atexit.register(shutil.rmtree, _SIGNING.folder.parent, ignore_errors=True)
+os.environ["GCW_SIGNING_CERTIFICATE"] = str(_SIGNING.certificate)
+os.environ["GCW_SIGNING_PASSPHRASE"] = SIGNING_PASSPHRASE
+os.environ["GCW_SIGNING_TRUST"] = str(_SIGNING.trust)
 
 PG_URL = os.environ.get("GCW_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"]
@@ -78,10 +92,18 @@ def pg_template() -> Iterator[str]:
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        path = tmp_path / "gcw.sqlite3"
-        shutil.copyfile(sqlite_template, path)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with fresh_database(request, request.param, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[str]:
+    """A copy of the migrated template on ``backend``, dropped afterwards; for a fixture of any scope (a module
+    that seeds one database for many tests uses it directly)."""
+    if backend == "sqlite":
+        path = folder / "gcw.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("pg_template")
@@ -90,10 +112,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     engine = _admin_engine()
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
 
 
 @pytest.fixture

@@ -88,7 +88,8 @@ def test_two_runs_rendering_the_same_letter_at_once_record_it_once(office, monke
     ((other,),) = other_run
     assert other.new and not letter.new and letter.sha256 == other.sha256
     issued = [f for f in queries.procedure_status(ctx, pid)["facts"] if f["kind"] == "document_issued"]
-    assert len(issued) == 1
+    # The letter and its enclosure (조성계획(요약)), each recorded once.
+    assert sorted(f["subject"] for f in issued) == ["opinion_request:1:governor:47", "plan_summary:1"]
     with ctx.db.read() as session:
         assert audit.verify(session, ctx.store).ok
 
@@ -172,7 +173,8 @@ def test_designation_notice_issued_once_and_satisfies_the_publish_guard(office):
     assert "14일 이상" in _text(ctx, letters[0].sha256)
     with ctx.db.read() as session:
         report = audit.verify(session, ctx.store)
-    assert report.ok and report.documents == 2
+    # The notice, the letter and its 조성계획(요약), each with its HWPX twin.
+    assert report.ok and report.documents == 6
 
 
 def test_replaced_document_file_is_detected(office):

@@ -48,6 +48,8 @@ FLOORS: tuple[tuple[str, frozenset[str]], ...] = (
                 "contacts",
                 "holiday_overrides",
                 "queries",
+                "public_register",
+                "exports",
                 "doctor",
                 "metrics",
             }

@@ -47,6 +47,9 @@ class VerifyReport:
     rows: int | None = None
     checkpoints: int = 0
     documents: int = 0
+    signatures: int = (
+        0  # issued PDFs whose signature was checked against the certificate their event recorded
+    )
     problems: list[Problem] = field(default_factory=list)
     # A partial verification (``since``) starts after this checkpoint; None: the whole trail from genesis.
     since_checkpoint: int | None = None
@@ -82,7 +85,8 @@ class VerifyReport:
             f"체크포인트 {self.since_checkpoint}번 이후" if self.since_checkpoint is not None else "처음부터"
         )
         documents = (
-            f"문서: {self.documents:,}건 해시 — {verdict('documents')}"
+            f"문서: {self.documents:,}건 해시{f', 서명 {self.signatures:,}건' if self.signatures else ''} — "
+            f"{verdict('documents')}"
             if self.documents_checked
             else "문서: 검증하지 않음 (문서 저장소 없음)"
         )
@@ -108,6 +112,7 @@ class VerifyReport:
             "rows": self.rows,
             "checkpoints": self.checkpoints,
             "documents": self.documents if self.documents_checked else None,
+            "signatures": self.signatures if self.documents_checked else None,
             "since_checkpoint": self.since_checkpoint,
             "against_checkpoint": self.against_checkpoint,
             "problems": [p.as_dict() for p in self.problems],

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from gcworkflow import audit, engine, logs
-from gcworkflow.automation.issuing import SYSTEM, Issued, issue, procedure_view
+from gcworkflow.automation.issuing import SYSTEM, Issued, issue, letter_subjects, procedure_view
 from gcworkflow.canonical import digest, format_instant, loads
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context
@@ -40,25 +40,20 @@ def _open_procedures(ctx: Context, state: str | None = None) -> list[int]:
         return list(session.execute(query).scalars())
 
 
-def _missing_letters(view: ProcedureView, kind: str, group: str) -> bool:
-    consultation = view.fact("consultation_round", group)
-    if consultation is None:
-        return False
-    round_no = consultation.data["round"]
+def _missing_letters(view: ProcedureView, kind: str) -> bool:
+    """A letter of the current round not issued yet (one per recipient, or the round's one letter)."""
     return any(
-        (request := view.fact("consultation_request", party)) is not None
-        and request.data["round"] == round_no
-        and view.fact("document_issued", f"{kind}:{round_no}:{party}") is None
-        for party in consultation.data["parties"]
+        view.fact("document_issued", f"{kind}:{subject}") is None
+        for subject, _ in letter_subjects(view, kind)
     )
 
 
 def documents_due(view: ProcedureView) -> list[str]:
     """The document kinds this procedure calls for now and has not issued (in the order they are needed)."""
     due = []
-    if _missing_letters(view, "opinion_request", "governor"):
+    if _missing_letters(view, "opinion_request"):
         due.append("opinion_request")
-    if _missing_letters(view, "consultation_request", "ministry"):
+    if _missing_letters(view, "consultation_request"):
         due.append("consultation_request")
     notice, number, signoff = (
         view.fact(k, NOTICE) for k in ("notice_content", "notice_number", "notice_signoff")
@@ -70,13 +65,8 @@ def documents_due(view: ProcedureView) -> list[str]:
         ):
             due.append(notice_document(view))
     if view.state == "governor_notification":
-        consultation = view.fact("consultation_round", "governor")
-        round_no = consultation.data["round"] if consultation else 1
         letter = notification_document(view)
-        if any(
-            view.fact("document_issued", f"{letter}:{round_no}:{p}") is None
-            for p in governors_to_notify(view)
-        ):
+        if _missing_letters(view, letter):
             due.append(letter)
     return due
 

@@ -48,7 +48,7 @@ app = typer.Typer(
         "GCW_NOW(시각 고정, 예: 2026-09-23T10:00:00+09:00 또는 2026-09-23).\n\n"
         "종료 코드: 0 성공, 1 감사 기록 이상 등, 2 입력 오류, 3 요건 미충족, 4 충돌, 5 권한 없음, "
         "6 없음, 7 데이터베이스 미준비, 8 로컬 파일 쓰기 불가(GCW_VAR_DIR 등), 9 내부 오류, "
-        "10 점검 실패(gcw doctor), 130·143 중단(Ctrl-C·SIGTERM)."
+        "10 점검 실패(gcw doctor), 11 검증 실패(gcw documents verify), 130·143 중단(Ctrl-C·SIGTERM)."
     ),
     no_args_is_help=True,
     # A traceback's locals would print the database URL, password included.

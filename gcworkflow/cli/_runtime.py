@@ -48,6 +48,8 @@ EXIT_INTERNAL = 9  # a defect: said in one Korean line; GCW_DEBUG=1 shows the tr
 # `gcw doctor` found a check that fails. Its own status: 7 and 8 each name one cause a script acts on, and 1 is
 # the audit trail's; a doctor's failure may be a font, an office setting or the mail server, each line says which.
 EXIT_CHECKS_FAILED = 10
+# `gcw documents verify` found a check the file does not pass: the answer about the file, not a refusal.
+EXIT_NOT_VERIFIED = 11
 # + the signal's number, as the shell reports a process ended by it (130 Ctrl-C, 143 SIGTERM)
 EXIT_SIGNAL = 128
 _TOO_LARGE: dict[type[Exception], str] = {

@@ -168,8 +168,9 @@ def full_path(demo: Demo, decision: str, meeting_no: int, on: date) -> None:
     publish(demo, decision)
 
 
-def publish(demo: Demo, decision: str) -> None:
-    """The notice (composed, signed, rendered, in the gazette) and the notification flow."""
+def publish(demo: Demo, decision: str, *, letters: str = "each") -> None:
+    """The notice (composed, signed, rendered, in the gazette) and the notification flow; ``letters="one"``: one
+    notification letter to every governor (수신자 참조)."""
     demo.act(
         LEE,
         "compose_notice",
@@ -193,7 +194,7 @@ def publish(demo: Demo, decision: str) -> None:
             "page_document_sha256": gazette,
         },
     )
-    demo.act(LEE, "publish_notice")
+    demo.act(LEE, "publish_notice", {"letters": letters})
     result = demo.flow("notify_governors", procedure_id=demo.pid)
     demo.echo(
         f"  ✓ notify_governors 흐름: 발송 {result['dispatch']['sent']}건, 결과: {result['outcome'].get(demo.pid)}"
@@ -229,4 +230,5 @@ def basic_plan_change(demo: Demo) -> None:
     demo.signed(LEE, "apply_minor_change")
     demo.signed(LEE, "decide_designation", {"reason": "부처 명칭 변경을 반영하는 경미한 변경"})
     demo.purpose = "「정부조직법」 개정에 따른 주관 부처 명칭 변경 반영 (경미한 변경)"
-    publish(demo, "기본계획 변경")
+    # Seventeen 시·도지사, one letter: "수신 수신자 참조" and the 수신자 line (시행규칙 제4조제2항제2호나목).
+    publish(demo, "기본계획 변경", letters="one")

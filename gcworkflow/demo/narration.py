@@ -87,6 +87,11 @@ class Demo:
         result = self.flow("issue_documents", procedure_id=self.pid)
         for item in result["issued"]:
             self.echo(f"    ▣ {item['title']} — PDF/A-3b {item['size']:,} B, SHA-256 {item['sha256'][:16]}…")
+            for enclosure in item.get("enclosures", ()):
+                issued = "발행" if enclosure["new"] else "발행된 것을 다시 붙임"
+                self.echo(
+                    f"      └ 붙임 {enclosure['title']} ({issued}), SHA-256 {enclosure['sha256'][:16]}…"
+                )
         for refusal in result["refused"]:
             self.echo(f"    ✗ 문서를 만들지 못함: {refusal}")
         if not result["issued"] and not result["refused"]:

@@ -41,6 +41,13 @@ def report(demo: Demo) -> None:
         f"  알림 계획: 담당자 알림 {first.reminders}건, 결재권자 경과 보고 {first.escalations}건을 발송 "
         f"대기열에 올렸습니다 (다시 실행하면 {again.total}건: 중복되지 않습니다)"
     )
+    letters = [
+        f["data"] for f in status["facts"] if f["kind"] == "document_issued" and f["data"].get("enclosures")
+    ]
+    demo.echo(f"\n■ 붙임을 단 시행문 {len(letters)}건 (붙임마다 따로 발행·해시, 메일에 함께 첨부)")
+    for letter in letters:
+        listed = ", ".join(f"{e['title']} ({e['sha256'][:12]}…)" for e in letter["enclosures"])
+        demo.echo(f"  - {letter['title']}\n      붙임: {listed}")
     refused = queries.procedure_refusals(demo.ctx, demo.pid)
     demo.echo(f"\n■ 거부된 시도 {len(refused)}건 (감사 체인 밖 별도 기록)")
     for item in refused:

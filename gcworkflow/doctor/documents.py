@@ -6,14 +6,14 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from gcworkflow.doctor.findings import Finding, first_line, ok, warned
 from gcworkflow.local_files import os_reason
 from gcworkflow.settings import Settings
 
-__all__ = ["check_documents", "check_fonts", "check_office", "check_pdf_engine"]
+__all__ = ["check_documents", "check_fonts", "check_office", "check_pdf_engine", "check_signing"]
 
 
 def check_fonts() -> Iterator[Finding]:
@@ -134,3 +134,55 @@ def check_documents(settings: Settings) -> Iterator[Finding]:
         f"번호는 부처 문서관리시스템의 번호를 기록합니다 (manual); 서명란 {settings.clerk_title}·"
         f"{settings.approver_title}",
     )
+
+
+def check_signing(settings: Settings, now: datetime) -> Iterator[Finding]:
+    """The certificate every issued PDF is signed with (issue #17): configured, readable with its passphrase,
+    valid today and not for long; the trust anchors `gcw documents verify` checks against; the timestamp
+    authority. An illustrative installation without one signs with the 예시 authority, made on first use (the
+    doctor only reads, so it does not make it)."""
+    from gcworkflow.documents.signing import EXAMPLE_CA_FOLDER, SETUP_ADVICE, office_key
+    from gcworkflow.errors import InvalidInput
+
+    if settings.signing_certificate is None:
+        if settings.documents_illustrative:
+            yield Finding(
+                "signing",
+                "warn",
+                f"문서를 예시 인증서로 서명합니다 ({settings.var_dir / EXAMPLE_CA_FOLDER}): 받는 쪽에서는 신뢰할 수 "
+                "없는 서명으로 보입니다.",
+                SETUP_ADVICE + ".",
+            )
+            return
+        yield Finding(
+            "signing",
+            "fail",
+            "발행 문서에 전자서명할 기관 인증서가 설정되지 않았습니다: 이대로는 고시·시행문을 발행할 수 없습니다.",
+            SETUP_ADVICE + ".",
+        )
+        return
+    try:
+        key = office_key(settings)
+    except InvalidInput as exc:
+        yield Finding("signing", "fail", f"{exc.message}.", SETUP_ADVICE + ".")
+        return
+    until = key.certificate.not_valid_after_utc
+    if not key.certificate.not_valid_before_utc <= now <= until:
+        yield Finding(
+            "signing",
+            "fail",
+            f"서명 인증서의 유효기간이 아닙니다 ({until:%Y-%m-%d}까지): {key.subject}",
+            "새로 발급받은 인증서를 GCW_SIGNING_CERTIFICATE에 지정하십시오.",
+        )
+        return
+    problems, fixes = [], []
+    if until - now < timedelta(days=30):
+        problems.append(f"서명 인증서가 {until:%Y-%m-%d}에 만료됩니다")
+        fixes.append("인증서를 갱신해 GCW_SIGNING_CERTIFICATE에 지정하십시오")
+    if settings.signing_trust is None:
+        problems.append(
+            "신뢰할 최상위 인증서(GCW_SIGNING_TRUST)가 없어 gcw documents verify가 서명자를 확인하지 못합니다"
+        )
+        fixes.append("GCW_SIGNING_TRUST에 행정전자서명 최상위 인증서(PEM)를 지정하십시오")
+    stamped = f"시점확인 {settings.signing_tsa_url} (PAdES B-T)" if settings.signing_tsa_url else "PAdES B-B"
+    yield warned("signing", problems, fixes, f"{key.subject}, {until:%Y-%m-%d}까지 유효, {stamped}")

@@ -6,7 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from gcworkflow.doctor.database import check_admin, check_database
-from gcworkflow.doctor.documents import check_documents, check_fonts, check_office, check_pdf_engine
+from gcworkflow.doctor.documents import (
+    check_documents,
+    check_fonts,
+    check_office,
+    check_pdf_engine,
+    check_signing,
+)
 from gcworkflow.doctor.files import check_folders
 from gcworkflow.doctor.findings import Finding, debugging, guarded, unforeseen
 from gcworkflow.doctor.mail import check_mail
@@ -42,6 +48,7 @@ def examine(
         findings += guarded("pdf_engine", check_pdf_engine)
         findings += guarded("office", lambda: check_office(settings, now))
         findings += guarded("documents", lambda: check_documents(settings))
+        findings += guarded("signing", lambda: check_signing(settings, now))
         findings += guarded("mail", lambda: check_mail(settings))
         if smtp or settings.mail_channel == "smtp":
             findings += guarded("smtp", lambda: check_smtp(settings))

@@ -43,6 +43,7 @@ TITLES: dict[str, str] = {
     "font_subsetter": "글꼴 서브셋",
     "office": "사무실 설정",
     "documents": "문서 번호·표시",
+    "signing": "전자서명 인증서",
     "mail": "메일 설정",
     "smtp": "메일 서버",
     "prefect": "Prefect 서버",

@@ -28,6 +28,9 @@ from gcworkflow.reference import addressee, authority_on
 from gcworkflow.settings import Settings
 
 LAW = "「녹색융합클러스터의 조성 및 육성에 관한 법률」"
+RECIPIENTS_REFERENCE = "수신자 참조"
+# The ministries' consultation letters enclose the governors' opinions too (documents/enclosures.py).
+OPINIONS_TITLE = "시·도지사 의견 수렴 결과"
 _OFFICE_FIELDS = ("postcode", "address", "homepage", "phone", "fax", "email")
 
 TITLES = {
@@ -344,6 +347,7 @@ def _letter(
     items: tuple[Item, ...],
     attachments: tuple[str, ...],
     illustrative: bool,
+    recipients: tuple[str, ...] = (),
 ) -> Letter:
     dated = date.fromisoformat(number["dated"])
     return Letter(
@@ -351,7 +355,9 @@ def _letter(
         document_title=f"{number['number']} {subject}",
         date=dated.isoformat(),
         office=office(settings, dated),
-        recipient=recipient,
+        # One letter to several addressees: "수신 수신자 참조" and the 수신자 line (시행규칙 제4조제2항제2호나목).
+        recipient=RECIPIENTS_REFERENCE if recipients else recipient,
+        recipients=recipients,
         subject=subject,
         items=items,
         attachments=attachments,
@@ -378,6 +384,7 @@ def opinion_request(
     number: Any,
     *,
     unit: str | None = None,
+    recipients: tuple[str, ...] = (),
     illustrative: bool = False,
 ) -> Letter:
     reply_by, law, name, matter = _request_of(view, party)
@@ -406,6 +413,7 @@ def opinion_request(
         items,
         (f"{law.attachment} 1부",),
         illustrative,
+        recipients,
     )
 
 
@@ -417,6 +425,7 @@ def consultation_request(
     number: Any,
     *,
     unit: str | None = None,
+    recipients: tuple[str, ...] = (),
     illustrative: bool = False,
 ) -> Letter:
     reply_by, law, _, matter = _request_of(view, party)
@@ -437,8 +446,9 @@ def consultation_request(
         addressee(party, date.fromisoformat(number["dated"]), unit),
         f"{matter} 협의 요청",
         items,
-        (f"{law.attachment} 1부", "시·도지사 의견 수렴 결과 1부"),
+        (f"{law.attachment} 1부", f"{OPINIONS_TITLE} 1부"),
         illustrative,
+        recipients,
     )
 
 
@@ -451,6 +461,7 @@ def notification(
     notice_number: str,
     *,
     unit: str | None = None,
+    recipients: tuple[str, ...] = (),
     illustrative: bool = False,
 ) -> Letter:
     """The 결과 통보 시행문 (law.md §5.2) for a designation, a change or a release, with the notice attached."""
@@ -488,4 +499,5 @@ def notification(
         items,
         (f"{law.result} 고시문 1부", f"{law.attachment} 1부"),
         illustrative,
+        recipients,
     )

@@ -60,9 +60,11 @@ class Letter(_Model):
     document_title: str  # the PDF's title metadata
     date: str  # 시행일 (ISO)
     office: Office
-    recipient: str  # 수신: 경상북도지사
+    recipient: str  # 수신: 경상북도지사, or "수신자 참조" when the letter goes to several at once
     recipient_unit: str | None = None  # (환경정책과장)
     via: str | None = None  # (경유)
+    # 수신자 참조 (시행규칙 제4조제2항제2호나목): every addressee, on the 수신자 line under the 발신 명의.
+    recipients: tuple[str, ...] = ()
     subject: str  # 제목
     items: tuple[Item, ...]
     attachments: tuple[str, ...] = ()  # 붙임: "조성계획(요약) 1부"
@@ -111,12 +113,20 @@ class Enclosure(_Model):
     """붙임: what a letter encloses about its matter, made from the plan version (or the release) the letter is
     about, e.g. 조성계획(요약); issued, signed and hashed like the letter, and attached to its e-mail."""
 
-    kind: Literal["plan_summary", "plan_change_table", "release_scope", "basic_plan_summary"]
+    kind: Literal[
+        "plan_summary", "plan_change_table", "release_scope", "basic_plan_summary", "opinion_summary"
+    ]
     document_title: str  # the PDF's title metadata
-    date: str  # the date of the letter that encloses it (ISO)
+    # The day the record it was made from was written (ISO): the plan version's, so that every letter about
+    # one version encloses one and the same document.
+    date: str
     title: str  # the heading, as the letter's 붙임 line names it: 조성계획(요약)
     authority: str  # 기후에너지환경부
+    subject: str  # what it is about, under the heading: the cluster's or the basic plan's name
     sections: tuple[Section, ...]
+    # What it was made from: the plan version (number and SHA-256 of its content), as the procedure had it.
+    plan_version: int | None = None
+    plan_sha256: str | None = None
     illustrative: bool = False
 
 
@@ -136,6 +146,7 @@ DOCUMENT_KINDS = (
     "plan_change_table",
     "release_scope",
     "basic_plan_summary",
+    "opinion_summary",
 )
 
 __all__ = [

@@ -1,8 +1,11 @@
-"""Official documents as archival PDFs: Jinja2 (forms/) → HTML → WeasyPrint PDF/A-3b (issue #4).
+"""Official documents as archival PDFs: Jinja2 (forms/) → HTML → WeasyPrint tagged PDF/A-3a (issues #4, #17).
 
 Each PDF carries the canonical JSON of its document as an embedded file, so an archive or another system can
-read the content back without OCR. The same document gives the same bytes: every date WeasyPrint would take
-from the clock is fixed from the document's own date.
+read the content back without OCR. It is tagged (PDF/A-3a, identified as PDF/UA-1 too): a structure tree in
+Korean with headings, lists, tables and the seal's alternative text, built by WeasyPrint from the templates'
+HTML elements and mended by :mod:`gcworkflow.documents.pdf_tags` (장애인차별금지법 제20조·제21조). The same
+document gives the same bytes: every date WeasyPrint would take from the clock is fixed from the document's
+own date.
 
 WeasyPrint is imported inside the functions that need it (DESIGN.md §1): importing it costs about half a
 second and loads Pango, which the engine, the CLI and the tests that never render must not pay for.
@@ -29,6 +32,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from gcworkflow.canonical import canonical_bytes
+from gcworkflow.documents import pdf_tags
 from gcworkflow.documents.models import Letter, Notice
 
 if TYPE_CHECKING:
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMS_DIR",
+    "PDF_VARIANT",
     "WORD_JOINER",
     "FontNotEmbedded",
     "Rendered",
@@ -49,6 +54,10 @@ __all__ = [
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
 SEOUL = ZoneInfo("Asia/Seoul")
+
+# Tagged (level A: logical structure, language, Unicode text), so a screen reader can read it; bench/documents.py
+# renders its one-line baseline with the same variant.
+PDF_VARIANT = "pdf/a-3a"
 
 # The JSON is the data the printed page was derived from: ISO 32000-2 §14.13 calls that /Data. It is not the
 # /Source (the page is made from it plus a template, not converted from it) nor an /Alternative (the PDF is
@@ -270,7 +279,7 @@ def render_html(document: Letter | Notice, *, forms_dir: Path | None = None) -> 
 
 
 def render(document: Letter | Notice, *, forms_dir: Path | None = None) -> Rendered:
-    """Render a document as PDF/A-3b with its canonical JSON attached as ``<kind>.json``.
+    """Render a document as tagged PDF/A-3a with its canonical JSON attached as ``<kind>.json``.
 
     ``forms_dir`` overrides the templates' folder (tests). Raises :class:`FontNotEmbedded` when the PDF would
     not show its Korean text.
@@ -298,7 +307,7 @@ def render(document: Letter | Notice, *, forms_dir: Path | None = None) -> Rende
         pdf = HTML(string=html, base_url=forms.as_uri() + "/").write_pdf(
             stylesheets=[stylesheet],
             font_config=font_config,
-            pdf_variant="pdf/a-3b",
+            pdf_variant=PDF_VARIANT,
             attachments=[attachment],
             finisher=_finish,
         )
@@ -329,6 +338,7 @@ def _font_timestamps(stamp: datetime) -> Iterator[None]:
 def _finish(_document: Any, pdf: Any) -> None:
     """WeasyPrint's finisher hook, run on its object tree after the PDF/A pass and before writing."""
     _check_fonts(pdf)
+    pdf_tags.mend(pdf)
     # WeasyPrint 70 lists each attachment twice in the catalog's /AF (once from the name tree, once from the
     # file specification itself); one reference is what PDF/A-3 asks for.
     if "AF" in pdf.catalog:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import puremagic
 
 PDF = "application/pdf"
+HWPX = "application/hwp+zip"
 UNKNOWN = "application/octet-stream"
 INLINE_TYPES = frozenset({PDF, "image/png", "image/jpeg", "image/gif"})
 # ISO 32000-1 §7.5.5 ends a PDF with %%EOF; readers look for it in the last 1024 bytes (trailing garbage is
@@ -17,6 +18,11 @@ INLINE_TYPES = frozenset({PDF, "image/png", "image/jpeg", "image/gif"})
 _PDF_HEADER = b"%PDF-"
 _PDF_TRAILER = b"%%EOF"
 _TRAILER_WINDOW = 1024
+# An HWPX file is an OCF package, as EPUB and ODF are: its first ZIP entry is "mimetype", stored uncompressed,
+# so its type reads from the bytes without unpacking. puremagic takes every ZIP that starts so for a .docx.
+_ZIP_HEADER = b"PK\x03\x04"
+_OCF_FIRST_ENTRY = b"mimetype"
+_STORED = b"\x00\x00"
 
 
 def media_type(data: bytes) -> str:
@@ -24,9 +30,23 @@ def media_type(data: bytes) -> str:
     what the file's magic numbers say (puremagic), else ``application/octet-stream``."""
     if data.startswith(_PDF_HEADER):
         return PDF if _PDF_TRAILER in data[-_TRAILER_WINDOW:] else UNKNOWN
+    if _declares(data, HWPX):
+        return HWPX
     try:
         found = puremagic.from_string(data, mime=True)
     except (puremagic.PureError, ValueError):  # nothing recognised, or no bytes at all
         return UNKNOWN
     # A PDF signature found anywhere but at the start is not the PDF checked above.
     return found if found and found != PDF else UNKNOWN
+
+
+def _declares(data: bytes, declared: str) -> bool:
+    """Whether ``data`` is an OCF package whose stored first entry "mimetype" holds ``declared``."""
+    if not data.startswith(_ZIP_HEADER) or data[8:10] != _STORED:
+        return False
+    name_length = int.from_bytes(data[26:28], "little")
+    extra_length = int.from_bytes(data[28:30], "little")
+    if data[30 : 30 + name_length] != _OCF_FIRST_ENTRY:
+        return False
+    start = 30 + name_length + extra_length
+    return data[start : start + len(declared)] == declared.encode("ascii")

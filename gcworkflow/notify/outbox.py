@@ -184,15 +184,23 @@ class NotReady(Exception):
 
 
 def _attachments(ctx: Context, row: Row[Any], subjects: list[str]) -> tuple[Attachment, ...]:
-    attachments: list[Attachment] = []
+    """The documents the row names (the letter, and the notice for a notification), then the enclosures each
+    letter was issued with (its 붙임: 조성계획(요약) …), each file once: what the letter's 붙임 lines promise."""
+    issued_documents = []
     with ctx.db.read() as session:
         for subject in subjects:
             issued = _document(session, row.procedure_id, subject) if row.procedure_id else None
             if issued is None:
                 raise NotReady(subject)
-            assert ctx.store is not None
-            attachments.append(Attachment(f"{issued['title']}.pdf", ctx.store.get(issued["sha256"])))
-    return tuple(attachments)
+            issued_documents.append(issued)
+    files: dict[str, str] = {}  # sha256 → file name, in the order attached
+    for issued in issued_documents:
+        files.setdefault(issued["sha256"], f"{issued['title']}.pdf")
+    for issued in issued_documents:
+        for enclosure in issued.get("enclosures", ()):
+            files.setdefault(enclosure["sha256"], f"{enclosure['title']}.pdf")
+    assert ctx.store is not None
+    return tuple(Attachment(name, ctx.store.get(sha256)) for sha256, name in files.items())
 
 
 def _outgoing(ctx: Context, claimed: Claimed) -> Outgoing:

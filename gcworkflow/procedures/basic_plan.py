@@ -274,6 +274,7 @@ LAW_OF_BASIC_PLAN = KindLaw(
     notice_items_basis=f"{LAW} 제6조제5항",
     result="수립·변경",
     attachment="기본계획(안)",
+    enclosure="basic_plan_summary",
 )
 LAW_OF_BASIC_PLAN = replace(
     LAW_OF_BASIC_PLAN,

@@ -354,7 +354,8 @@ LAW_OF_CHANGE = applying_article_9(
     hear_clause="제12조제4항에서 준용하는 제9조제1항",
     hearing_basis=f"{LAW} 시행령 제5조",
     result="조성계획 변경",
-    attachment="변경 조성계획(요약)",
+    attachment="조성계획 변경 대비표",
+    enclosure="plan_change_table",
     minor=KindLaw(
         subject="조성계획",
         verb="변경",
@@ -370,7 +371,8 @@ LAW_OF_CHANGE = applying_article_9(
         notice_clause="제12조제1항 및 같은 조 제4항 단서와 같은 법 시행규칙 제4조제2항",
         notice_items_basis=f"{LAW} 시행규칙 제3조",
         result="조성계획 변경(경미한 사항)",
-        attachment="변경 조성계획(요약)",
+        attachment="조성계획 변경 대비표",
+        enclosure="plan_change_table",
     ),
 )
 

@@ -45,6 +45,9 @@ from gcworkflow.reference import resolve_sido
 
 GOVERNORS = "governor"
 MINISTRIES = "ministry"
+# A round's letters: one per recipient, or one letter to all of them whose 두문 says "수신자 참조".
+Letters = Literal["each", "one"]
+ONE_LETTER = "all"  # the subject of that one letter among the round's documents ("<round>:all")
 
 
 # --- rounds -------------------------------------------------------------------------------------------
@@ -82,6 +85,10 @@ class RequestPayload(Payload):
     reply_by: date | None = Field(default=None, description="회신 기한 (비우면 설정의 기본 일수로 계산)")
     reuse_previous_round_reason: Text | None = Field(
         default=None, description="재협의하지 않고 이전 차수의 회신을 유지하는 사유 (보완 후 재상정 시)"
+    )
+    letters: Letters = Field(
+        default="each",
+        description="each: 받는 기관마다 한 통 / one: 모든 수신자에게 한 통 (수신자 참조, 시행규칙 제4조제2항)",
     )
 
 
@@ -137,6 +144,7 @@ def open_round(
                 "requested_on": view.today.isoformat(),
                 "reply_by": reply_by.isoformat(),
                 "plan_version": view.plan_version_no,
+                "letters": payload.letters,
             },
             subject=group,
         ),
@@ -172,7 +180,10 @@ def open_round(
                     "document": document,
                     "round": round_no,
                     "reply_by": reply_by.isoformat(),
-                    "documents": [f"{document}:{round_no}:{party}"],
+                    # Every recipient's e-mail carries the round's one letter, or its own.
+                    "documents": [
+                        f"{document}:{round_no}:{ONE_LETTER if payload.letters == 'one' else party}"
+                    ],
                 },
             )
         )

@@ -30,6 +30,7 @@ LAW_OF_DESIGNATION = KindLaw(
     hearing_basis=f"{LAW} 시행령 제5조",
     result="지정",
     attachment="조성계획(요약)",
+    enclosure="plan_summary",
 )
 
 PATH = paths.Path(

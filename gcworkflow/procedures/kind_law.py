@@ -40,6 +40,9 @@ class KindLaw:
     notice_items_basis: str
     result: str  # what the notification reports: "지정", "조성계획 변경", "지정 해제", "수립·변경"
     attachment: str  # what the letters enclose about the matter: "조성계획(요약)", "기본계획(안)" …
+    # The document made for that attachment (documents/enclosures.py): plan_summary, plan_change_table,
+    # release_scope, basic_plan_summary.
+    enclosure: str
     # 영 제5조's optional hearing of residents, experts and institutions: designation and full changes only.
     hearing_basis: str | None = None
     # The variant a minor change speaks (법 제12조④ 단서: 제9조 does not apply at all, so no inspection).

@@ -19,6 +19,7 @@ from gcworkflow.clock import to_kst
 from gcworkflow.errors import Unmet
 from gcworkflow.korean import with_particle
 from gcworkflow.procedures.common import Payload, Text, governor_party, party_name
+from gcworkflow.procedures.consultation import ONE_LETTER, Letters
 from gcworkflow.procedures.kind_law import INSPECTION_DAYS, LAW_TITLE, KindLaw
 from gcworkflow.procedures.notice import NOTICE, notice_document, notification_document
 from gcworkflow.procedures.plan_content import competent_sido_codes
@@ -69,17 +70,25 @@ def notification_body(law: KindLaw, governor: str, name: str) -> str:
     return text
 
 
+class PublishPayload(Payload):
+    letters: Letters = Field(
+        default="each",
+        description="통보 시행문: each 시·도지사마다 한 통 / one 모든 시·도지사에게 한 통 (수신자 참조)",
+    )
+
+
 def notification_deadlines(law: KindLaw) -> Effects:
     """On publication: the notice target is met, "지체 없이" starts for each governor (운영방침 SLA), and a
-    notification letter with the notice attached is queued for each (sent once its PDF is issued)."""
+    notification letter with the notice attached is queued for each (sent once its PDF is issued): its own,
+    or the one letter to all of them (수신자 참조) when the clerk chose so."""
 
-    def effects(view: ProcedureView, _payload: object) -> list[Write]:
-        return _notification_deadlines(view, law.at(view))
+    def effects(view: ProcedureView, payload: PublishPayload) -> list[Write]:
+        return _notification_deadlines(view, law.at(view), payload.letters)
 
     return effects
 
 
-def _notification_deadlines(view: ProcedureView, law: KindLaw) -> list[Write]:
+def _notification_deadlines(view: ProcedureView, law: KindLaw, letters: str) -> list[Write]:
     gazette = view.fact("gazette_publication", NOTICE)
     published = date.fromisoformat(gazette.data["published_on"]) if gazette else view.today
     rule = DueRule("working_days", published, view.policy.notification_sla_working_days, label="관보 게재일")
@@ -88,7 +97,10 @@ def _notification_deadlines(view: ProcedureView, law: KindLaw) -> list[Write]:
     notice = view.fact("notice_content", NOTICE)
     name = notice.data["name"] if notice else view.title
     letter = notification_document(view)
-    writes: list[Write] = [CloseDeadline("notice_after_approval", on=published)]
+    writes: list[Write] = [
+        CloseDeadline("notice_after_approval", on=published),
+        RecordFact("notification_letters", {"letters": letters}),
+    ]
     for party in governors_to_notify(view):
         writes.append(OpenDeadline("governor_notification", rule, subject=party, basis=law.notify_basis))
         writes.append(
@@ -101,7 +113,10 @@ def _notification_deadlines(view: ProcedureView, law: KindLaw) -> list[Write]:
                 payload={
                     "document": letter,
                     "party": party,
-                    "documents": [f"{letter}:{round_no}:{party}", notice_document(view)],
+                    "documents": [
+                        f"{letter}:{round_no}:{ONE_LETTER if letters == 'one' else party}",
+                        notice_document(view),
+                    ],
                 },
             )
         )

@@ -144,6 +144,7 @@ def actions(path: Path, every: Sequence[str], open_states: Sequence[str]) -> tup
             dest="governor_notification",
             roles=frozenset({Role.CLERK}),
             basis=law.notice_basis,
+            payload=notification.PublishPayload,
             guards=publication.publish_guards(law, assess_requirements=path.assess_requirements),
             effects=notification.notification_deadlines(law),
         ),

@@ -109,6 +109,15 @@ def number_registered(view: ProcedureView, _payload: object) -> list[Unmet]:
 # --- issued documents (system) -------------------------------------------------------------------------
 
 
+class EnclosedDocument(Payload):
+    """One 붙임 of a letter, as issued before it."""
+
+    document: str = Field(description="붙임의 문서 종류 (예: plan_summary)")
+    subject: str = Field(description="붙임의 구분 (예: 조성계획 판 번호 3)")
+    sha256: Sha256
+    title: Title
+
+
 class IssuedDocumentPayload(Payload):
     document: str = Field(description="문서 종류 (예: designation_notice, opinion_request)")
     subject: str = Field(default="", description="같은 종류의 문서가 여럿일 때 구분 (예: governor:47)")
@@ -117,6 +126,17 @@ class IssuedDocumentPayload(Payload):
     media_type: str = "application/pdf"
     size: int = Field(ge=1)
     content_sha256: str = Field(description="문서를 만든 기록 내용의 SHA-256")
+    # The HWPX twin (관보 편집·온나라용), built from the same content; absent on documents issued before twins.
+    hwpx_sha256: Sha256 | None = Field(default=None, description="같은 내용의 HWPX 사본 SHA-256")
+    hwpx_size: int | None = Field(default=None, ge=1, description="HWPX 사본 크기 (바이트)")
+    # A letter's 붙임 (시행규칙 제4조제4항), each issued as its own document: what its e-mail carries.
+    enclosures: list[EnclosedDocument] | None = Field(default=None, max_length=20)
+    # What an enclosure was made from: the plan version (its number and the SHA-256 of its content).
+    plan_version: int | None = Field(default=None, ge=1)
+    plan_sha256: Sha256 | None = None
+    # Who signed the PDF (PAdES, issue #17); absent on documents issued before they were signed.
+    signer: Text | None = Field(default=None, description="서명자 인증서의 주체 (RFC 4514)")
+    signer_sha256: Sha256 | None = Field(default=None, description="서명자 인증서의 SHA-256 지문")
 
 
 def _not_issued_already(view: ProcedureView, p: IssuedDocumentPayload) -> list[Unmet]:
@@ -144,8 +164,23 @@ def document_issued(sources: tuple[str, ...]) -> Action:
                 title=p.title,
                 filename=f"{p.document}-{p.sha256[:12]}.pdf",
             ),
+            *(
+                [
+                    LinkDocument(
+                        sha256=p.hwpx_sha256,
+                        direction="issued",
+                        kind=p.document,
+                        title=p.title,
+                        filename=f"{p.document}-{p.hwpx_sha256[:12]}.hwpx",
+                    )
+                ]
+                if p.hwpx_sha256
+                else []
+            ),
             RecordFact(
-                "document_issued", p.model_dump(mode="json"), subject=f"{p.document}:{p.subject}".rstrip(":")
+                "document_issued",
+                p.model_dump(mode="json", exclude_none=True),
+                subject=f"{p.document}:{p.subject}".rstrip(":"),
             ),
         ]
 

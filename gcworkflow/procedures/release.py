@@ -137,6 +137,7 @@ LAW_OF_RELEASE = applying_article_9(
     hear_clause="제12조제1항 및 같은 조 제4항에서 준용하는 제9조제1항",
     result="지정 해제",
     attachment="해제 대상 및 사유",
+    enclosure="release_scope",
 )
 
 PATH = paths.Path(

@@ -3,18 +3,19 @@ the document store (an action then names it by its SHA-256)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from gcworkflow import queries
+from gcworkflow import exports, queries
 from gcworkflow.documents.sniff import media_type as sniffed_type
 from gcworkflow.errors import Forbidden, InvalidInput
+from gcworkflow.exports import Format
 from gcworkflow.procedures.spec import Role
 from gcworkflow.web.api import ERRORS, ItemId, ProcedureId
 from gcworkflow.web.auth import require_scope
-from gcworkflow.web.deps import ApiUser, Ctx, document_response
+from gcworkflow.web.deps import ApiUser, Ctx, document_response, export_response
 
 router = APIRouter(prefix="/api")
 
@@ -44,6 +45,19 @@ def document(ctx: Ctx, who: ApiUser, document_id: ItemId) -> dict[str, Any]:
 def document_content(ctx: Ctx, who: ApiUser, document_id: ItemId) -> Response:
     row = queries.document(ctx, who.reader(), document_id)
     return document_response(row, queries.document_bytes(ctx, row["sha256"]))
+
+
+@router.get(
+    "/documents/{document_id}/export",
+    tags=["문서"],
+    summary="발행 문서를 PDF 또는 HWPX(관보 편집·온나라용 사본)로 내려받기 (기록된 해시와 다르면 409)",
+    responses={**ERRORS, 200: {"content": {"application/pdf": {}, "application/hwp+zip": {}}}},
+    response_class=Response,
+)
+def document_export(
+    ctx: Ctx, who: ApiUser, document_id: ItemId, fmt: Annotated[Format, Query(alias="format")]
+) -> Response:
+    return export_response(exports.export(ctx, who.reader(), document_id, fmt))
 
 
 @router.post(

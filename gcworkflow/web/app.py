@@ -40,6 +40,7 @@ from gcworkflow.web import (
     pages_plans,
     pages_procedures,
     pages_proposals,
+    pages_public,
 )
 from gcworkflow.web.api import ERRORS
 from gcworkflow.web.auth import require_scope
@@ -271,6 +272,8 @@ def create_app(ctx: Context) -> FastAPI:
     for area in (pages_account, pages_procedures, pages_proposals, pages_plans, pages_admin):
         app.include_router(area.router)
     app.include_router(audit_views.pages)
+    # Anyone may read the public register (no sign-in): only what a 고시 made public.
+    pages_public.install(app, ctx)
     metrics = Metrics(ctx)
     app.include_router(metrics_router(metrics))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Sequence
-from typing import Any
-from urllib.parse import quote
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from gcworkflow import clusters, engine, people, queries
+from gcworkflow import engine, exports, queries
 from gcworkflow.context import Context
 from gcworkflow.deadlines import stuck_procedures
-from gcworkflow.errors import Forbidden, GcwError, InvalidInput
+from gcworkflow.errors import GcwError, InvalidInput
+from gcworkflow.exports import Format
 from gcworkflow.inputs import MAX_ID, check_text
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.registry import kinds
 from gcworkflow.procedures.spec import ProcedureDefinition, Role
 from gcworkflow.web import reads, svg
-from gcworkflow.web.deps import Ctx, Form, Page, PageUser, Posted, document_response
+from gcworkflow.web.deps import Ctx, Form, Page, PageUser, Posted, document_response, export_response
 from gcworkflow.web.forms import FormField, fields_of, payload_from_form
 from gcworkflow.web.pages import check_id, expected_version, render_page, see_other
 
@@ -28,6 +29,10 @@ router = APIRouter(include_in_schema=False)
 # Actions with a page of their own, or not a person's to take.
 NOT_A_FORM = {"record_plan": "조성계획 작성·수정은 조성계획 화면에서 합니다", "document_issued": ""}
 DONE_LABELS = {"open": "절차 개시", "propose": "결재 상신", "reject_proposal": "결재 반려"}
+# Open procedures per page of the dashboard, the most urgent first: a ministry's thousand would not be read.
+DASHBOARD_ROWS = 50
+# The newest events the page shows; a chain of hundreds (a designation carries ~200) is the audit search's.
+TIMELINE_EVENTS = 50
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -50,7 +55,7 @@ def _filters(stage: str | None, cluster: str | None, kind: str | None, person: s
 
 
 def _dashboard(
-    ctx: Context, page: Page, filters: reads.Filters, status: int = 200, **extra: Any
+    ctx: Context, page: Page, filters: reads.Filters, status: int = 200, offset: int = 0, **extra: Any
 ) -> HTMLResponse:
     identity = page.identity
     mine = queries.proposals(ctx, approver=identity.username) if identity.has(Role.APPROVER) else []
@@ -61,20 +66,29 @@ def _dashboard(
     ]
     with ctx.db.read() as session:
         stuck = stuck_procedures(session, ctx.clock.now(), ctx.settings.stuck_after_days)
+    rows, total = reads.dashboard_page(ctx, filters, offset, DASHBOARD_ROWS)
+    choices = reads.dashboard_choices(ctx)
+    end = offset + DASHBOARD_ROWS
     return render_page(
         "dashboard.html",
         page,
         status,
         nav="dashboard",
-        rows=reads.dashboard(ctx, filters),
+        rows=rows,
+        total=total,
+        offset=offset,
+        previous=urlencode(filters.as_query() | {"offset": max(0, offset - DASHBOARD_ROWS)})
+        if offset
+        else None,
+        next=urlencode(filters.as_query() | {"offset": end}) if end < total else None,
         filters=filters,
-        choices=reads.filter_choices(ctx),
+        choices=choices.filters,
         inbox=mine,
         proposed=proposed,
         stuck=stuck,
         today=ctx.clock.today(),
-        clusters=clusters.list_clusters(ctx),
-        approvers=[u for u in people.list_users(ctx) if "approver" in u.roles and u.active],
+        clusters=choices.clusters,
+        approvers=choices.approvers,
         kinds=[(k, definition_of(k).label) for k in kinds()],
         **extra,
     )
@@ -88,8 +102,10 @@ def dashboard(
     cluster: str | None = None,
     kind: str | None = None,
     person: str | None = None,
+    offset: str | None = None,
 ) -> Response:
-    return _dashboard(ctx, page, _filters(stage, cluster, kind, person))
+    skip = int(offset) if offset and offset.isdigit() and int(offset) <= MAX_ID else 0
+    return _dashboard(ctx, page, _filters(stage, cluster, kind, person), offset=skip)
 
 
 @router.post("/procedures", response_class=HTMLResponse)
@@ -159,16 +175,15 @@ def procedure_page(
     failed: dict[str, Any] | None = None,
     done: str | None = None,
 ) -> HTMLResponse:
-    status = queries.procedure_status(ctx, procedure_id, page.identity.reader(), recorded=False)
+    # The page always shows the stage and this person's actions; the record only under the audit rule, its
+    # read (answered or refused) recorded once.
+    status, record = queries.procedure_page(
+        ctx, page.identity.reader(), procedure_id, latest_events=TIMELINE_EVENTS, latest_refusals=8
+    )
     definition = definition_of(status["kind"], status["definition_version"])
-    # The page always shows the stage and this person's actions; the record only under the audit rule, and the
-    # timeline's read (answered or refused) is the page's one record of reading it.
-    try:
-        events, refused = queries.timeline(ctx, page.identity.reader(), procedure_id, latest_refusals=8)
-    except Forbidden:
-        events, refused = [], []
+    events, refused = (record.events, record.refusals) if record else ([], [])
     record_hidden = status["record_hidden"]
-    visited = {e["to_state"] for e in events if e["to_state"]} - {status["state"]}
+    visited = (record.visited if record else set()) - {status["state"]}
     today = ctx.clock.today()
     for deadline in status["deadlines"]:
         deadline["subject_label"] = reads.subject_label(deadline["subject"], today)
@@ -195,7 +210,9 @@ def procedure_page(
         status=status,
         definition=definition,
         diagram=svg.diagram(definition, status["state"], visited),
+        visited=visited,
         events=list(reversed(events)),
+        earlier_events=record.earlier if record else 0,
         consultations=reads.consultations(status, today),
         forms=_action_forms(definition, status),
         refusals=refused[::-1],
@@ -274,7 +291,15 @@ def act(ctx: Ctx, form: Form, procedure_id: int, trigger: str) -> Response:
 
 
 @router.get("/documents/{document_id}")
-def document_file(ctx: Ctx, page: PageUser, document_id: int) -> Response:
-    """The stored bytes, refused when they no longer match the hash the trail recorded."""
+def document_file(
+    ctx: Ctx,
+    page: PageUser,
+    document_id: int,
+    fmt: Annotated[Format | None, Query(alias="format")] = None,
+) -> Response:
+    """The stored bytes, refused when they no longer match the hash the trail recorded; with ``?format=`` an
+    issued document as a download in that format (``hwpx``: its twin for the 관보's editors and 온나라)."""
+    if fmt is not None:
+        return export_response(exports.export(ctx, page.identity.reader(), check_id(document_id), fmt))
     row = queries.document(ctx, page.identity.reader(), check_id(document_id))
     return document_response(row, queries.document_bytes(ctx, row["sha256"]))

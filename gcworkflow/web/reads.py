@@ -5,21 +5,24 @@ table, the list of plan versions, and where a proposal belongs. Nothing here wri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session
 
-from gcworkflow.audit.queries import Reader, read_procedure
+from gcworkflow.audit.queries import Reader, read_procedure, transition
+from gcworkflow.calendar.holidays import HolidayCalendar
 from gcworkflow.canonical import format_instant
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context, load_calendar
-from gcworkflow.db.models import AuditEvent, Cluster, PlanVersion, Procedure, Proposal, User
+from gcworkflow.db.models import AuditEvent, Cluster, PlanVersion, Procedure, Proposal, RoleGrant, User
 from gcworkflow.deadlines import open_deadlines
+from gcworkflow.people import RESERVED
 from gcworkflow.procedures.common import party_name
 from gcworkflow.procedures.registry import definition as definition_of
 from gcworkflow.procedures.registry import definitions
+from gcworkflow.procedures.spec import Role
 
 
 @dataclass(frozen=True)
@@ -33,33 +36,47 @@ class Filters:
         return {k: str(v) for k, v in vars(self).items() if v not in (None, "")}
 
 
-def _stage_entered(session: Any) -> dict[int, Any]:
-    """When each open procedure entered its current stage: the last event that moved it there."""
+def _stage_entered() -> ScalarSelect[Any]:
+    """When an open procedure entered its current stage: the last event that moved it there. Per procedure,
+    read back from its newest transition on the partial index (one or two rows each), not by grouping every
+    transition of every open procedure."""
     e, p = AuditEvent.__table__.c, Procedure.__table__.c
-    rows = session.execute(
-        select(e.procedure_id, func.max(e.occurred_at))
-        .select_from(AuditEvent.__table__.join(Procedure.__table__, p.id == e.procedure_id))
-        .where(
-            p.closed_at.is_(None),
-            e.to_state == p.state,
-            or_(e.from_state.is_(None), e.from_state != e.to_state),
-        )
-        .group_by(e.procedure_id)
+    return (
+        select(e.occurred_at)
+        .where(e.procedure_id == p.id, transition(AuditEvent.__table__), e.to_state == p.state)
+        .order_by(e.seq.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    return dict(rows.all())
+
+
+def _working_days_since(calendar: HolidayCalendar, starts: set[date], today: date) -> dict[date, int]:
+    """``calendar.working_days_between(start, today)`` for each start, each day of the span looked up once
+    (not once per row: stages that began years ago are common)."""
+    first, last = min(starts | {today}), max(starts | {today})
+    counted, running = {first: 0}, 0
+    for offset in range(1, (last - first).days + 1):
+        day = first + timedelta(days=offset)
+        running += calendar.is_working_day(day)
+        counted[day] = running  # working days in (first, day]
+    return {start: counted[today] - counted[start] for start in starts}
 
 
 def dashboard(ctx: Context, filters: Filters) -> list[dict[str, Any]]:
     """Every open procedure with its stage, days in the stage and next deadline; overdue ones first."""
+    return dashboard_page(ctx, filters)[0]
+
+
+def dashboard_page(
+    ctx: Context, filters: Filters, offset: int = 0, limit: int | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """:func:`dashboard`'s rows ``offset`` to ``offset + limit``, and how many there are in all. Every open
+    procedure is ordered (by its deadlines, which are few), only the rows shown are worked out."""
     today = ctx.clock.today()
     with ctx.db.read() as session:
         users = dict(session.execute(select(User.id, User.username)).all())
-        query = (
-            select(Procedure, Cluster.name)
-            .outerjoin(Cluster, Cluster.id == Procedure.cluster_id)
-            .where(Procedure.closed_at.is_(None))
-            .order_by(Procedure.id)
-        )
+        # The order needs only ids and the deadlines; the columns shown are read for the page's rows alone.
+        query = select(Procedure.id).where(Procedure.closed_at.is_(None))
         if filters.stage:
             query = query.where(Procedure.state == filters.stage)
         if filters.kind:
@@ -69,32 +86,61 @@ def dashboard(ctx: Context, filters: Filters) -> list[dict[str, Any]]:
         if filters.person:
             person = session.execute(select(User.id).where(User.username == filters.person)).scalar()
             query = query.where(or_(Procedure.clerk_id == person, Procedure.approver_id == person))
-        procedures = session.execute(query).all()
-        entered = _stage_entered(session)
+        every = session.execute(query).scalars().all()
         calendar = load_calendar(session)
         deadlines: dict[int, list[dict[str, Any]]] = {}
         for row in open_deadlines(session, today, calendar):
             deadlines.setdefault(row["procedure_id"], []).append(row)
+
+        def urgency(procedure_id: int) -> tuple[int, date, int]:
+            """Overdue first, then the nearest deadline, then those with none, oldest first."""
+            own = deadlines.get(procedure_id)
+            if not own:
+                return (2, date.max, procedure_id)
+            return (0 if any(d["days_left"] < 0 for d in own) else 1, own[0]["due_on"], procedure_id)
+
+        ids = sorted(every, key=urgency)[offset : None if limit is None else offset + limit]
+        shown = session.execute(
+            select(
+                Procedure.id,
+                Procedure.title,
+                Procedure.kind,
+                Procedure.definition_version,
+                Procedure.state,
+                Procedure.version,
+                Procedure.clerk_id,
+                Procedure.approver_id,
+                Procedure.opened_at,
+                Procedure.last_action_at,
+                Cluster.name.label("cluster"),
+                _stage_entered().label("entered"),
+            )
+            .outerjoin(Cluster, Cluster.id == Procedure.cluster_id)
+            .where(Procedure.id.in_(ids))
+        ).all()
+        place = {pid: n for n, pid in enumerate(ids)}
+        shown.sort(key=lambda p: place[p.id])
         pending = dict(
             session.execute(
                 select(Proposal.procedure_id, func.count())
-                .where(Proposal.status == "pending")
+                .where(Proposal.status == "pending", Proposal.procedure_id.in_(ids))
                 .group_by(Proposal.procedure_id)
             ).all()
         )
+    since_of = {p.id: to_kst(p.entered or p.opened_at).date() for p in shown}
+    working_days = _working_days_since(calendar, set(since_of.values()), today)
     rows = []
-    for procedure, cluster in procedures:
+    for procedure in shown:
         definition = definition_of(procedure.kind, procedure.definition_version)
-        since = to_kst(entered.get(procedure.id, procedure.opened_at)).date()
+        since = since_of[procedure.id]
         own = deadlines.get(procedure.id, [])
-        overdue = [d for d in own if d["days_left"] < 0]
         rows.append(
             {
                 "id": procedure.id,
                 "title": procedure.title,
                 "kind": procedure.kind,
                 "kind_label": definition.label,
-                "cluster": cluster,
+                "cluster": procedure.cluster,
                 "state": procedure.state,
                 "state_label": definition.state(procedure.state).label,
                 "version": procedure.version,
@@ -102,23 +148,15 @@ def dashboard(ctx: Context, filters: Filters) -> list[dict[str, Any]]:
                 "approver": users.get(procedure.approver_id),
                 "stage_since": since.isoformat(),
                 "days_in_stage": (today - since).days,
-                "working_days_in_stage": calendar.working_days_between(since, today),
+                "working_days_in_stage": working_days[since],
                 "next_deadline": _deadline(own[0], today) if own else None,
-                "overdue": len(overdue),
+                "overdue": sum(d["days_left"] < 0 for d in own),
                 "open_deadlines": len(own),
                 "pending_proposals": pending.get(procedure.id, 0),
                 "last_action_at": format_instant(procedure.last_action_at),
             }
         )
-    # Overdue first (most overdue on top), then the nearest deadline, then those with none, oldest first.
-    rows.sort(
-        key=lambda r: (
-            0 if r["overdue"] else 1 if r["next_deadline"] else 2,
-            r["next_deadline"]["due_on"] if r["next_deadline"] else date.max.isoformat(),
-            r["id"],
-        )
-    )
-    return rows
+    return rows, len(every)
 
 
 def subject_label(subject: str, today: date) -> str:
@@ -139,26 +177,46 @@ def _deadline(row: dict[str, Any], today: date) -> dict[str, Any]:
     }
 
 
-def filter_choices(ctx: Context) -> dict[str, list[tuple[str, str]]]:
-    """The values the dashboard's filters offer: stages, clusters, kinds and people."""
+@dataclass(frozen=True)
+class Choices:
+    """What the dashboard's forms offer, read in one transaction: the filters' values (stages, clusters,
+    kinds, people), and for a new procedure the clusters (id, name, status; as registered) and the active
+    approvers (username, display name)."""
+
+    filters: dict[str, list[tuple[str, str]]]
+    clusters: list[Any]
+    approvers: list[Any]
+
+
+def dashboard_choices(ctx: Context) -> Choices:
     stages: dict[str, str] = {}
     for definition in definitions():
         for state in definition.states:
             if not state.final:
                 stages.setdefault(state.name, state.label)
     with ctx.db.read() as session:
-        clusters = session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name)).all()
+        by_name = session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name)).all()
+        registered = session.execute(
+            select(Cluster.id, Cluster.name, Cluster.status).order_by(Cluster.id)
+        ).all()
         people = session.execute(
             select(User.username, User.display_name)
-            .where(User.username.not_in(("system", "operator")))
+            .where(User.username.not_in(RESERVED))
             .order_by(User.username)
         ).all()
-    return {
+        approvers = session.execute(
+            select(User.username, User.display_name)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.APPROVER.value, User.active, User.username.not_in(RESERVED))
+            .order_by(User.username)
+        ).all()
+    filters = {
         "stage": list(stages.items()),
-        "cluster": [(str(i), n) for i, n in clusters],
+        "cluster": [(str(i), n) for i, n in by_name],
         "kind": sorted({(d.kind, d.label) for d in definitions()}),
         "person": [(u, f"{n} ({u})") for u, n in people],
     }
+    return Choices(filters, registered, approvers)
 
 
 REPLY_KEYS = ("received_on", "summary", "position", "no_reply", "reason", "document_sha256")

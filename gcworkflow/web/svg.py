@@ -1,6 +1,7 @@
 """Pictures drawn on the server as SVG: the procedure diagram with the current stage highlighted, and the
 SLA chart. No script and no inline style (the Content-Security-Policy forbids both): shapes carry classes
-that static/app.css colours.
+that static/app.css colours. Each picture is one image to assistive technology (role="img"), named by its
+<title> and described in words by its <desc>; what colour shows is also shown by a mark or a pattern.
 
 The diagram uses a plain left-to-right layered layout: back edges (a return for revision) are found by a
 depth-first walk and drawn as arcs above the boxes; every other state sits one layer right of its furthest
@@ -117,21 +118,33 @@ def _wrap(text: str, width: int = CHARS_PER_LINE) -> list[str]:
     return lines[:3]
 
 
+def describe(definition: ProcedureDefinition, current: str | None, visited: Iterable[str] = ()) -> str:
+    """The diagram in words, for its <desc>: the current stage, then every stage in order with what it is."""
+    passed = set(visited)
+    current_label = definition.state(current).label if current else "없음"
+
+    def status(name: str) -> str:
+        return " (현재)" if name == current else " (지남)" if name in passed else ""
+
+    stages = ", ".join(f"{s.label}{status(s.name)}" for s in definition.states)
+    return f"현재 단계: {current_label}. 단계 {len(definition.states)}개: {stages}."
+
+
 def diagram(definition: ProcedureDefinition, current: str | None, visited: Iterable[str] = ()) -> str:
-    """The state diagram; ``current`` is highlighted and the stages already passed are marked."""
+    """The state diagram; ``current`` is highlighted (a thick border) and the stages already passed are
+    marked with a check as well as a paler fill."""
     edges = _edges(definition)
     back = _back_edges(definition, edges)
     top = ARC_ROOM if back else 0
     boxes, rows, columns = _layout(definition, edges, back, top)
     width = PAD * 2 + columns * BOX_W + (columns - 1) * GAP_X
     height = PAD * 2 + top + rows * BOX_H + (rows - 1) * GAP_Y
-    current_label = definition.state(current).label if current else "없음"
     passed = set(visited)
     out = [
         f'<svg class="diagram" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="diagram-title diagram-desc">',
         f'<title id="diagram-title">{escape(definition.label)} 절차도</title>',
-        f'<desc id="diagram-desc">현재 단계: {escape(current_label)}</desc>',
+        f'<desc id="diagram-desc">{escape(describe(definition, current, passed))}</desc>',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>',
     ]
@@ -173,6 +186,9 @@ def diagram(definition: ProcedureDefinition, current: str | None, visited: Itera
             for i, line in enumerate(lines)
         )
         marker = "현재 단계: " if state.name == current else ""
+        mark = "▶" if state.name == current else "✓" if state.name in passed else ""
+        if mark:
+            texts += f'<text class="mark" x="{box.x + 6}" y="{box.y + 14}">{mark}</text>'
         out.append(
             f'<g class="{" ".join(css)}" data-state="{state.name}">'
             f"<title>{marker}{escape(state.label)} ({state.name}) — {escape(state.basis)}</title>"
@@ -248,7 +264,11 @@ def sla_chart(stages: Sequence[StageBars]) -> str:
             f'<svg class="sla-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {y}" role="img" '
             'aria-labelledby="sla-title sla-desc">',
             '<title id="sla-title">단계별 소요 일수</title>',
-            '<desc id="sla-desc">단계마다 절차별 막대(주황은 진행 중인 단계, 지금까지)와 완료한 절차의 중앙값 세로선</desc>',
+            '<desc id="sla-desc">단계마다 절차별 막대(빗금 친 막대는 진행 중인 단계로 지금까지의 일수)와 '
+            "그 단계를 마친 절차의 중앙값 세로선. 같은 수치가 아래 표에 있습니다.</desc>",
+            '<defs><pattern id="ongoing" width="6" height="6" patternUnits="userSpaceOnUse" '
+            'patternTransform="rotate(45)"><rect class="hatch-ground" width="6" height="6"/>'
+            '<line class="hatch-line" x1="0" y1="0" x2="0" y2="6"/></pattern></defs>',
             *ticks,
             *body,
             "</svg>",

@@ -54,6 +54,7 @@ def test_the_demo_runs_on_a_fresh_machine_and_a_second_run_writes_nothing(
         assert not [pair for pair in UNRESOLVED if pair in first.stdout + first.stderr]
         if database == "sqlite" and var_dir == "default":
             assert _unresolved_in_documents_and_mail(where) == []
+            assert _unverified_documents(where) == []
         assert f"문서 저장소: {where / 'documents'}" in first.stdout
         assert (where / "prefect").is_dir() and any((where / "maildir" / "new").iterdir())
         url = db_env.get("GCW_DATABASE_URL", f"sqlite:///{where / 'gcworkflow.sqlite3'}")
@@ -68,6 +69,21 @@ def test_the_demo_runs_on_a_fresh_machine_and_a_second_run_writes_nothing(
         # The checkpoint shown again is the one the first run wrote: nothing moved since.
         line = next(x for x in first.stdout.splitlines() if "gcw-checkpoint" in x)
         assert line in second.stdout
+
+
+def _unverified_documents(var_dir: Path) -> list[str]:
+    """Every PDF the demo issued, checked as its recipient would check it (issue #17: signed, unchanged, by the
+    demo's 예시 authority, its data agreeing with its page): the lines of those that fail."""
+    from gcworkflow.documents.verification import trust_anchors, verify_pdf
+    from gcworkflow.settings import Settings
+
+    anchors = trust_anchors(Settings(var_dir=var_dir), var_dir / "signing" / "ca.pem")
+    failed = []
+    for pdf in (var_dir / "documents").rglob("*"):
+        if pdf.is_file() and pdf.read_bytes().startswith(b"%PDF"):
+            result = verify_pdf(pdf.read_bytes(), anchors)
+            failed += [f"{pdf.name}: {line}" for line in result.lines() if not result.ok]
+    return failed
 
 
 def _unresolved_in_documents_and_mail(var_dir: Path) -> list[str]:

@@ -6,6 +6,7 @@ Each line says ok / warn / fail with its fix; any fail exits 10; nothing ever en
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ ALWAYS = [
     "font_subsetter",
     "office",
     "documents",
+    "signing",
     "mail",
     "checkpoint",
     "audit_chains",
@@ -352,3 +354,37 @@ def test_never_a_traceback_whatever_the_environment(gcw: Gcw, environment: dict[
         assert result.exit_code == EXIT_CHECKS_FAILED, result.output
         if args:
             assert all(f["status"] in ("ok", "warn", "fail") for f in json.loads(result.stdout))
+
+
+def test_the_signing_certificate_is_checked(installed: Gcw) -> None:
+    """Issue #17: every issued PDF is signed. Configured (the suite's 예시 authority), the line names the
+    certificate; with none an installation cannot issue (fail), an illustrative one signs with its own 예시
+    authority (warn); a wrong passphrase is named."""
+    _, findings = _doctor(installed)
+    assert findings["signing"]["status"] == "ok"
+    assert (
+        findings["signing"]["message"].startswith("CN=예시 기후에너지환경부")
+        and "PAdES B-B" in findings["signing"]["message"]
+    )
+    installed.env.update(
+        {"GCW_SIGNING_CERTIFICATE": None, "GCW_SIGNING_PASSPHRASE": None, "GCW_SIGNING_TRUST": None}
+    )
+    result, findings = _doctor(installed)
+    assert result.exit_code == EXIT_CHECKS_FAILED and findings["signing"]["status"] == "fail"
+    assert "GCW_SIGNING_CERTIFICATE에 기관 인증서(행정전자서명, PKCS#12 파일)를" in findings["signing"]["fix"]
+    installed.env["GCW_DOCUMENTS_ILLUSTRATIVE"] = "true"
+    _, findings = _doctor(installed)
+    assert (
+        findings["signing"]["status"] == "warn"
+        and "예시 인증서로 서명합니다" in findings["signing"]["message"]
+    )
+    installed.env.update(
+        {
+            "GCW_DOCUMENTS_ILLUSTRATIVE": None,
+            "GCW_SIGNING_CERTIFICATE": os.environ["GCW_SIGNING_CERTIFICATE"],
+            "GCW_SIGNING_PASSPHRASE": "틀린 암호",
+        }
+    )
+    _, findings = _doctor(installed)
+    assert findings["signing"]["status"] == "fail"
+    assert "암호가 틀렸거나 PKCS#12 파일이 아닙니다" in findings["signing"]["message"]

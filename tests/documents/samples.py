@@ -7,9 +7,13 @@ address are illustrative, as the demo's are, so every sample is marked ``illustr
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+from gcworkflow.canonical import canonical_text
+from gcworkflow.demo.cast import data
+from gcworkflow.documents import enclosures
 from gcworkflow.documents.models import (
+    Enclosure,
     Item,
     Letter,
     Line,
@@ -19,6 +23,9 @@ from gcworkflow.documents.models import (
     Signature,
     Table,
 )
+from gcworkflow.procedures.basic_plan import parse_basic_plan
+from gcworkflow.procedures.plan_content import PlanContent, merge_plan, parse_plan
+from gcworkflow.procedures.spec import FactRecord, Policy, ProcedureView
 from gcworkflow.reference import authority_on, format_letter_number, format_notice_number
 
 LAW = "「녹색융합클러스터의 조성 및 육성에 관한 법률」"
@@ -399,6 +406,133 @@ def pre_rename_letter() -> Letter:
     )
 
 
+def recipients_letter() -> Letter:
+    """One letter to several governors at once (수신자 참조, 시행규칙 제4조제2항제2호나목): the 두문 says
+    "수신자 참조", the 수신자 line under the 발신 명의 names them all."""
+    on = "2027-03-02"
+    return _letter(
+        "opinion_request",
+        on,
+        655,
+        "제2차 녹색융합클러스터 기본계획(2028~2032)(안)에 대한 의견 조회",
+        (
+            Item(text=f"관련: {LAW} 제6조제2항"),
+            Item(
+                text="제2차 녹색융합클러스터 기본계획(2028~2032)(안)에 대한 귀 기관의 의견을 2027. 4. 1.까지 "
+                "회신하여 주시기 바랍니다."
+            ),
+        ),
+        ("기본계획(안) 1부",),
+        recipient="수신자 참조",
+        recipient_unit=None,
+        recipients=("서울특별시장", "부산광역시장", "경상북도지사(환경정책과장)", "전라남도지사"),
+    )
+
+
+# --- 붙임 (enclosures), made by the product's own builders from the demo's plans ---------------------------
+
+
+def _view(kind: str, plan: object, version: int = 2, **facts: dict) -> ProcedureView:
+    """A procedure as the enclosure builders read it; ``facts``: kind → data (subject ""), or kind__subject."""
+    on = date(2026, 9, 23)
+    records = {}
+    for key, value in facts.items():
+        fact_kind, _, subject = key.partition("__")
+        subject = subject.replace("_", ":")
+        records[(fact_kind, subject)] = FactRecord(
+            len(records) + 1, fact_kind, subject, canonical_text(value), 1, datetime(2026, 9, 23, tzinfo=UTC)
+        )
+    return ProcedureView(
+        id=1,
+        kind=kind,
+        state="drafting",
+        version=1,
+        title=CLUSTER,
+        cluster_name=CLUSTER,
+        today=on,
+        now=datetime(2026, 9, 23, 1, tzinfo=UTC),
+        plan=plan,  # type: ignore[arg-type]
+        plan_version_no=version,
+        plan_sha256="a" * 64,
+        facts=records,
+        policy=Policy(),
+        load_calendar=lambda: None,  # type: ignore[arg-type,return-value]
+    )
+
+
+def _gumi() -> PlanContent:
+    return parse_plan(data("gumi_plan.yaml"))
+
+
+def plan_summary() -> Enclosure:
+    return enclosures.matter_enclosure(_view("designation", _gumi()), date(2026, 9, 22), illustrative=True)
+
+
+def plan_change_table() -> Enclosure:
+    before = _gumi()
+    after = merge_plan(
+        before,
+        {
+            "area_m2": 36000,
+            "location_detail": "구미 국가산업단지 제4단지 및 제5단지 일원",
+            "creation_period": {"start_year": 2026, "end_year": 2029},
+        },
+    )
+    view = _view(
+        "plan_change",
+        after,
+        baseline={"current": before.model_dump(mode="json", exclude_none=True)},
+        classification={
+            "change_reason": "실증 플랜트 처리 용량 확대에 따른 인접 부지 편입과 조성기간 1년 연장",
+            "corrections": [],
+            "plan_version": 2,
+        },
+    )
+    return enclosures.matter_enclosure(view, date(2027, 3, 2), illustrative=True)
+
+
+def release_scope() -> Enclosure:
+    view = _view(
+        "release",
+        merge_plan(_gumi(), {"area_m2": 24500}),
+        release_scope={
+            "scope": "partial",
+            "ground": "law12_1",
+            "basis": "녹색융합클러스터법 제12조제1항제1호",
+            "reason": "편입 부지에 예정된 실증 플랜트 증설이 취소되어 지정 목적을 달성할 수 없게 됨",
+            "released_area_m2": 8500,
+            "area_before_m2": 33000,
+            "remaining_area_m2": 24500,
+        },
+    )
+    return enclosures.matter_enclosure(view, date(2029, 9, 1), illustrative=True)
+
+
+def basic_plan_summary() -> Enclosure:
+    view = _view("basic_plan", parse_basic_plan(data("basic_plan.yaml")), version=1)
+    return enclosures.matter_enclosure(view, date(2023, 3, 2), illustrative=True)
+
+
+def opinion_summary() -> Enclosure:
+    view = _view(
+        "designation",
+        _gumi(),
+        consultation_round__governor={
+            "round": 1,
+            "parties": ["governor:47"],
+            "requested_on": "2026-09-23",
+            "reply_by": "2026-10-23",
+            "plan_version": 2,
+        },
+        consultation_reply__governor_47={
+            "round": 1,
+            "received_on": "2026-10-15",
+            "summary": "지방비 147억원 분담과 진입도로·용수 기반시설 연장에 이견 없음",
+        },
+    )
+    return enclosures.opinion_summary(view, illustrative=True)
+
+
 NOTICES = (designation_notice, change_notice, release_notice)
 LETTERS = (
     opinion_request,
@@ -406,5 +540,7 @@ LETTERS = (
     designation_notification,
     change_notification,
     release_notification,
+    recipients_letter,
 )
-ALL = NOTICES + LETTERS
+ENCLOSURES = (plan_summary, plan_change_table, release_scope, basic_plan_summary, opinion_summary)
+ALL = NOTICES + LETTERS + ENCLOSURES

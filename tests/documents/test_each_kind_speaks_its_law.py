@@ -37,8 +37,10 @@ BARE_ARTICLE_9 = re.compile(r"(?<!준용하는 )제9조제\d항")
 
 
 def _texts(ctx: Context, issued: list) -> dict[str, list[str]]:
+    """The text of every issued document and of each letter's enclosures (붙임), each file once."""
+    documents = {d.sha256: d for letter in issued for d in (letter, *letter.enclosures)}
     texts: dict[str, list[str]] = {}
-    for document in issued:
+    for document in documents.values():
         reader = PdfReader(io.BytesIO(ctx.store.get(document.sha256)))
         texts.setdefault(document.kind, []).append("\n".join(p.extract_text() for p in reader.pages))
     return texts
@@ -143,6 +145,8 @@ CASES: dict[str, tuple[Callable[[Context], list], dict[str, tuple[str, ...]], tu
                 NOTICE_INSPECTION,
             ),
             "designation_notification": ("제9조제3항에 따라", "제9조제4항에 따라", INSPECTION),
+            "plan_summary": ("조성계획(요약)", "법 제11조제1호", "전문운영기관", "기본계획과의 부합성"),
+            "opinion_summary": ("시·도지사 의견 수렴 결과", "법률」 제9조제1항", "관할 시·도지사 1곳"),
         },
         ("제12조", "제6조제", "제N판", "(제1판)"),
     ),
@@ -160,6 +164,8 @@ CASES: dict[str, tuple[Callable[[Context], list], dict[str, tuple[str, ...]], tu
                 "제9조제4항에 따라",
                 INSPECTION,
             ),
+            "plan_change_table": ("조성계획 변경 대비표", "변경 전 변경 후 사유", "33,000㎡ 40,000㎡"),
+            "opinion_summary": ("제12조제4항에서 준용하는 제9조제1항",),
         },
         ("수립하였으며", "제6조제"),
     ),
@@ -173,6 +179,8 @@ CASES: dict[str, tuple[Callable[[Context], list], dict[str, tuple[str, ...]], tu
             "consultation_request": ("지정 해제에 대하여",),
             "release_notice": ("제12조제1항 및 제4항에 따라", "전부 해제하고 고시합니다", NOTICE_INSPECTION),
             "release_notification": ("제12조제4항에서 준용하는 제9조제3항에 따라", "지정 해제", INSPECTION),
+            "release_scope": ("해제 대상 및 사유", "전부 해제", "제12조제1항제1호"),
+            "opinion_summary": ("제12조제1항 및 같은 조 제4항에서 준용하는 제9조제1항",),
         },
         ("수립하였으며", "조성계획을 붙임과", "제6조제"),
     ),
@@ -187,6 +195,8 @@ CASES: dict[str, tuple[Callable[[Context], list], dict[str, tuple[str, ...]], tu
             "consultation_request": ("제6조제2항",),
             "basic_plan_notice": ("제6조제5항에 따라", "수립하여 고시합니다"),
             "basic_plan_notification": ("제6조제5항에 따라", "수립 내용을"),
+            "basic_plan_summary": ("기본계획(안)", "주요 내용 (법 제7조)"),
+            "opinion_summary": ("제6조제2항", "시·도지사 17곳"),
         },
         ("제9조", "제12조", "조성계획", INSPECTION, NOTICE_INSPECTION, "관할 시·도지사의 의견"),
     ),
@@ -195,6 +205,7 @@ CASES: dict[str, tuple[Callable[[Context], list], dict[str, tuple[str, ...]], tu
         {
             "change_notice": ("제4항 단서", "시행규칙 제4조제2항", "변경하고 고시합니다"),
             "change_notification": ("제12조제1항 및 같은 조 제4항 단서에 따라", "경미한 사항"),
+            "plan_change_table": ("조성계획 변경 대비표", "33,000㎡ 34,000㎡"),
         },
         ("제9조", INSPECTION, NOTICE_INSPECTION),
     ),
@@ -220,3 +231,5 @@ def test_every_document_of_a_kind_cites_its_own_law(office: Context, case: str) 
                     f"{case} {kind}: 제9조 cited as its own in\n{flat[:3000]}"
                 )
             assert not [pair for pair in UNRESOLVED if pair in flat]
+    # A release's enclosure names what is released, never a creation plan (procedure.md §3).
+    assert all("조성계획" not in text for text in texts.get("release_scope", ()))

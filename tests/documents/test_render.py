@@ -1,4 +1,4 @@
-"""Official documents as PDF/A-3b: what a reader, an archive and a validator would find in them (issue #4).
+"""Official documents as PDF/A-3a: what a reader, an archive and a validator would find in them (issue #4).
 
 Every document kind is rendered once per module (about 0.1 s each with HarfBuzz's subsetter, ~3 s without),
 then read back with pypdf: the Korean text of the required items, the embedded fonts, the metadata and the
@@ -281,7 +281,7 @@ def test_without_the_filter_the_same_cell_breaks_inside_words(tmp_path: Path) ->
     """The control for the test above: the check does see a break inside a word when there is one."""
     forms = tmp_path / "forms"
     shutil.copytree(FORMS_DIR, forms)
-    template = forms / "_notice.html"
+    template = forms / "_sections.html"  # the notice's sections
     template.write_text(
         template.read_text(encoding="utf-8").replace("{{ cell|words }}", "{{ cell }}"), encoding="utf-8"
     )
@@ -356,16 +356,16 @@ def test_a_missing_font_fails_loudly(tmp_path: Path) -> None:
     assert "Noto Serif KR / Noto Sans KR 글꼴이 아닙니다" in done.stdout
 
 
-# --- PDF/A-3b, metadata, attachment ------------------------------------------------------------------------------
+# --- PDF/A-3a, metadata, attachment (the structure tree: test_accessible_pdf.py) ---------------------------------
 
 
 @pytest.mark.parametrize("name", ["designation_notice", "opinion_request"])
-def test_pdf_a_3b_metadata_and_the_attached_json(rendered, name: str) -> None:
+def test_pdf_a_3a_metadata_and_the_attached_json(rendered, name: str) -> None:
     document, result = rendered[name]
     pdf = reader(result.pdf)
     catalog = pdf.trailer["/Root"]
     xmp = catalog["/Metadata"].get_object().get_data().decode("utf-8")
-    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="A"' in xmp
     assert "<xmp:CreateDate>" + document.date + "T00:00:00+09:00</xmp:CreateDate>" in xmp
     assert "<xmp:ModifyDate>" + document.date + "T00:00:00+09:00</xmp:ModifyDate>" in xmp
     intents = catalog["/OutputIntents"]

@@ -110,18 +110,21 @@ def test_notify_governors_sends_letter_and_notice_and_designates(flows_ctx: Cont
     assert received.subject == f"[지정 결과 통보] {name}"
     for expected in ("수신: 경상북도지사", "제9조제3항", f"{name} 지정 결과를 통보합니다", "14일 이상"):
         assert expected in received.body, (expected, received.body)
-    # Both PDFs: the notification letter and the notice, as issued (same bytes as the store's).
+    # The notification letter, the notice and the 조성계획(요약) its 붙임 lines name, as issued (the store's bytes).
     documents = {f["document"]: f for f in facts(ctx, pid, "document_issued")}
     letter, notice = documents["designation_notification"], documents["designation_notice"]
+    (summary,) = letter["enclosures"]
     assert [(n, k) for n, k, _ in received.attachments] == [
         (f"{letter['title']}.pdf", "application/pdf"),
         (f"{notice['title']}.pdf", "application/pdf"),
+        (f"{summary['title']}.pdf", "application/pdf"),
     ]
     assert [d for _, _, d in received.attachments] == [
         ctx.store.get(letter["sha256"]),
         ctx.store.get(notice["sha256"]),
+        ctx.store.get(summary["sha256"]),
     ]
-    letter_text, notice_text = (pdf_text(d) for _, _, d in received.attachments)
+    letter_text, notice_text, _ = (pdf_text(d) for _, _, d in received.attachments)
     for expected in ("경상북도지사", "지정 결과 통보", "14일 이상", "기후에너지환경부장관"):
         assert expected in letter_text, expected
     for expected in ("기후에너지환경부고시 제2026-1호", "지정 목적", "열람"):

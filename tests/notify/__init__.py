@@ -63,6 +63,10 @@ def env(ctx: Context, smtp: SmtpServer) -> dict[str, str]:
         "outbox_max_attempts": str(ctx.settings.outbox_max_attempts),
         "outbox_backoff_seconds": str(ctx.settings.outbox_backoff_seconds),
         "outbox_lease_seconds": str(ctx.settings.outbox_lease_seconds),
+        # The session's 예시 authority (tests/conftest.py): the subprocess signs what it issues with it too.
+        "signing_certificate": str(ctx.settings.signing_certificate),
+        "signing_passphrase": ctx.settings.signing_passphrase.get_secret_value(),
+        "signing_trust": str(ctx.settings.signing_trust),
     }
     return {f"GCW_{k.upper()}": v for k, v in values.items()}
 

@@ -4,6 +4,7 @@ when the server is down, refuses, or an address or a PDF is missing."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from datetime import date, timedelta
@@ -70,13 +71,33 @@ def test_letter_reaches_the_governor_with_its_pdf(mail, smtp_server: SmtpServer)
         f"첨부: {issued.title}.pdf",
     ):
         assert expected in body, (expected, body)
-    # The attachment is the letter as issued: same bytes as the store's, its text the governor's letter.
-    ((filename, kind, data),) = received.attachments
-    assert (filename, kind) == (f"{issued.title}.pdf", "application/pdf")
-    assert data == ctx.store.get(issued.sha256)
+    # The attachments are the letter as issued and the 조성계획(요약) its 붙임 line promises: the same bytes as
+    # the store's, and the enclosure the one the letter's document_issued lists with its hash.
+    (letter_file, enclosure_file) = received.attachments
+    (enclosure,) = issued.enclosures
+    assert letter_file == (f"{issued.title}.pdf", "application/pdf", ctx.store.get(issued.sha256))
+    assert enclosure_file == (f"{enclosure.title}.pdf", "application/pdf", ctx.store.get(enclosure.sha256))
+    assert hashlib.sha256(enclosure_file[2]).hexdigest() == enclosure.sha256
+    (recorded,) = [f for f in facts(ctx, pid, "document_issued") if f["document"] == "opinion_request"]
+    assert recorded["enclosures"] == [enclosure.listed()]
     text = received.pdf_text(0)
-    for expected in ("경상북도지사", "의견 조회", reply_by, issued.number, "기후에너지환경부장관"):
+    for expected in (
+        "경상북도지사",
+        "의견 조회",
+        reply_by,
+        issued.number,
+        "기후에너지환경부장관",
+        "조성계획(요약)",
+    ):
         assert expected in text, expected
+    summary = received.pdf_text(1)
+    for expected in (
+        "조성계획(요약)",
+        "33,000㎡",
+        "490억원 (국비 343억원, 지방비 147억원)",
+        "한국환경산업기술원",
+    ):
+        assert expected in summary, expected
 
     letter = letter_row(ctx, pid, "opinion_request")
     assert letter["status"] == "sent" and letter["attempts"] == 1 and not letter["resent"]
@@ -143,7 +164,7 @@ def test_letter_waits_for_its_pdf_without_an_attempt(mail, smtp_server: SmtpServ
     assert dispatch(ctx).sent == 1
     letter = letter_row(ctx, pid, "opinion_request")
     assert letter["status"] == "sent" and letter["attempts"] == 1 and letter["last_error"] is None
-    assert len(smtp_server.received[0].attachments) == 1
+    assert len(smtp_server.received[0].attachments) == 2  # the letter and its 조성계획(요약)
 
 
 def test_server_down_backs_off_then_dead_then_requeued(mail, smtp_server: SmtpServer) -> None:

@@ -109,7 +109,8 @@ def test_smtp_server_down_for_the_first_run_and_up_for_the_second(mail, smtp_ser
     assert item["status"] == "sent" and item["attempts"] == 2 and not item["resent"]
     assert smtp_server.counts() == (1, 1)  # distinct Message-IDs, total received
     (received,) = smtp_server.received
-    assert received.message_id == item["message_id"] and len(received.attachments) == 1
+    # The letter and its 조성계획(요약).
+    assert received.message_id == item["message_id"] and len(received.attachments) == 2
 
 
 @SQLITE_ONLY

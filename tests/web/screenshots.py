@@ -1,5 +1,6 @@
-"""The README's pictures of the desk: ``docs/web-dashboard.png`` (the approver's dashboard) and
-``docs/web-procedure.png`` (a procedure in the ministries' consultation, as its clerk sees it).
+"""The README's pictures of the desk: ``docs/web-dashboard.png`` (the approver's dashboard),
+``docs/web-procedure.png`` (a procedure in the ministries' consultation, as its clerk sees it) and
+``docs/public-register.png`` (the public register, signed out, once a designation has been published).
 
     .venv/bin/python -m tests.web.screenshots [--out docs]
 
@@ -14,7 +15,7 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
-from gcworkflow import clusters, engine
+from gcworkflow import clusters, engine, queries
 from gcworkflow.clock import Clock
 from gcworkflow.context import Context
 from gcworkflow.db.migrate import upgrade
@@ -23,10 +24,23 @@ from gcworkflow.documents.store import FileStore
 from gcworkflow.settings import Settings
 from gcworkflow.web.app import create_app
 from gcworkflow.web.auth import hash_password
-from tests.support import APPROVER, CLERK, SEOUL, actor, fire, gumi_plan, on, open_gumi, signed
+from tests.support import (
+    ADMIN,
+    APPROVER,
+    CLERK,
+    SEOUL,
+    actor,
+    fire,
+    gumi_plan,
+    on,
+    one_ministry_agrees_and_refer,
+    open_gumi,
+    signed,
+)
 from tests.web.conftest import CHROMIUM, CHROMIUM_FLAGS, PASSWORD, give_passwords, serving
 
 ROOT = Path(__file__).resolve().parents[2]
+POHANG = "전기차 사용후 배터리 녹색융합클러스터"
 
 
 def _another(ctx: Context, name: str, sido: str, sigungu: str) -> int:
@@ -66,7 +80,7 @@ def populate(ctx: Context) -> int:
         received_on="2026-04-01",
         summary="동의",
     )
-    pohang = _another(ctx, "전기차 사용후 배터리 녹색융합클러스터", "47", "포항시")
+    pohang = _another(ctx, POHANG, "47", "포항시")
     on(ctx, date(2026, 2, 2))
     signed(ctx, pohang, "request_governor_opinions")
     haenam = _another(ctx, "태양광 사용후 패널 녹색융합클러스터", "46", "해남군")
@@ -74,6 +88,32 @@ def populate(ctx: Context) -> int:
     clusters.register_cluster(ctx, actor(CLERK), "Post-플라스틱 녹색융합클러스터")
     ctx.clock.set(datetime(2026, 4, 8, 10, 0, tzinfo=SEOUL))
     return gumi
+
+
+def publish_register(ctx: Context) -> None:
+    """After the desk's pictures: 포항's designation carried on to its 고시, and a cluster 법 부칙 제2조 deems
+    designated — what ``/public/`` lists."""
+    from tests.web.test_public_register import a_pdf, publish
+
+    pohang = next(p["id"] for p in queries.list_procedures(ctx) if p["cluster"] == POHANG)
+    on(ctx, date(2026, 4, 10))
+    fire(
+        ctx, pohang, "record_governor_opinion", sido_code="47", received_on="2026-04-10", summary="이견 없음"
+    )
+    one_ministry_agrees_and_refer(ctx, pohang)
+    publish(ctx, pohang, a_pdf("지정 고시 (예시)"), assess=True)
+    clusters.register_deemed_cluster(
+        ctx,
+        actor(ADMIN),
+        "창업·벤처 녹색융합클러스터",
+        "부칙 제2조제1항",
+        {
+            "sido_code": "28",
+            "sigungu_name": "서구",
+            "area_m2": 180000,
+            "operating_institution": "한국환경산업기술원",
+        },
+    )
 
 
 def main() -> None:
@@ -110,6 +150,13 @@ def main() -> None:
                 page.goto(path)
                 page.screenshot(path=str(args.out / target), full_page=True)
                 print(args.out / target)
+            publish_register(ctx)
+            page = browser.new_context(
+                base_url=base, locale="ko-KR", viewport={"width": 1280, "height": 900}
+            ).new_page()
+            page.goto("/public/")  # no sign-in: the public register
+            page.screenshot(path=str(args.out / "public-register.png"), full_page=True)
+            print(args.out / "public-register.png")
             browser.close()
         ctx.db.dispose()
 

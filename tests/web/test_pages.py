@@ -83,7 +83,7 @@ def test_the_procedure_page_shows_stage_timeline_consultations_and_forms(desk: D
     text = _text(html)
     assert 'class="state current" data-state="governor_consultation"' in html
     assert 'class="state visited" data-state="drafting"' in html
-    assert '<desc id="diagram-desc">현재 단계: 관할 시·도지사 의견수렴</desc>' in html
+    assert '<desc id="diagram-desc">현재 단계: 관할 시·도지사 의견수렴. ' in html
     assert "시·도지사 의견조회 요청 (상신 #1 승인)" in text and "결재 상신: 시·도지사 의견조회 요청" in text
     assert "경상북도지사" in text and "2026. 4. 1. (수)" in text
     # The clerk's forms are the actions procedure_status offers them; the approver gets none of them.

@@ -25,7 +25,9 @@ def test_every_state_is_drawn_once_and_the_current_one_is_marked(definition) -> 
         groups = {g.get("data-state"): g.get("class", "").split() for g in root.iter(f"{NS}g")}
         assert set(groups) == {s.name for s in definition.states}
         assert [name for name, css in groups.items() if "current" in css] == [state.name]
-        assert root.find(f"{NS}desc").text == f"현재 단계: {state.label}"
+        described = root.find(f"{NS}desc").text
+        assert described.startswith(f"현재 단계: {state.label}. ") and f"{state.label} (현재)" in described
+        assert all(s.label in described for s in definition.states)  # the stages, in words
         boxes = [(r.get("x"), r.get("y")) for r in root.iter(f"{NS}rect")]
         assert len(boxes) == len(set(boxes))  # no two states on top of each other
 

@@ -43,6 +43,7 @@ from gcworkflow.audit.queries._base import (
     record_read,
 )
 from gcworkflow.audit.queries._definitions import cites
+from gcworkflow.audit.queries._events import transition
 from gcworkflow.audit.queries.actions import actions
 from gcworkflow.audit.queries.as_of import as_of
 from gcworkflow.audit.queries.decisions import decisions
@@ -81,4 +82,5 @@ __all__ = [
     "record_read",
     "refusals",
     "stage_report",
+    "transition",
 ]
