@@ -17,14 +17,17 @@ it where they sign or verify, not at their own import.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import warnings
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -60,9 +63,12 @@ __all__ = [
     "OfficeKey",
     "load_key",
     "office_key",
+    "run_to_completion",
     "sign_pdf",
     "sign_rendered",
 ]
+
+T = TypeVar("T")
 
 FIELD_NAME = "OfficeSignature"
 EXAMPLE_CA_FOLDER = "signing"  # under var_dir: the 예시 authority of illustrative installations
@@ -216,6 +222,18 @@ class _Update(IncrementalPdfFileWriter):
         no longer agree as PDF/A requires; the signature's /M says when it was signed."""
 
 
+def run_to_completion(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run one of pyHanko's coroutines from synchronous code. Its own synchronous calls use ``asyncio.run``, which
+    fails in a thread whose event loop is running (a Prefect flow, an async web handler, Playwright's sync API in
+    the tests): there the coroutine runs on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def sign_pdf(pdf: bytes, office: OfficeKey, *, signed_at: datetime, reason: str, location: str) -> bytes:
     """``pdf`` signed by ``office`` at ``signed_at`` (PAdES B-B; B-T when the key has a TSA URL)."""
     signed_at = to_kst(signed_at)  # /M in Korean time, as a reader in Korea expects to see it
@@ -231,7 +249,7 @@ def sign_pdf(pdf: bytes, office: OfficeKey, *, signed_at: datetime, reason: str,
     signer = _SignedAt(signed_at, metadata, _OfficeSigner(office), timestamper)
     out = BytesIO()
     try:
-        signer.sign_pdf(_Update(pdf, version_id), output=out)
+        run_to_completion(signer.async_sign_pdf(_Update(pdf, version_id), output=out))
     except TimestampRequestError as exc:
         raise InvalidInput(
             f"시점확인 서비스에서 타임스탬프를 받지 못해 서명하지 못했습니다: {office.tsa_url} "

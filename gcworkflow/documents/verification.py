@@ -220,7 +220,7 @@ def _read_signature(data: bytes, anchors: TrustAnchors) -> _Signed:
     when there is none or it cannot be parsed (the file is untrusted input: whatever a parser raises on it is
     the verdict, not a defect)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     with _quiet("pyhanko", "pyhanko_certvalidator"):
@@ -236,7 +236,9 @@ def _read_signature(data: bytes, anchors: TrustAnchors) -> _Signed:
             context = ValidationContext(
                 trust_roots=trust, allow_fetching=False, revocation_mode="soft-fail", moment=claimed
             )
-            status = validate_pdf_signature(signatures[-1], context, ts_validation_context=context)
+            status = signing.run_to_completion(
+                async_validate_pdf_signature(signatures[-1], context, ts_validation_context=context)
+            )
         except Exception as exc:
             raise _Unreadable("서명을 읽을 수 없습니다 (서명이 손상되었거나 바뀌었습니다)") from exc
     return _Signed(len(signatures), status, claimed)

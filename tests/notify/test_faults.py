@@ -128,7 +128,8 @@ def test_crash_between_rendering_and_recording_the_notice(mail, gcw: Gcw):
     kept = gcw.flow("issue_notice", pid, GCW_CRASH_AT="after_store", GCW_NOW=now(ctx))
     assert kept.returncode == CRASHED, kept.explain()
     assert facts(ctx, pid, "document_issued") == []
-    (orphan,) = stored(ctx)  # the PDF is in the store, no record points at it yet
+    orphans = set(stored(ctx))  # the signed PDF and its HWPX twin are in the store, no record points at them yet
+    assert len(orphans) == 2
 
     done = gcw.flow("issue_notice", pid, GCW_NOW=now(ctx))
     assert done.returncode == 0, done.explain()
@@ -136,10 +137,10 @@ def test_crash_between_rendering_and_recording_the_notice(mail, gcw: Gcw):
     assert issued["new"] is True and issued["number"] == number["number"] == "기후에너지환경부고시 제2026-1호"
     # Exactly one document_issued, one notice number, and the same PDF as the crashed runs rendered.
     (record,) = facts(ctx, pid, "document_issued")
-    assert record["sha256"] == issued["sha256"] == orphan
+    assert record["sha256"] == issued["sha256"] and {record["sha256"], record["hwpx_sha256"]} == orphans
     assert events(ctx, pid, "document_issued") == 1
     assert facts(ctx, pid, "notice_number") == [number]
-    assert stored(ctx) == [orphan]
+    assert set(stored(ctx)) == orphans
     assert "designation_notice" not in automation.documents_due(procedure_view(ctx, pid))
 
 
