@@ -128,7 +128,9 @@ def test_crash_between_rendering_and_recording_the_notice(mail, gcw: Gcw):
     kept = gcw.flow("issue_notice", pid, GCW_CRASH_AT="after_store", GCW_NOW=now(ctx))
     assert kept.returncode == CRASHED, kept.explain()
     assert facts(ctx, pid, "document_issued") == []
-    orphans = set(stored(ctx))  # the signed PDF and its HWPX twin are in the store, no record points at them yet
+    orphans = set(
+        stored(ctx)
+    )  # the signed PDF and its HWPX twin are in the store, no record points at them yet
     assert len(orphans) == 2
 
     done = gcw.flow("issue_notice", pid, GCW_NOW=now(ctx))
