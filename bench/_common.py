@@ -232,6 +232,26 @@ def command_wall_ms(argv: list[str], runs: int = 5, env: dict[str, str] | None =
     return CommandTiming(statistics.median(samples))
 
 
+def first_run_ms(script: str, runs: int, *args: str) -> tuple[float | None, str]:
+    """The median of what ``script`` prints (seconds) in ``runs`` fresh interpreters: the first render, export or
+    signature as a worker pays it, imports included and the interpreter's own start-up excluded."""
+    samples_ms = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", script, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()
+            return None, f"exit code {done.returncode}: {tail[-1] if tail else 'no output'}"
+        samples_ms.append(float(done.stdout.strip()) * 1000)
+    return statistics.median(samples_ms), f"median of {runs} fresh processes"
+
+
 def venv_bin(name: str) -> Path:
     """A console script next to the running interpreter (``.venv/bin/gcw`` when run with ``.venv/bin/python``)."""
     return Path(sys.executable).parent / name

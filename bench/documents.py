@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import textwrap
 import time
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the helpers (bench._common) and the sample documents (tests.documents)
 
-from bench._common import ratio, say, sig3  # noqa: E402
+from bench._common import first_run_ms, ratio, say, sig3  # noqa: E402
 from gcworkflow.documents.render import PDF_VARIANT, render  # noqa: E402
 from tests.documents import samples  # noqa: E402
 
@@ -79,24 +78,6 @@ def subsetter_line() -> str:
     if harfbuzz_subset is not None:
         return "HarfBuzz subsetter: present (libharfbuzz-subset.so.0)"
     return "HarfBuzz subsetter: MISSING, fonts are subset by fontTools (~3 s a PDF); run scripts/setup-system-libs"
-
-
-def first_render_ms(runs: int) -> tuple[float | None, str]:
-    samples_ms = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-W", "ignore", "-c", FIRST_RENDER],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip().splitlines()
-            return None, f"exit code {done.returncode}: {tail[-1] if tail else 'no output'}"
-        samples_ms.append(float(done.stdout.strip()) * 1000)
-    return statistics.median(samples_ms), f"median of {runs} fresh processes"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         letter_ms = statistics.median(letter_s) * 1000
         say(f"letter (opinion_request): {args.letters} renders, median {sig3(letter_ms)} ms")
 
-    first_ms, note = first_render_ms(args.first_runs) if args.first_runs else (None, "--first-runs 0")
+    first_ms, note = (
+        first_run_ms(FIRST_RENDER, args.first_runs) if args.first_runs else (None, "--first-runs 0")
+    )
     say(f"first render, imports included: {note}")
 
     size_kb = max(sizes) / 1024

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import textwrap
 import time
@@ -29,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the helpers (bench._common) and the sample documents (tests.documents)
 
-from bench._common import ratio, say, sig3  # noqa: E402
+from bench._common import first_run_ms, ratio, say, sig3  # noqa: E402
 from gcworkflow.documents.hwpx import build  # noqa: E402
 from gcworkflow.documents.render import render  # noqa: E402
 from tests.documents import samples  # noqa: E402
@@ -45,24 +44,6 @@ FIRST_EXPORT = textwrap.dedent(
     print(time.perf_counter() - start)
     """
 )
-
-
-def first_export_ms(runs: int) -> tuple[float | None, str]:
-    timings = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-W", "ignore", "-c", FIRST_EXPORT],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip().splitlines()
-            return None, f"exit code {done.returncode}: {tail[-1] if tail else 'no output'}"
-        timings.append(float(done.stdout.strip()) * 1000)
-    return statistics.median(timings), f"median of {runs} fresh processes"
 
 
 def median_ms(step: Callable[[], object], count: int) -> float:
@@ -117,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
             f"(plan_summary) {sig3(median_ms(lambda: build(enclosure), args.others))} ms: median of {args.others}"
         )
 
-    first_ms, note = first_export_ms(args.first_runs) if args.first_runs else (None, "--first-runs 0")
+    first_ms, note = (
+        first_run_ms(FIRST_EXPORT, args.first_runs) if args.first_runs else (None, "--first-runs 0")
+    )
     say(f"first export, imports included: {note}")
     first = f"{sig3(first_ms)} ms" if first_ms is not None else f"skipped ({note})"
     say(f"hwpx first-export={first} size={sig3(max(sizes) / 1024)} KB")

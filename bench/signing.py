@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the helpers (bench._common) and the sample documents (tests.documents)
 
-from bench._common import ratio, say, sig3  # noqa: E402
+from bench._common import first_run_ms, ratio, say, sig3  # noqa: E402
 from gcworkflow.documents.example_ca import make_example_ca  # noqa: E402
 from gcworkflow.documents.render import render  # noqa: E402
 from gcworkflow.documents.signing import load_key, sign_pdf  # noqa: E402
@@ -56,24 +55,6 @@ FIRST_SIGNATURE = textwrap.dedent(
     print(time.perf_counter() - start)
     """
 )
-
-
-def first_signature_ms(pdf: Path, p12: Path, runs: int) -> tuple[float | None, str]:
-    samples_ms = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-W", "ignore", "-c", FIRST_SIGNATURE, str(pdf), str(p12)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip().splitlines()
-            return None, f"exit code {done.returncode}: {tail[-1] if tail else 'no output'}"
-        samples_ms.append(float(done.stdout.strip()) * 1000)
-    return statistics.median(samples_ms), f"median of {runs} fresh processes"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         sample_pdf = Path(folder) / "notice.pdf"
         sample_pdf.write_bytes(render(samples.designation_notice()).pdf)
         first_ms, note = (
-            first_signature_ms(sample_pdf, authority.certificate, args.first_runs)
+            first_run_ms(FIRST_SIGNATURE, args.first_runs, str(sample_pdf), str(authority.certificate))
             if args.first_runs
             else (None, "--first-runs 0")
         )
