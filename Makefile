@@ -27,6 +27,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/transitions.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/signing.py
+	$(BIN)/python bench/hwpx.py
 
 # The HarfBuzz subsetter makes a PDF render in ~0.1 s instead of ~3 s (DESIGN.md §3); installed when possible.
 system-libs:
