@@ -204,6 +204,11 @@ class Register:
     def cluster(self, cluster_id: int) -> PublicCluster | None:
         return next((c for c in self.clusters if c.id == cluster_id), None)
 
+    def notice_with_pdf(self, sha256: str) -> Notice | None:
+        """The published notice whose PDF has this SHA-256; None when no published notice has it (a PDF
+        superseded before publication, a letter, a received document are not public)."""
+        return next((n for n in self.notices if n.sha256 == sha256), None)
+
 
 def register(ctx: Context) -> Register:
     """The whole register as of today, read in one transaction."""
@@ -224,12 +229,6 @@ def register(ctx: Context) -> Register:
     clusters = [_cluster(row, by_cluster[row.id], today) for row in rows]
     clusters.sort(key=lambda c: (c.designated_on or date.max, c.id))
     return Register(Validator(count, newest, today), clusters, [n for n in published if n.cluster_id is None])
-
-
-def public_pdf(ctx: Context, sha256: str) -> Notice | None:
-    """The published notice whose PDF has this SHA-256; None when no published notice has it (a PDF
-    superseded before publication, a letter, a received document are not public)."""
-    return next((n for n in register(ctx).notices if n.sha256 == sha256), None)
 
 
 _issued = Fact.__table__.alias("issued")

@@ -16,8 +16,10 @@ import io
 import json
 import math
 import re
+import threading
 import time as wallclock
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from email.utils import format_datetime, parsedate_to_datetime
@@ -82,12 +84,55 @@ def limited(request: Request) -> None:
         )
 
 
+# An answer as made: its body, media type and headers.
+Made = tuple[bytes | str, str, dict[str, str]]
+
+
+class Answers:
+    """This process's last register and its recent answers, keyed by the validator (ETag) they were made under.
+
+    The ETag already promises that the register is the same while no public event happens and the day does not
+    change, so what was made under it is served again after the one query that reads it: at 5,000 procedures
+    reading and building the register takes 70-300 ms (bench/web.py), rendering a page from it a few."""
+
+    ANSWERS = 64  # pages of single clusters are many; the list, the exports and the feed are few
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._register: Register | None = None
+        self._answers: OrderedDict[tuple[str, str], Made] = OrderedDict()
+
+    def register(self, ctx: Context, etag: str) -> Register:
+        with self._lock:
+            kept = self._register
+        if kept is not None and kept.validator.etag == etag:
+            return kept
+        found = public_register.register(ctx)
+        with self._lock:
+            self._register = found
+        return found
+
+    def answer(self, key: tuple[str, str]) -> Made | None:
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+            return found
+
+    def keep(self, key: tuple[str, str], made: Made) -> None:
+        with self._lock:
+            self._answers[key] = made
+            while len(self._answers) > self.ANSWERS:
+                self._answers.popitem(last=False)
+
+
 router = APIRouter(prefix="/public", include_in_schema=False, dependencies=[Depends(limited)])
 
 
 def install(app: FastAPI, ctx: Context) -> None:
     """The public routes, their per-address limit and their error page."""
     app.state.public_limit = AddressLimit(ctx.settings.public_requests_per_minute)
+    app.state.public_answers = Answers()
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, PublicRefusal)
@@ -129,17 +174,20 @@ def _validators(etag: str, last_modified: datetime, cache: str = REVALIDATE) -> 
     return {"etag": etag, "last-modified": _http_date(last_modified), "cache-control": cache}
 
 
-def _answer(
-    request: Request, ctx: Context, make: Callable[[Register], tuple[bytes | str, str, dict[str, str]]]
-) -> Response:
-    """304 after one query when the client's copy is current; otherwise the register, read in full."""
-    if _conditional(request):
-        checked = public_register.validator(ctx)
-        if _fresh(request, checked.etag, checked.last_modified):
-            return Response(status_code=304, headers=_validators(checked.etag, checked.last_modified))
-    found = public_register.register(ctx)
-    body, media_type, extra = make(found)
-    headers = {**_validators(found.validator.etag, found.validator.last_modified), **extra}
+def _answer(request: Request, ctx: Context, make: Callable[[Register], Made]) -> Response:
+    """304 after one query when the client's copy is current; otherwise the answer made under the same validator,
+    or one made from the register (read in full only when a public event or the day changed it)."""
+    checked = public_register.validator(ctx)
+    if _conditional(request) and _fresh(request, checked.etag, checked.last_modified):
+        return Response(status_code=304, headers=_validators(checked.etag, checked.last_modified))
+    answers: Answers = request.app.state.public_answers
+    made = answers.answer((str(request.url), checked.etag))
+    if made is None:
+        found = answers.register(ctx, checked.etag)
+        body, media_type, extra = make(found)
+        made = body, media_type, {**_validators(found.validator.etag, found.validator.last_modified), **extra}
+        answers.keep((str(request.url), found.validator.etag), made)
+    body, media_type, headers = made
     return Response(body, media_type=media_type, headers=headers)
 
 
@@ -182,7 +230,8 @@ def notice_pdf(request: Request, ctx: Ctx, sha256: str) -> Response:
             raise _not_found()
         if _fresh(request, etag, published):
             return Response(status_code=304, headers=_validators(etag, published, IMMUTABLE))
-    notice = public_register.public_pdf(ctx, sha256)
+    found = request.app.state.public_answers.register(ctx, public_register.validator(ctx).etag)
+    notice = found.notice_with_pdf(sha256)
     if notice is None:
         raise _not_found()
     filename = f"{notice.number}.pdf"
