@@ -141,12 +141,15 @@ class RecordsCollector(Collector):
             age,
         )
 
-        # documents: one row per issued or received file, a small table; ix_documents_* do not cover it.
+        # documents: one row per issued or received file, a small table; ix_documents_* do not cover it. An issued
+        # document is its PDF: its HWPX twin is another row of the same document, not counted again.
         issued = CounterMetricFamily(
             "gcw_documents_issued", "발행한 공문·고시 문서 수 (종류별)", labels=["kind"]
         )
         for kind, count in session.execute(
-            select(Document.kind, func.count()).where(Document.direction == "issued").group_by(Document.kind)
+            select(Document.kind, func.count())
+            .where(Document.direction == "issued", Document.media_type == "application/pdf")
+            .group_by(Document.kind)
         ):
             issued.add_metric([kind], count)
         yield issued

@@ -87,18 +87,20 @@ def test_the_operator_renders_no_document_and_system_does_only_when_asked(
     assert _events(ctx) == events
 
     gcw.ok("documents", "render", "opinion_request", "--procedure", str(consulting), "--as-system")
-    run, numbered, issued = _events(ctx)[len(events) :]
+    run, numbered, enclosed, issued = _events(ctx)[len(events) :]
     assert run[:4] == ("run_as_system", "system", "cli", getpass.getuser())
     assert run[4]["input"] == {
         "command": "gcw documents render",
         "kind": "opinion_request",
         "procedure_id": consulting,
     }
-    # The letter's number, then the letter: each the system's, each with the OS user who ran it.
-    assert [e[:4] for e in (numbered, issued)] == [
+    # The letter's number, its 붙임, then the letter: each the system's, each with the OS user who ran it.
+    assert [e[:4] for e in (numbered, enclosed, issued)] == [
         ("register_letter_number", "system", "cli", getpass.getuser()),
         ("document_issued", "system", "cli", getpass.getuser()),
+        ("document_issued", "system", "cli", getpass.getuser()),
     ]
+    assert [e[4]["input"]["document"] for e in (enclosed, issued)] == ["plan_summary", "opinion_request"]
 
 
 def test_every_command_doing_the_systems_work_asks_for_the_flag(gcw: Gcw, consulting: int) -> None:
