@@ -343,6 +343,9 @@ def test_a_designation_is_pending_until_it_takes_effect_and_unpublished_is_not_p
     assert (cluster.status, cluster.status_label) == ("pending", "지정 예정")
     assert [n.sha256 for n in cluster.notices] == [sha]
     assert public_register.published_at(ctx, sha) is not None
-    assert public_register.published_at(ctx, draft) is None and public_register.register(ctx).notice_with_pdf(draft) is None
+    assert (
+        public_register.published_at(ctx, draft) is None
+        and public_register.register(ctx).notice_with_pdf(draft) is None
+    )
     on(ctx, effective)
     assert public_register.register(ctx).clusters[0].status_label == "지정"
