@@ -19,6 +19,7 @@ import itertools
 import os
 import threading
 import unicodedata
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ ATTACHMENT_RELATIONSHIP = "Data"
 # the glyphs came from those files, whatever family name the stylesheet gave them.
 KOREAN_FONT_NAMES = (b"NotoSerifKR", b"NotoSansKR")
 
+STREAM_COMPRESSION = 6  # zlib's default; see _compress_streams
 WORD_JOINER = "\u2060"
 EN_SPACE = "\u2002"
 
@@ -337,14 +339,27 @@ def _font_timestamps(stamp: datetime) -> Iterator[None]:
 
 def _finish(_document: Any, pdf: Any) -> None:
     """WeasyPrint's finisher hook, run on its object tree after the PDF/A pass and before writing."""
+    import pydyf
+
     _check_fonts(pdf)
     pdf_tags.mend(pdf)
     # WeasyPrint 70 lists each attachment twice in the catalog's /AF (once from the name tree, once from the
     # file specification itself); one reference is what PDF/A-3 asks for.
     if "AF" in pdf.catalog:
-        import pydyf
-
         pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
+    _compress_streams(pdf, pydyf)
+
+
+def _compress_streams(pdf: Any, pydyf: Any) -> None:
+    """Deflate the streams WeasyPrint marked for compression at zlib's default level, not pydyf's level 9: a
+    notice renders ~20 ms (17 %) faster for 0.4 % more bytes (bench/documents.py). The same streams are
+    compressed with the same filter, so the PDF is as valid, and as reproducible, as before."""
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.compress:
+            raw = b"\n".join(pydyf._to_bytes(item) for item in obj.stream)
+            obj.stream = [zlib.compress(raw, STREAM_COMPRESSION)]
+            obj.compress = False
+            obj.extra["Filter"] = "/FlateDecode"
 
 
 def _check_fonts(pdf: Any) -> None:
