@@ -20,6 +20,7 @@ import pytest
 from gcworkflow.documents.models import Document, Enclosure, Item, Letter, Notice
 from gcworkflow.documents.render import Rendered, item_label, render
 from tests.documents import samples
+from tests.documents.reading import flat, in_order
 
 NAMES = [make.__name__ for make in samples.ALL]
 
@@ -104,20 +105,6 @@ def read_tagged(document: Document, rendered: Rendered) -> Tagged:
 def tagged() -> dict[str, Tagged]:
     documents = {make.__name__: make() for make in samples.ALL}
     return {name: read_tagged(document, render(document)) for name, document in documents.items()}
-
-
-def flat(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def in_order(haystack: str, *needles: str) -> bool:
-    position = 0
-    for needle in needles:
-        position = haystack.find(needle, position)
-        if position < 0:
-            return False
-        position += len(needle)
-    return True
 
 
 # --- the catalog and the XMP ----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from gcworkflow.documents.render import (
     words,
 )
 from tests.documents import samples
+from tests.documents.reading import flat, in_order
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,21 +48,6 @@ def reader(pdf: bytes) -> pypdf.PdfReader:
 
 def text_of(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in reader(pdf).pages)
-
-
-def flat(text: str) -> str:
-    """Text without any whitespace: extraction spaces words by their gaps, which is not what is tested here."""
-    return re.sub(r"\s+", "", text)
-
-
-def in_order(haystack: str, *needles: str) -> bool:
-    position = 0
-    for needle in needles:
-        position = haystack.find(needle, position)
-        if position < 0:
-            return False
-        position += len(needle)
-    return True
 
 
 LETTERS = [make.__name__ for make in samples.LETTERS]
