@@ -330,3 +330,19 @@ def designated_gumi(ctx: Context) -> tuple[int, int]:
         from gcworkflow.db.models import Procedure
 
         return session.get(Procedure, pid).cluster_id, pid
+
+
+def deemed_venture_cluster(ctx: Context) -> int:
+    """The 창업·벤처 cluster, deemed designated by 법 부칙 제2조제1항, registered by the admin: its id."""
+    return clusters.register_deemed_cluster(
+        ctx,
+        actor(ADMIN),
+        "창업·벤처 녹색융합클러스터",
+        "부칙 제2조제1항",
+        {
+            "sido_code": "28",
+            "sigungu_name": "서구",
+            "area_m2": 180000,
+            "operating_institution": "한국환경산업기술원",
+        },
+    )

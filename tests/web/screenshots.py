@@ -25,11 +25,11 @@ from gcworkflow.settings import Settings
 from gcworkflow.web.app import create_app
 from gcworkflow.web.auth import hash_password
 from tests.support import (
-    ADMIN,
     APPROVER,
     CLERK,
     SEOUL,
     actor,
+    deemed_venture_cluster,
     fire,
     gumi_plan,
     on,
@@ -102,18 +102,7 @@ def publish_register(ctx: Context) -> None:
     )
     one_ministry_agrees_and_refer(ctx, pohang)
     publish(ctx, pohang, a_pdf("지정 고시 (예시)"), assess=True)
-    clusters.register_deemed_cluster(
-        ctx,
-        actor(ADMIN),
-        "창업·벤처 녹색융합클러스터",
-        "부칙 제2조제1항",
-        {
-            "sido_code": "28",
-            "sigungu_name": "서구",
-            "area_m2": 180000,
-            "operating_institution": "한국환경산업기술원",
-        },
-    )
+    deemed_venture_cluster(ctx)
 
 
 def main() -> None:

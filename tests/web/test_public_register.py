@@ -31,6 +31,7 @@ from tests.support import (
     REQUIREMENTS,
     actor,
     committee_approves,
+    deemed_venture_cluster,
     fire,
     issue_notice_pdf,
     notify_the_governor,
@@ -98,18 +99,7 @@ def register_world(ctx: Context) -> World:
     )
     to_committee(ctx, release, draft=False)
     publish(ctx, release, release_pdf, assess=False)
-    deemed = clusters.register_deemed_cluster(
-        ctx,
-        actor(ADMIN),
-        "창업·벤처 녹색융합클러스터",
-        "부칙 제2조제1항",
-        {
-            "sido_code": "28",
-            "sigungu_name": "서구",
-            "area_m2": 180000,
-            "operating_institution": "한국환경산업기술원",
-        },
-    )
+    deemed = deemed_venture_cluster(ctx)
     clusters.register_cluster(ctx, actor("kim"), "계획 중인 클러스터", {"sido_code": "26"})
     return World(ctx, gumi, deemed, designation_pdf, release_pdf)
 
