@@ -292,6 +292,7 @@ def verify(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from gcworkflow import queries
+    from gcworkflow.canonical import loads
     from gcworkflow.clock import to_kst
     from gcworkflow.context import Context
     from gcworkflow.db.models import (
@@ -369,12 +370,18 @@ def verify(args: argparse.Namespace) -> int:
     if len(set(numbers)) != len(numbers):
         problems.append("a registered number appears twice")
     # What the seed left to do must be done: each procedure's letters, the signed notice, the notification.
-    by_procedure = Counter(p for p, _, _ in issued)
+    # A letter's 붙임 are documents of their own, each listed by the letter with its hash.
+    documents = [(p, loads(data)) for p, _, data in issued]
+    listed = {e["sha256"] for _, data in documents for e in data.get("enclosures", ())}
+    recorded = {data["sha256"] for _, data in documents}
+    if listed - recorded:
+        problems.append(f"enclosures listed by a letter but never issued: {sorted(listed - recorded)}")
+    by_procedure = Counter(p for p, data in documents if data["sha256"] not in listed)
     want = {"notify": 5, "notice": 4, "reminder": 1, "overdue": 1}  # letters (+ notice, + notification)
     for role, count in want.items():
         if by_procedure[pids[role]] != count:
             problems.append(
-                f"procedure {role} #{pids[role]}: {by_procedure[pids[role]]} documents, expected {count}"
+                f"procedure {role} #{pids[role]}: {by_procedure[pids[role]]} letters and notices, expected {count}"
             )
 
     # Reminders: queued once per deadline and point (the dedupe key), the seeded ones among them.

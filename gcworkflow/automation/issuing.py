@@ -24,7 +24,7 @@ from gcworkflow import engine
 from gcworkflow.canonical import digest
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context
-from gcworkflow.db.models import Cluster, Contact, PlanVersion, Procedure
+from gcworkflow.db.models import Cluster, Contact, Document, PlanVersion, Procedure
 from gcworkflow.documents import content, enclosures, hwpx
 from gcworkflow.documents.models import Enclosure, Letter, Notice
 from gcworkflow.engine import Actor, build_view
@@ -293,10 +293,21 @@ def _render_and_record(
             },
         )
     except GuardFailed as refused:
-        # Another run (a second worker) recorded the same document while this one rendered it (the same bytes,
-        # already in the store): issued once, by that run.
+        # Another run (a second worker) recorded the same document while this one rendered it: issued once, by
+        # that run. Its signature's time differs from ours, so the bytes this run put are nobody's record.
         if [u.id for u in refused.unmet] != ["document_already_issued"]:
             raise
+        _discard_unrecorded(ctx, {sha256, twin_sha256})
         data = procedure_view(ctx, procedure_id).fact("document_issued", fact_subject).data
         return Issued(kind, subject, data["sha256"], number, data["title"], data["size"], False, enclosures)
     return Issued(kind, subject, sha256, number, rendered.title, len(rendered.pdf), True, enclosures)
+
+
+def _discard_unrecorded(ctx: Context, sha256s: set[str]) -> None:
+    """Remove from the store what no document row names (the HWPX twin, built from the same content, is
+    usually the winner's own file and stays)."""
+    assert ctx.store is not None
+    with ctx.db.read() as session:
+        recorded = set(session.execute(select(Document.sha256).where(Document.sha256.in_(sha256s))).scalars())
+    for sha256 in sha256s - recorded:
+        ctx.store.discard(sha256)

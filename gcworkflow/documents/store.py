@@ -25,6 +25,7 @@ class DocumentStore(Protocol):
     def get(self, sha256: str) -> bytes: ...
     def exists(self, sha256: str) -> bool: ...
     def files(self) -> Iterator[str]: ...
+    def discard(self, sha256: str) -> None: ...
 
 
 class FileStore:
@@ -69,6 +70,11 @@ class FileStore:
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+    def discard(self, sha256: str) -> None:
+        """Take back bytes this process put and no record came to name (a run that lost a race to another
+        one): the only removal there is, and the caller checks first that no document refers to them."""
+        self.path(sha256).unlink(missing_ok=True)
 
     def files(self) -> Iterator[str]:
         """Every file in the store, as its path under the root (``ab/abcdef…``; anything else found there too,
