@@ -315,22 +315,32 @@ def open_deadlines(
     ]
 
 
-def stuck_procedures(session: Session, now: datetime, days: int) -> list[dict[str, Any]]:
-    """Open procedures with no open deadline and no action for ``days`` days (VA Caseflow's "potentially
-    stuck"): nothing will remind anybody of them. One waiting for the approver's sign-off of a proposal is
-    marked ``awaiting_signoff`` (the approver is not reminded either, but the listing should say who holds it)."""
-    d, p, q = Deadline.__table__.c, Procedure.__table__.c, Proposal.__table__.c
+def stuck(now: datetime, days: int) -> tuple[ColumnElement[bool], ...]:
+    """What makes an open procedure look stuck (VA Caseflow's "potentially stuck"): no open deadline and no
+    action for ``days`` days, so nothing will remind anybody of it. As conditions on ``procedures``, for the
+    dashboard's filter too."""
+    d, p = Deadline.__table__.c, Procedure.__table__.c
     waiting = select(d.id).where(d.procedure_id == p.id, d.status == "open").exists()
+    return p.closed_at.is_(None), ~waiting, p.last_action_at < now - timedelta(days=days)
+
+
+def stuck_procedures(
+    session: Session, now: datetime, days: int, *, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The :func:`stuck` procedures, longest idle first (``limit``: only so many). One waiting for the
+    approver's sign-off of a proposal is marked ``awaiting_signoff`` (the approver is not reminded either, but
+    the listing should say who holds it)."""
+    p, q = Procedure.__table__.c, Proposal.__table__.c
     awaiting_signoff = (
         select(q.id)
         .where(q.procedure_id == p.id, q.status == "pending", q.procedure_version == p.version)
         .exists()
     )
-    cutoff = now - timedelta(days=days)
     rows = session.execute(
         select(p.id, p.title, p.state, p.last_action_at, awaiting_signoff.label("awaiting_signoff"))
-        .where(p.closed_at.is_(None), ~waiting, p.last_action_at < cutoff)
-        .order_by(p.last_action_at)
+        .where(*stuck(now, days))
+        .order_by(p.last_action_at, p.id)
+        .limit(limit)
     )
     return [{**row._asdict(), "idle_days": (now - row.last_action_at).days} for row in rows]
 

@@ -429,43 +429,57 @@ def _refusals(session: Session, procedure_id: int, latest: int | None) -> list[d
     ]
 
 
-def proposals(ctx: Context, *, approver: str | None = None, status: str = "pending") -> list[dict[str, Any]]:
-    """The approver's in-tray: pending proposals on procedures the user approves (or acts for)."""
+def proposals(
+    ctx: Context, *, approver: str | None = None, proposed_by: str | None = None, status: str = "pending"
+) -> list[dict[str, Any]]:
+    """The approver's in-tray: pending proposals on procedures the user approves (or acts for); with
+    ``proposed_by``, only those that user proposed."""
     with ctx.db.read() as session:
-        names = _usernames(session)
-        rows = session.execute(
-            select(Proposal, Procedure)
-            .join(Procedure, Procedure.id == Proposal.procedure_id)
-            .where(Proposal.status == status)
-            .order_by(Proposal.id)
-        ).all()
-        result = []
-        for proposal, procedure in rows:
-            if (
-                approver is not None
-                and names.get(procedure.approver_id) != approver
-                and (acting_approver(session, procedure.id) != approver)
-            ):
-                continue
-            definition = definition_of(procedure.kind, procedure.definition_version)
-            action = definition.action(proposal.trigger)
-            result.append(
-                {
-                    "id": proposal.id,
-                    "procedure_id": procedure.id,
-                    "procedure_title": procedure.title,
-                    "trigger": proposal.trigger,
-                    "label": action.label if action else proposal.trigger,
-                    "payload": loads(proposal.payload),
-                    "proposed_by": names.get(proposal.proposed_by_id),
-                    "proposed_at": format_instant(proposal.proposed_at),
-                    "procedure_version": proposal.procedure_version,
-                    "stale": proposal.procedure_version != procedure.version,
-                    "content_sha256": proposal.content_sha256,
-                    "status": proposal.status,
-                }
-            )
-        return result
+        return proposals_in(session, approver=approver, proposed_by=proposed_by, status=status)
+
+
+def proposals_in(
+    session: Session, *, approver: str | None = None, proposed_by: str | None = None, status: str = "pending"
+) -> list[dict[str, Any]]:
+    """:func:`proposals` in the caller's transaction (a page that reads several lists from one snapshot)."""
+    names = _usernames(session)
+    query = (
+        select(Proposal, Procedure)
+        .join(Procedure, Procedure.id == Proposal.procedure_id)
+        .where(Proposal.status == status)
+        .order_by(Proposal.id)
+    )
+    if proposed_by is not None:
+        proposer = select(User.id).where(User.username == proposed_by).scalar_subquery()
+        query = query.where(Proposal.proposed_by_id == proposer)
+    rows = session.execute(query).all()
+    result = []
+    for proposal, procedure in rows:
+        if (
+            approver is not None
+            and names.get(procedure.approver_id) != approver
+            and (acting_approver(session, procedure.id) != approver)
+        ):
+            continue
+        definition = definition_of(procedure.kind, procedure.definition_version)
+        action = definition.action(proposal.trigger)
+        result.append(
+            {
+                "id": proposal.id,
+                "procedure_id": procedure.id,
+                "procedure_title": procedure.title,
+                "trigger": proposal.trigger,
+                "label": action.label if action else proposal.trigger,
+                "payload": loads(proposal.payload),
+                "proposed_by": names.get(proposal.proposed_by_id),
+                "proposed_at": format_instant(proposal.proposed_at),
+                "procedure_version": proposal.procedure_version,
+                "stale": proposal.procedure_version != procedure.version,
+                "content_sha256": proposal.content_sha256,
+                "status": proposal.status,
+            }
+        )
+    return result
 
 
 def plan_version(

@@ -20,7 +20,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import case, delete, literal, select, update
+from sqlalchemy import bindparam, case, delete, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -265,33 +265,49 @@ def sign_in(
     return secret, identity
 
 
+_sessions, _users, _grants = WebSession.__table__.c, User.__table__.c, RoleGrant.__table__.c
+# Every page asks it first: one statement (the session, its user and the user's roles), built once.
+_SESSION_IDENTITY = (
+    select(
+        _sessions.id,
+        _sessions.last_seen_at,
+        _sessions.expires_at,
+        _sessions.revoked_at,
+        _users.username,
+        _users.display_name,
+        _users.active,
+        _grants.role,
+    )
+    .select_from(
+        WebSession.__table__.join(User.__table__, _users.id == _sessions.user_id).outerjoin(
+            RoleGrant.__table__, _grants.user_id == _users.id
+        )
+    )
+    .where(_sessions.token_sha256 == bindparam("token_sha256"))
+)
+
+
 def session_identity(ctx: Context, secret: str | None) -> Identity | None:
     """The person behind a session cookie, or None when it is unknown, revoked, idle too long or expired."""
     if not secret:
         return None
     now = ctx.clock.now()
     with ctx.db.read() as session:
-        row = session.execute(
-            select(WebSession, User)
-            .join(User, User.id == WebSession.user_id)
-            .where(WebSession.token_sha256 == secret_sha256(secret))
-        ).one_or_none()
-        if row is None:
-            return None
-        web_session, user = row
-        if (
-            web_session.revoked_at is not None
-            or web_session.expires_at <= now
-            or web_session.last_seen_at + timedelta(minutes=ctx.settings.web_session_idle_minutes) <= now
-            or not user.active
-        ):
-            return None
-        identity = Identity(user.username, user.display_name, _roles(session, user.id), "web")
-    if now - web_session.last_seen_at >= TOUCH_EVERY:
+        rows = session.execute(_SESSION_IDENTITY, {"token_sha256": secret_sha256(secret)}).all()
+    if not rows:
+        return None
+    row = rows[0]
+    if (
+        row.revoked_at is not None
+        or row.expires_at <= now
+        or row.last_seen_at + timedelta(minutes=ctx.settings.web_session_idle_minutes) <= now
+        or not row.active
+    ):
+        return None
+    identity = Identity(row.username, row.display_name, frozenset(r.role for r in rows if r.role), "web")
+    if now - row.last_seen_at >= TOUCH_EVERY:
         with ctx.db.write() as session:
-            session.execute(
-                update(WebSession).where(WebSession.id == web_session.id).values(last_seen_at=now)
-            )
+            session.execute(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))
     return identity
 
 

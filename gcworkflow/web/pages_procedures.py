@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from gcworkflow import engine, exports, queries
 from gcworkflow.context import Context
-from gcworkflow.deadlines import stuck_procedures
 from gcworkflow.errors import GcwError, InvalidInput
 from gcworkflow.exports import Format
 from gcworkflow.inputs import MAX_ID, check_text
@@ -33,6 +32,8 @@ DONE_LABELS = {"open": "절차 개시", "propose": "결재 상신", "reject_prop
 DASHBOARD_ROWS = 50
 # The newest events the page shows; a chain of hundreds (a designation carries ~200) is the audit search's.
 TIMELINE_EVENTS = 50
+# The procedures idle longest, named on the dashboard; the filter `stuck=1` lists them all.
+STUCK_SHOWN = 10
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -43,14 +44,17 @@ def home() -> Response:
 # --- dashboard ----------------------------------------------------------------------------------------
 
 
-def _filters(stage: str | None, cluster: str | None, kind: str | None, person: str | None) -> reads.Filters:
-    for text in (stage, cluster, kind, person):
+def _filters(
+    stage: str | None, cluster: str | None, kind: str | None, person: str | None, stuck: str | None = None
+) -> reads.Filters:
+    for text in (stage, cluster, kind, person, stuck):
         check_text(text or "")
     return reads.Filters(
         stage=stage or None,
         cluster=int(cluster) if cluster and cluster.isdigit() and int(cluster) <= MAX_ID else None,
         kind=kind or None,
         person=person or None,
+        stuck=stuck == "1",
     )
 
 
@@ -58,16 +62,17 @@ def _dashboard(
     ctx: Context, page: Page, filters: reads.Filters, status: int = 200, offset: int = 0, **extra: Any
 ) -> HTMLResponse:
     identity = page.identity
-    mine = queries.proposals(ctx, approver=identity.username) if identity.has(Role.APPROVER) else []
-    proposed = [
-        p
-        for p in queries.proposals(ctx)
-        if p["proposed_by"] == identity.username and identity.has(Role.CLERK)
-    ]
+    # One snapshot for the whole page: the in-tray, the counts and the lists agree with each other.
     with ctx.db.read() as session:
-        stuck = stuck_procedures(session, ctx.clock.now(), ctx.settings.stuck_after_days)
-    rows, total = reads.dashboard_page(ctx, filters, offset, DASHBOARD_ROWS)
-    choices = reads.dashboard_choices(ctx)
+        mine = (
+            queries.proposals_in(session, approver=identity.username) if identity.has(Role.APPROVER) else []
+        )
+        proposed = (
+            queries.proposals_in(session, proposed_by=identity.username) if identity.has(Role.CLERK) else []
+        )
+        stuck, stuck_total = reads.stuck_shortlist(ctx, session, STUCK_SHOWN)
+        rows, total = reads.dashboard_page(ctx, session, filters, offset, DASHBOARD_ROWS)
+        choices = reads.dashboard_choices(session)
     end = offset + DASHBOARD_ROWS
     return render_page(
         "dashboard.html",
@@ -86,6 +91,7 @@ def _dashboard(
         inbox=mine,
         proposed=proposed,
         stuck=stuck,
+        stuck_total=stuck_total,
         today=ctx.clock.today(),
         clusters=choices.clusters,
         approvers=choices.approvers,
@@ -102,10 +108,11 @@ def dashboard(
     cluster: str | None = None,
     kind: str | None = None,
     person: str | None = None,
+    stuck: str | None = None,
     offset: str | None = None,
 ) -> Response:
     skip = int(offset) if offset and offset.isdigit() and int(offset) <= MAX_ID else 0
-    return _dashboard(ctx, page, _filters(stage, cluster, kind, person), offset=skip)
+    return _dashboard(ctx, page, _filters(stage, cluster, kind, person, stuck), offset=skip)
 
 
 @router.post("/procedures", response_class=HTMLResponse)

@@ -44,16 +44,15 @@ def decide(ctx: Ctx, form: Form, proposal_id: int, decision: str) -> Response:
 
 @router.get("/proposals", response_class=HTMLResponse)
 def inbox(ctx: Ctx, page: PageUser) -> Response:
-    identity = page.identity
-    return render_page(
-        "proposals.html",
-        page,
-        nav="proposals",
-        inbox=queries.proposals(ctx, approver=identity.username),
-        proposed=[p for p in queries.proposals(ctx) if p["proposed_by"] == identity.username],
-        decided=[
+    me = page.identity.username
+    with ctx.db.read() as session:  # one snapshot: a proposal decided meanwhile is in one list, not two
+        inbox = queries.proposals_in(session, approver=me)
+        proposed = queries.proposals_in(session, proposed_by=me)
+        decided = [
             p
             for status in ("approved", "rejected")
-            for p in queries.proposals(ctx, approver=identity.username, status=status)
-        ][-20:],
+            for p in queries.proposals_in(session, approver=me, status=status)
+        ][-20:]
+    return render_page(
+        "proposals.html", page, nav="proposals", inbox=inbox, proposed=proposed, decided=decided
     )

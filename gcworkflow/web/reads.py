@@ -5,19 +5,18 @@ table, the list of plan versions, and where a proposal belongs. Nothing here wri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, or_, select
+from sqlalchemy import ScalarSelect, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from gcworkflow.audit.queries import Reader, read_procedure, transition
-from gcworkflow.calendar.holidays import HolidayCalendar
 from gcworkflow.canonical import format_instant
 from gcworkflow.clock import to_kst
 from gcworkflow.context import Context, load_calendar
 from gcworkflow.db.models import AuditEvent, Cluster, PlanVersion, Procedure, Proposal, RoleGrant, User
-from gcworkflow.deadlines import open_deadlines
+from gcworkflow.deadlines import open_deadlines, stuck, stuck_procedures
 from gcworkflow.people import RESERVED
 from gcworkflow.procedures.common import party_name
 from gcworkflow.procedures.registry import definition as definition_of
@@ -31,9 +30,10 @@ class Filters:
     cluster: int | None = None
     kind: str | None = None
     person: str | None = None
+    stuck: bool = False  # only the procedures that look stuck (deadlines.stuck)
 
     def as_query(self) -> dict[str, str]:
-        return {k: str(v) for k, v in vars(self).items() if v not in (None, "")}
+        return {k: "1" if v is True else str(v) for k, v in vars(self).items() if v not in (None, "", False)}
 
 
 def _stage_entered() -> ScalarSelect[Any]:
@@ -50,85 +50,74 @@ def _stage_entered() -> ScalarSelect[Any]:
     )
 
 
-def _working_days_since(calendar: HolidayCalendar, starts: set[date], today: date) -> dict[date, int]:
-    """``calendar.working_days_between(start, today)`` for each start, each day of the span looked up once
-    (not once per row: stages that began years ago are common)."""
-    first, last = min(starts | {today}), max(starts | {today})
-    counted, running = {first: 0}, 0
-    for offset in range(1, (last - first).days + 1):
-        day = first + timedelta(days=offset)
-        running += calendar.is_working_day(day)
-        counted[day] = running  # working days in (first, day]
-    return {start: counted[today] - counted[start] for start in starts}
-
-
 def dashboard(ctx: Context, filters: Filters) -> list[dict[str, Any]]:
     """Every open procedure with its stage, days in the stage and next deadline; overdue ones first."""
-    return dashboard_page(ctx, filters)[0]
+    with ctx.db.read() as session:
+        return dashboard_page(ctx, session, filters)[0]
 
 
 def dashboard_page(
-    ctx: Context, filters: Filters, offset: int = 0, limit: int | None = None
+    ctx: Context, session: Session, filters: Filters, offset: int = 0, limit: int | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     """:func:`dashboard`'s rows ``offset`` to ``offset + limit``, and how many there are in all. Every open
     procedure is ordered (by its deadlines, which are few), only the rows shown are worked out."""
     today = ctx.clock.today()
-    with ctx.db.read() as session:
-        users = dict(session.execute(select(User.id, User.username)).all())
-        # The order needs only ids and the deadlines; the columns shown are read for the page's rows alone.
-        query = select(Procedure.id).where(Procedure.closed_at.is_(None))
-        if filters.stage:
-            query = query.where(Procedure.state == filters.stage)
-        if filters.kind:
-            query = query.where(Procedure.kind == filters.kind)
-        if filters.cluster is not None:
-            query = query.where(Procedure.cluster_id == filters.cluster)
-        if filters.person:
-            person = session.execute(select(User.id).where(User.username == filters.person)).scalar()
-            query = query.where(or_(Procedure.clerk_id == person, Procedure.approver_id == person))
-        every = session.execute(query).scalars().all()
-        calendar = load_calendar(session)
-        deadlines: dict[int, list[dict[str, Any]]] = {}
-        for row in open_deadlines(session, today, calendar):
-            deadlines.setdefault(row["procedure_id"], []).append(row)
+    users = dict(session.execute(select(User.id, User.username)).all())
+    # The order needs only ids and the deadlines; the columns shown are read for the page's rows alone.
+    query = select(Procedure.id).where(Procedure.closed_at.is_(None))
+    if filters.stage:
+        query = query.where(Procedure.state == filters.stage)
+    if filters.kind:
+        query = query.where(Procedure.kind == filters.kind)
+    if filters.cluster is not None:
+        query = query.where(Procedure.cluster_id == filters.cluster)
+    if filters.stuck:
+        query = query.where(*stuck(ctx.clock.now(), ctx.settings.stuck_after_days))
+    if filters.person:
+        person = session.execute(select(User.id).where(User.username == filters.person)).scalar()
+        query = query.where(or_(Procedure.clerk_id == person, Procedure.approver_id == person))
+    every = session.execute(query).scalars().all()
+    calendar = load_calendar(session)
+    deadlines: dict[int, list[dict[str, Any]]] = {}
+    for row in open_deadlines(session, today, calendar):
+        deadlines.setdefault(row["procedure_id"], []).append(row)
 
-        def urgency(procedure_id: int) -> tuple[int, date, int]:
-            """Overdue first, then the nearest deadline, then those with none, oldest first."""
-            own = deadlines.get(procedure_id)
-            if not own:
-                return (2, date.max, procedure_id)
-            return (0 if any(d["days_left"] < 0 for d in own) else 1, own[0]["due_on"], procedure_id)
+    def urgency(procedure_id: int) -> tuple[int, date, int]:
+        """Overdue first, then the nearest deadline, then those with none, oldest first."""
+        own = deadlines.get(procedure_id)
+        if not own:
+            return (2, date.max, procedure_id)
+        return (0 if any(d["days_left"] < 0 for d in own) else 1, own[0]["due_on"], procedure_id)
 
-        ids = sorted(every, key=urgency)[offset : None if limit is None else offset + limit]
-        shown = session.execute(
-            select(
-                Procedure.id,
-                Procedure.title,
-                Procedure.kind,
-                Procedure.definition_version,
-                Procedure.state,
-                Procedure.version,
-                Procedure.clerk_id,
-                Procedure.approver_id,
-                Procedure.opened_at,
-                Procedure.last_action_at,
-                Cluster.name.label("cluster"),
-                _stage_entered().label("entered"),
-            )
-            .outerjoin(Cluster, Cluster.id == Procedure.cluster_id)
-            .where(Procedure.id.in_(ids))
-        ).all()
-        place = {pid: n for n, pid in enumerate(ids)}
-        shown.sort(key=lambda p: place[p.id])
-        pending = dict(
-            session.execute(
-                select(Proposal.procedure_id, func.count())
-                .where(Proposal.status == "pending", Proposal.procedure_id.in_(ids))
-                .group_by(Proposal.procedure_id)
-            ).all()
+    ids = sorted(every, key=urgency)[offset : None if limit is None else offset + limit]
+    shown = session.execute(
+        select(
+            Procedure.id,
+            Procedure.title,
+            Procedure.kind,
+            Procedure.definition_version,
+            Procedure.state,
+            Procedure.version,
+            Procedure.clerk_id,
+            Procedure.approver_id,
+            Procedure.opened_at,
+            Procedure.last_action_at,
+            Cluster.name.label("cluster"),
+            _stage_entered().label("entered"),
         )
+        .outerjoin(Cluster, Cluster.id == Procedure.cluster_id)
+        .where(Procedure.id.in_(ids))
+    ).all()
+    place = {pid: n for n, pid in enumerate(ids)}
+    shown.sort(key=lambda p: place[p.id])
+    pending = dict(
+        session.execute(
+            select(Proposal.procedure_id, func.count())
+            .where(Proposal.status == "pending", Proposal.procedure_id.in_(ids))
+            .group_by(Proposal.procedure_id)
+        ).all()
+    )
     since_of = {p.id: to_kst(p.entered or p.opened_at).date() for p in shown}
-    working_days = _working_days_since(calendar, set(since_of.values()), today)
     rows = []
     for procedure in shown:
         definition = definition_of(procedure.kind, procedure.definition_version)
@@ -148,7 +137,7 @@ def dashboard_page(
                 "approver": users.get(procedure.approver_id),
                 "stage_since": since.isoformat(),
                 "days_in_stage": (today - since).days,
-                "working_days_in_stage": working_days[since],
+                "working_days_in_stage": calendar.working_days_between(since, today),
                 "next_deadline": _deadline(own[0], today) if own else None,
                 "overdue": sum(d["days_left"] < 0 for d in own),
                 "open_deadlines": len(own),
@@ -157,6 +146,22 @@ def dashboard_page(
             }
         )
     return rows, len(every)
+
+
+def stuck_shortlist(ctx: Context, session: Session, shown: int) -> tuple[list[dict[str, Any]], int]:
+    """The ``shown`` procedures idle longest of those that look stuck, and how many look stuck in all (the
+    dashboard's filter lists every one, a page at a time)."""
+    now, days = ctx.clock.now(), ctx.settings.stuck_after_days
+    with ctx.db.read() as session:
+        rows = stuck_procedures(session, now, days, limit=shown)
+        total = (
+            len(rows) if len(rows) < shown else _count(session, select(Procedure.id).where(*stuck(now, days)))
+        )
+    return rows, total
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
 def subject_label(subject: str, today: date) -> str:
@@ -188,28 +193,23 @@ class Choices:
     approvers: list[Any]
 
 
-def dashboard_choices(ctx: Context) -> Choices:
+def dashboard_choices(session: Session) -> Choices:
     stages: dict[str, str] = {}
     for definition in definitions():
         for state in definition.states:
             if not state.final:
                 stages.setdefault(state.name, state.label)
-    with ctx.db.read() as session:
-        by_name = session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name)).all()
-        registered = session.execute(
-            select(Cluster.id, Cluster.name, Cluster.status).order_by(Cluster.id)
-        ).all()
-        people = session.execute(
-            select(User.username, User.display_name)
-            .where(User.username.not_in(RESERVED))
-            .order_by(User.username)
-        ).all()
-        approvers = session.execute(
-            select(User.username, User.display_name)
-            .join(RoleGrant, RoleGrant.user_id == User.id)
-            .where(RoleGrant.role == Role.APPROVER.value, User.active, User.username.not_in(RESERVED))
-            .order_by(User.username)
-        ).all()
+    by_name = session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name)).all()
+    registered = session.execute(select(Cluster.id, Cluster.name, Cluster.status).order_by(Cluster.id)).all()
+    people = session.execute(
+        select(User.username, User.display_name).where(User.username.not_in(RESERVED)).order_by(User.username)
+    ).all()
+    approvers = session.execute(
+        select(User.username, User.display_name)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.APPROVER.value, User.active, User.username.not_in(RESERVED))
+        .order_by(User.username)
+    ).all()
     filters = {
         "stage": list(stages.items()),
         "cluster": [(str(i), n) for i, n in by_name],

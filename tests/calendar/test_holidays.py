@@ -212,6 +212,25 @@ def test_working_day_count_inverts_adding(start: date, n: int) -> None:
         assert CAL.is_working_day(end)
 
 
+OVERRIDE_DAYS = st.dates(date(2024, 1, 1), date(2028, 12, 31))
+
+
+@PROPERTY
+@given(
+    st.dates(date(2023, 6, 1), date(2029, 6, 30)),
+    st.dates(date(2023, 6, 1), date(2029, 6, 30)),
+    st.dictionaries(OVERRIDE_DAYS, st.booleans(), max_size=6),
+)
+def test_working_days_are_counted_as_walking_the_days_would(
+    start: date, end: date, overrides: dict[date, bool]
+) -> None:
+    calendar = HolidayCalendar(tuple(HolidayOverride(d, "조정", holiday) for d, holiday in overrides.items()))
+    low, high = sorted((start, end))
+    walked = sum(calendar.is_working_day(low + timedelta(days=k)) for k in range(1, (high - low).days + 1))
+    assert calendar.working_days_between(low, high) == walked
+    assert calendar.working_days_between(high, low) == -walked
+
+
 def test_iter_holidays() -> None:
     listed = list(iter_holidays(date(2026, 9, 20), date(2026, 10, 9)))
     assert listed == [

@@ -9,7 +9,7 @@ import re
 
 from gcworkflow import clusters, engine
 from gcworkflow.calendar.holidays import HolidayCalendar
-from gcworkflow.web.pages_procedures import DASHBOARD_ROWS, TIMELINE_EVENTS
+from gcworkflow.web.pages_procedures import DASHBOARD_ROWS, STUCK_SHOWN, TIMELINE_EVENTS
 from tests.support import APPROVER, CLERK, actor, advance, fire, gumi_plan, signed
 from tests.web.conftest import Desk
 
@@ -78,3 +78,31 @@ def test_the_dashboard_shows_its_rows_a_page_at_a_time_most_urgent_first(desk: D
     assert '<a href="/dashboard?kind=designation&amp;offset=0">이전</a>' in second
     assert _rows(first) + _rows(second) == sorted(_rows(first) + _rows(second))  # none overdue: by number
     assert len(_rows(clerk.get("/dashboard", params={"offset": "x"}).text)) == DASHBOARD_ROWS
+
+
+def test_the_dashboard_names_the_longest_stuck_and_its_filter_lists_them_all(desk: Desk) -> None:
+    ctx = desk.ctx
+    opened = []
+    for n in range(STUCK_SHOWN + 3):
+        cluster = clusters.register_cluster(ctx, actor(CLERK), f"멈춤 {n:02d} 녹색융합클러스터")
+        opened.append(
+            engine.open_procedure(ctx, actor(CLERK), "designation", cluster_id=cluster, approver=APPROVER)
+        )
+        advance(ctx, 1)  # each opened a day after the one before: the first has been idle longest
+    advance(ctx, ctx.settings.stuck_after_days)
+    clerk = desk.client(CLERK)
+    html = clerk.get("/dashboard").text
+    shortlist = html.split('id="stuck-title"', 1)[1].split("</section>", 1)[0]
+    total = STUCK_SHOWN + 4  # and the desk's own procedure, opened first
+    assert f"모두 {total}건 가운데 가장 오래 멈춘 {STUCK_SHOWN}건입니다" in shortlist
+    assert shortlist.count("<li>") == STUCK_SHOWN
+    assert (
+        f'<a href="/dashboard?stuck=1#open-title">멈춘 것으로 보이는 절차 {total}건 모두 보기</a>'
+        in shortlist
+    )
+    every = clerk.get("/dashboard", params={"stuck": "1"}).text
+    assert f'진행 중인 절차 <span class="count">{total}</span>' in every
+    assert sorted(_rows(every)) == sorted([desk.procedure_id, *(o.procedure_id for o in opened)])
+    assert '<input type="hidden" name="stuck" value="1">' in every
+    # A stage filter keeps to the stuck ones; none is in the committee's hands.
+    assert not _rows(clerk.get("/dashboard", params={"stuck": "1", "stage": "committee_review"}).text)
