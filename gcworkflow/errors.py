@@ -6,6 +6,7 @@ exit status, an HTTP status and a message beside the form, and says in Korean wh
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 
@@ -81,3 +82,10 @@ class NotFound(GcwError):
 class InvalidInput(GcwError):
     code = "invalid_input"
     http_status = 400
+
+    def __init__(
+        self, message: str, *, unmet: list[Unmet] | None = None, fields: Mapping[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(message, unmet=unmet)
+        # What was wrong with each named input (the message says it too): for a form to show beside the field.
+        self.fields: dict[str, list[str]] = dict(fields or {})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -242,9 +242,18 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 def korean_errors(exc: ValidationError) -> str:
     """One line per problem: ``- 필드.경로: 메시지``."""
-    lines = []
+    return "\n".join(f"- {where}: {message}" for where, message in _problems(exc))
+
+
+def field_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """:func:`korean_errors`' messages by the input field they are about (the first part of the path)."""
+    by_field: dict[str, list[str]] = {}
+    for where, message in _problems(exc):
+        by_field.setdefault(where.split(".", 1)[0], []).append(message)
+    return by_field
+
+
+def _problems(exc: ValidationError) -> Iterator[tuple[str, str]]:
     for error in exc.errors(include_url=False):
-        if spurious_length_error(error):
-            continue
-        lines.append(f"- {_where(tuple(error['loc']))}: {korean_message(error)}{shown_input(error)}")
-    return "\n".join(lines)
+        if not spurious_length_error(error):
+            yield _where(tuple(error["loc"])), f"{korean_message(error)}{shown_input(error)}"

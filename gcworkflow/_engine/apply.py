@@ -32,7 +32,7 @@ from gcworkflow.procedures.spec import (
     Role,
     Write,
 )
-from gcworkflow.validation import korean_errors
+from gcworkflow.validation import field_errors, korean_errors
 
 
 def action_of(definition: ProcedureDefinition, trigger: str) -> Action:
@@ -50,7 +50,9 @@ def validate_payload(action: Action, payload: Mapping[str, Any]) -> BaseModel | 
     try:
         return action.payload.model_validate(dict(payload))
     except ValidationError as exc:
-        raise InvalidInput(f"'{action.label}' 입력값을 확인하십시오:\n{korean_errors(exc)}") from exc
+        raise InvalidInput(
+            f"'{action.label}' 입력값을 확인하십시오:\n{korean_errors(exc)}", fields=field_errors(exc)
+        ) from exc
 
 
 # --- carrying an action out --------------------------------------------------------------------------

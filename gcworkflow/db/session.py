@@ -13,13 +13,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, QueuePool, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from gcworkflow.local_files import ensure_dir
 
 _WRITE = "gcw_write"
+# Connections a process keeps open, and how many more it may open under load (SQLAlchemy's defaults, named
+# because the web server sizes its handler threads by them).
+POOL_SIZE, POOL_OVERFLOW = 5, 10
 
 
 def normalise_url(url: str) -> str:
@@ -33,12 +36,16 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
+    pooled = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, **kwargs}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
-    if parsed.database and parsed.database != ":memory:":
-        ensure_dir(Path(parsed.database).parent, "데이터베이스(SQLite) 폴더")
-    engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        return create_engine(url, pool_pre_ping=True, **pooled)
+    if not parsed.database or parsed.database == ":memory:":
+        return _sqlite(create_engine(url, connect_args={"timeout": 30}, **kwargs))
+    ensure_dir(Path(parsed.database).parent, "데이터베이스(SQLite) 폴더")
+    return _sqlite(create_engine(url, connect_args={"timeout": 30}, **pooled))
 
+
+def _sqlite(engine: Engine) -> Engine:
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from pysqlite so that the "begin" hook below decides.
@@ -69,6 +76,11 @@ class Database:
     def __init__(self, url: str, engine: Engine | None = None) -> None:
         self.url = normalise_url(url)
         self.engine = engine or make_engine(self.url)
+        # How many connections its pool gives out at most; None: not known (an engine made elsewhere, or an
+        # in-memory database's single connection).
+        self.connections = (
+            POOL_SIZE + POOL_OVERFLOW if engine is None and isinstance(self.engine.pool, QueuePool) else None
+        )
         self._writer = sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -8,16 +8,19 @@ HTTP status, the pages show them beside the form.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
@@ -185,8 +188,20 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "요청 형식이 맞지 않습니다:\n" + "\n".join(lines)
 
 
+@asynccontextmanager
+async def _threads_within_the_pool(app: FastAPI) -> AsyncIterator[None]:
+    """Run no more page and API handlers at once than the database pool has connections: under a load beyond
+    the server's pace the rest wait their turn for a thread, instead of taking one and then timing out in the
+    pool's queue (anyio's 40 threads against SQLAlchemy's 15 connections)."""
+    connections = app.state.ctx.db.connections
+    if connections is not None:
+        to_thread.current_default_thread_limiter().total_tokens = connections
+    yield
+
+
 def create_app(ctx: Context) -> FastAPI:
     app = FastAPI(
+        lifespan=_threads_within_the_pool,
         title="gcworkflow API",
         version="1",
         summary="녹색융합클러스터 법정 절차 워크플로: 절차 처리·조회, 결재, 기한, 문서, 감사",
@@ -196,7 +211,8 @@ def create_app(ctx: Context) -> FastAPI:
             "오류는 JSON `{code, message, unmet}`으로 돌려줍니다. code: `invalid_input`(400), "
             "`unauthenticated`(401), `forbidden`(403), `not_found`(404), `conflict`(409), "
             "`integrity`(409, 절차의 현재 상태가 감사 기록과 다름: 변조 의심, `gcw audit verify`), "
-            "`guard_failed`(422, unmet에 요건·근거 조문), `payload_too_large`(413)."
+            "`guard_failed`(422, unmet에 요건·근거 조문), `payload_too_large`(413), "
+            "`busy`(503, 요청이 몰려 처리하지 못함: Retry-After 초 뒤 다시)."
         ),
         docs_url=None,
         redoc_url=None,
@@ -236,6 +252,19 @@ def create_app(ctx: Context) -> FastAPI:
             "요청을 다 받기 전에 클라이언트가 연결을 끊었습니다: %s %s", request.method, request.url.path
         )
         return Response(status_code=499)  # nginx's "client closed request", for the access log
+
+    @app.exception_handler(PoolTimeout)
+    async def busy(request: Request, exc: PoolTimeout) -> Response:
+        # A connection waited for longer than the pool allows (a database slowed down or overloaded): the
+        # request did nothing and may simply be repeated, so 503 with a time to wait, not an internal error.
+        log.warning(
+            "데이터베이스 연결을 기다리다 시간이 다 되었습니다: %s %s", request.method, request.url.path
+        )
+        response = _error(
+            request.url.path, 503, "busy", "요청이 많아 처리하지 못했습니다. 잠시 뒤 다시 시도하십시오.", []
+        )
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -1,5 +1,7 @@
 """Issue 15 §4 against the real uvicorn: a client that goes away mid-request is one quiet line in the log, no
-unexpected error and no traceback; a JSON body nested past the parser is refused in Korean."""
+unexpected error and no traceback; a JSON body nested past the parser is refused in Korean; a request that
+cannot get a database connection in time is told to come back (503), and the server takes no more requests
+at once than it has connections."""
 
 from __future__ import annotations
 
@@ -7,13 +9,19 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from urllib.parse import urlsplit
 
+import anyio
+import httpx
 import pytest
+from anyio import to_thread
 
+from gcworkflow.db.session import POOL_OVERFLOW, POOL_SIZE, Database, make_engine
 from gcworkflow.inputs import MAX_DEPTH
+from gcworkflow.web.app import create_app
 from tests.support import CLERK
-from tests.web.conftest import Desk
+from tests.web.conftest import Desk, serving
 
 QUIET = "요청을 다 받기 전에 클라이언트가 연결을 끊었습니다"
 
@@ -71,3 +79,32 @@ def test_a_json_body_nested_past_the_parser_is_refused_in_korean(desk: Desk) -> 
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "invalid_input"
         assert "중첩" in response.json()["message"], response.text
+
+
+def test_a_request_that_waits_too_long_for_a_connection_is_told_to_come_back(
+    desk: Desk, server_log: pytest.LogCaptureFixture
+) -> None:
+    """The pool's wait runs out (a database overloaded): 503 with Retry-After, in Korean, and no traceback."""
+    tight = Database(
+        desk.ctx.db.url, make_engine(desk.ctx.db.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    )
+    ctx = replace(desk.ctx, db=tight)
+    token = desk.api(CLERK, "clerk").headers["authorization"]
+    with tight.engine.connect(), serving(create_app(ctx)) as url:  # the pool's one connection, taken
+        for path, headers in (("/public/", {}), ("/api/procedures", {"authorization": token})):
+            response = httpx.get(f"{url}{path}", headers=headers, timeout=30)
+            assert response.status_code == 503 and response.headers["retry-after"] == "5", response.text
+            assert "요청이 많아 처리하지 못했습니다. 잠시 뒤 다시 시도하십시오." in response.text
+    tight.dispose()
+    assert not [r for r in server_log.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+def test_the_server_runs_no_more_handlers_at_once_than_it_has_connections(desk: Desk) -> None:
+    app = create_app(desk.ctx)
+
+    async def threads_while_serving() -> float:
+        async with app.router.lifespan_context(app):
+            return to_thread.current_default_thread_limiter().total_tokens
+
+    assert desk.ctx.db.connections == POOL_SIZE + POOL_OVERFLOW
+    assert anyio.run(threads_while_serving) == desk.ctx.db.connections
