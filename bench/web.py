@@ -176,22 +176,29 @@ def free_port() -> int:
 
 @contextmanager
 def serving(argv: list[str], port: int, env: dict[str, str]) -> Iterator[str]:
-    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while True:
+    # The server's log goes to a file: a pipe nobody reads fills up and stops the server mid-run.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    said = log.read().decode(errors="replace")[-2000:]
+                    raise RuntimeError(f"server did not start: {' '.join(argv)}\n{said}") from None
+                time.sleep(0.05)
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                err = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"server did not start: {' '.join(argv)}\n{err[-2000:]}") from None
-            time.sleep(0.05)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
+            yield f"127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(10)
+            log.seek(0)
+            errors = [line for line in log.read().decode(errors="replace").splitlines() if " ERROR " in line]
+            if errors:
+                say(f"server logged {len(errors)} error(s), the first: {errors[0]}")
 
 
 def trivial_app():  # type: ignore[no-untyped-def]
